@@ -1,0 +1,57 @@
+/**
+ * @file entities.h
+ * @brief Named entities (PERSON, ORG, LOC) with cross-language canonical ids and code-point
+ *        mention offsets. Foundation version: the stage runs and returns no entities; the
+ *        gazetteer and pattern tagger replace it (issue 8) without changing this interface.
+ */
+#ifndef NEWSFLOW_ENTITIES_H
+#define NEWSFLOW_ENTITIES_H
+
+#include <stddef.h>
+
+#include "newsflow/error.h"
+#include "newsflow/langid.h"
+
+typedef enum nf_entity_type { NF_ENTITY_PERSON, NF_ENTITY_ORG, NF_ENTITY_LOC } nf_entity_type_t;
+
+typedef struct nf_mention {
+    const char *field; /**< "title" or "body" (static string) */
+    size_t start, end; /**< code-point offsets into the field, end exclusive */
+    char *text;        /**< owned */
+} nf_mention_t;
+
+typedef struct nf_entity {
+    char *id;   /**< owned; canonical, e.g. "person:zelenskyy" */
+    nf_entity_type_t type;
+    char *name; /**< owned; display name */
+    nf_mention_t *mentions; /**< owned array */
+    size_t n_mentions;
+} nf_entity_t;
+
+typedef struct nf_entity_list {
+    nf_entity_t *items; /**< owned array */
+    size_t count;
+} nf_entity_list_t;
+
+typedef struct nf_entities nf_entities_t;
+
+/** @brief The tagger. NULL with errstr on failure. */
+nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size);
+
+/**
+ * @brief Tag the (normalized) title and body. Fills *out (release with nf_entity_list_clear).
+ * @return NF_OK or NF_ERR_NOMEM.
+ */
+nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, const char *body,
+                         size_t body_len, const nf_lang_t *lang, nf_entity_list_t *out);
+
+/** @brief "PERSON", "ORG" or "LOC". */
+const char *nf_entity_type_name(nf_entity_type_t type);
+
+/** @brief Free what a list holds; the list can be reused. */
+void nf_entity_list_clear(nf_entity_list_t *list);
+
+/** @brief Free the tagger. NULL is fine. */
+void nf_entities_destroy(nf_entities_t *e);
+
+#endif

@@ -1,0 +1,141 @@
+/**
+ * @file store.h
+ * @brief Everything newsflow says to PostgreSQL (the only module that speaks SQL): migrations,
+ *        authoritative consumer offsets, the batch transaction (COPY into staging tables, then
+ *        INSERT ... ON CONFLICT DO NOTHING into articles/rejects/outbox, and the offsets), the
+ *        dedup authority (content hashes under advisory locks) and the outbox.
+ *        Not thread-safe: one store per worker thread.
+ */
+#ifndef NEWSFLOW_STORE_H
+#define NEWSFLOW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "newsflow/config.h"
+#include "newsflow/error.h"
+#include "newsflow/types.h"
+
+typedef struct nf_store nf_store_t;
+
+/** An accepted article of a batch. All pointers borrowed. */
+typedef struct nf_store_article {
+    const char *id;
+    const char *enriched; /**< the enriched record (JSON text), also the outbox payload */
+    size_t enriched_len;
+    const char *raw; /**< the input bytes (valid UTF-8 JSON) */
+    size_t raw_len;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms; /**< Kafka message timestamp, -1 when unknown */
+} nf_store_article_t;
+
+/** A rejected message of a batch. All pointers borrowed. */
+typedef struct nf_store_reject {
+    const char *reason;
+    const char *detail;
+    const char *article_id; /**< NULL when it could not be read */
+    const void *key;        /**< original Kafka key, NULL when none */
+    size_t key_len;
+    const void *raw; /**< original bytes, any encoding */
+    size_t raw_len;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;
+} nf_store_reject_t;
+
+typedef struct nf_store_batch {
+    const char *topic; /**< source topic */
+    const nf_store_article_t *articles;
+    size_t n_articles;
+    const nf_store_reject_t *rejects;
+    size_t n_rejects;
+    const nf_partition_offset_t *offsets; /**< next offset of every partition in the batch */
+    size_t n_offsets;
+} nf_store_batch_t;
+
+/** One message to produce. Pointers borrowed from the nf_outbox_rows_t that holds it. */
+typedef struct nf_outbox_row {
+    int64_t id;
+    const char *topic;
+    const void *key;
+    size_t key_len;
+    const void *payload;
+    size_t payload_len;
+    const char *headers_json; /**< JSON object of string values, or NULL */
+    int32_t src_partition;
+} nf_outbox_row_t;
+
+typedef struct nf_outbox_rows {
+    nf_outbox_row_t *rows; /**< owned */
+    size_t count;
+    size_t cap;
+    void *results[4]; /**< the PGresults the rows point into (owned) */
+    size_t n_results;
+} nf_outbox_rows_t;
+
+/** @brief Release rows and their results; the struct can be reused. */
+void nf_outbox_rows_clear(nf_outbox_rows_t *rows);
+
+/** @brief Connect (libpq URI/conninfo from cfg->pg_url). NULL with errstr on failure; the
+ *  error text never contains the password. */
+nf_store_t *nf_store_new(const nf_config_t *cfg, char *errstr, size_t errstr_size);
+
+/** @brief Whether the connection is up; reconnects when it is not. NF_ERR_DB_TRANSIENT if down. */
+nf_err_t nf_store_ensure_connected(nf_store_t *s);
+
+/**
+ * @brief Apply the compiled-in migrations (schemas/sql/NNN_*.sql) that are not yet recorded,
+ *        in order, each in its own transaction, under an advisory lock so that replicas starting
+ *        together apply each exactly once. *applied receives how many were applied now.
+ */
+nf_err_t nf_store_migrate(nf_store_t *s, int *applied, char *errstr, size_t errstr_size);
+
+/**
+ * @brief The stored next offset of each partition (-1 where none is stored).
+ */
+nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *topic,
+                               nf_partition_offset_t *parts, size_t n);
+
+/** @brief BEGIN the batch transaction. */
+nf_err_t nf_store_begin(nf_store_t *s);
+
+/**
+ * @brief Inside the batch transaction: take the dedup advisory locks of these content hashes
+ *        (in ascending key order, so replicas never deadlock) and look up the first article
+ *        stored with each. first_ids[i] receives an nf_strdup'ed id or NULL (caller frees).
+ */
+nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
+                                char **first_ids);
+
+/**
+ * @brief Inside the batch transaction: write the batch. Articles whose id is already stored
+ *        are skipped (a replay never doubles a row), as are rejects of an already rejected
+ *        position. Appends to *out the outbox rows created (to be produced after COMMIT).
+ */
+nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch,
+                              nf_outbox_rows_t *out);
+
+/** @brief COMMIT. On failure the transaction is gone and nothing of it was written. */
+nf_err_t nf_store_commit(nf_store_t *s);
+
+/** @brief ROLLBACK (safe when no transaction is open or the connection is down). */
+void nf_store_rollback(nf_store_t *s);
+
+/**
+ * @brief Outbox rows of these source partitions with id > after_id, oldest first, at most
+ *        `limit`, appended to *out (the replay after a restart or a failed delivery).
+ */
+nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
+                               size_t n, int64_t after_id, size_t limit, nf_outbox_rows_t *out);
+
+/** @brief Delete delivered outbox rows. */
+nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n);
+
+/** @brief The last error message of the store (no secrets). */
+const char *nf_store_last_error(const nf_store_t *s);
+
+/** @brief Close the connection and free. NULL is fine. */
+void nf_store_destroy(nf_store_t *s);
+
+#endif

@@ -1,0 +1,480 @@
+/* Decoding and validation of raw articles. The validator interprets the subset of JSON Schema
+ * (2020-12) that schemas/article.schema.json uses: type, required, properties,
+ * additionalProperties, minLength, maxLength, format: date-time. Any other validation keyword
+ * in the schema is refused at start-up, so the schema file can never promise a check that the
+ * worker does not make. */
+#include "newsflow/article.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "newsflow/alloc.h"
+
+extern const char nf_article_schema_json[];
+
+enum {
+    TY_STRING = 1,
+    TY_NULL = 2,
+    TY_INTEGER = 4,
+    TY_NUMBER = 8,
+    TY_BOOLEAN = 16,
+    TY_OBJECT = 32,
+    TY_ARRAY = 64
+};
+
+typedef struct rule {
+    char *name;
+    unsigned types; /* 0 = any */
+    long long min_length, max_length; /* -1 = unset; in code points */
+    int date_time;
+    int required;
+} rule_t;
+
+struct nf_validator {
+    size_t max_message_bytes;
+    unsigned root_types;
+    int additional_allowed;
+    rule_t *rules;
+    size_t n_rules;
+};
+
+static const char *reason_names[] = {
+#define NF_REJECT_NAME(name, text) text,
+    NF_REJECT_REASONS(NF_REJECT_NAME)
+#undef NF_REJECT_NAME
+};
+
+const char *nf_reject_reason_name(nf_reject_reason_t reason)
+{
+    return reason < NF_REJECT_COUNT ? reason_names[reason] : "unknown";
+}
+
+static unsigned type_bit(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } map[] = {{"string", TY_STRING},   {"null", TY_NULL},       {"integer", TY_INTEGER},
+               {"number", TY_NUMBER},   {"boolean", TY_BOOLEAN}, {"object", TY_OBJECT},
+               {"array", TY_ARRAY}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i].name, name) == 0)
+            return map[i].bit;
+    return 0;
+}
+
+static unsigned json_type_bit(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return TY_STRING;
+    case JSON_NULL:
+        return TY_NULL;
+    case JSON_INTEGER:
+        return TY_INTEGER | TY_NUMBER;
+    case JSON_REAL:
+        return TY_NUMBER;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return TY_BOOLEAN;
+    case JSON_OBJECT:
+        return TY_OBJECT;
+    case JSON_ARRAY:
+        return TY_ARRAY;
+    }
+    return 0;
+}
+
+static const char *json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        return "string";
+    case JSON_NULL:
+        return "null";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "boolean";
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    }
+    return "unknown";
+}
+
+static int parse_types(const json_t *t, unsigned *out, char *errstr, size_t errstr_size)
+{
+    *out = 0;
+    if (json_is_string(t)) {
+        *out = type_bit(json_string_value(t));
+    } else if (json_is_array(t)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(t, i, e)
+        {
+            unsigned bit = json_is_string(e) ? type_bit(json_string_value(e)) : 0;
+            if (!bit) {
+                *out = 0;
+                break;
+            }
+            *out |= bit;
+        }
+    }
+    if (!*out) {
+        snprintf(errstr, errstr_size, "schema: unsupported \"type\" value");
+        return -1;
+    }
+    return 0;
+}
+
+/* Keywords that only annotate (never validate) and may appear anywhere. */
+static int is_annotation(const char *key)
+{
+    static const char *names[] = {"$schema", "$id",     "$comment", "title",
+                                  "description", "examples", "default"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(key, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int compile_rule(rule_t *r, const char *name, const json_t *schema, char *errstr,
+                        size_t errstr_size)
+{
+    r->name = nf_strdup(name);
+    r->min_length = r->max_length = -1;
+    if (!r->name) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return -1;
+    }
+    if (!json_is_object(schema)) {
+        snprintf(errstr, errstr_size, "schema: property '%s' is not an object", name);
+        return -1;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)schema, key, val)
+    {
+        if (is_annotation(key))
+            continue;
+        if (strcmp(key, "type") == 0) {
+            if (parse_types(val, &r->types, errstr, errstr_size))
+                return -1;
+        } else if (strcmp(key, "minLength") == 0 && json_is_integer(val)) {
+            r->min_length = json_integer_value(val);
+        } else if (strcmp(key, "maxLength") == 0 && json_is_integer(val)) {
+            r->max_length = json_integer_value(val);
+        } else if (strcmp(key, "format") == 0 && json_is_string(val) &&
+                   strcmp(json_string_value(val), "date-time") == 0) {
+            r->date_time = 1;
+        } else {
+            snprintf(errstr, errstr_size,
+                     "schema: keyword '%s' of property '%s' is not enforced by this validator",
+                     key, name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static rule_t *find_rule(const nf_validator_t *v, const char *name)
+{
+    for (size_t i = 0; i < v->n_rules; i++)
+        if (strcmp(v->rules[i].name, name) == 0)
+            return &v->rules[i];
+    return NULL;
+}
+
+nf_validator_t *nf_validator_new_from_schema(const char *schema_json, size_t max_message_bytes,
+                                             char *errstr, size_t errstr_size)
+{
+    json_error_t jerr;
+    json_t *schema = json_loads(schema_json, 0, &jerr);
+    nf_validator_t *v = nf_calloc(1, sizeof(*v));
+    if (!schema || !v) {
+        if (!schema)
+            snprintf(errstr, errstr_size, "schema: invalid JSON at line %d: %s", jerr.line,
+                     jerr.text);
+        else
+            snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    v->max_message_bytes = max_message_bytes;
+    v->additional_allowed = 1;
+    v->root_types = TY_OBJECT;
+    json_t *props = json_object_get(schema, "properties");
+    size_t n_props = json_is_object(props) ? json_object_size(props) : 0;
+    json_t *required = json_object_get(schema, "required");
+    size_t n_required = json_is_array(required) ? json_array_size(required) : 0;
+    v->rules = nf_calloc(n_props + n_required + 1, sizeof(rule_t));
+    if (!v->rules) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(schema, key, val)
+    {
+        if (is_annotation(key) || strcmp(key, "properties") == 0 || strcmp(key, "required") == 0)
+            continue;
+        if (strcmp(key, "type") == 0) {
+            if (parse_types(val, &v->root_types, errstr, errstr_size))
+                goto fail;
+            if (v->root_types != TY_OBJECT) {
+                snprintf(errstr, errstr_size, "schema: the root type must be \"object\"");
+                goto fail;
+            }
+        } else if (strcmp(key, "additionalProperties") == 0 && json_is_boolean(val)) {
+            v->additional_allowed = json_is_true(val);
+        } else {
+            snprintf(errstr, errstr_size, "schema: keyword '%s' is not enforced by this validator",
+                     key);
+            goto fail;
+        }
+    }
+    if (n_props) {
+        json_object_foreach(props, key, val)
+        {
+            if (compile_rule(&v->rules[v->n_rules++], key, val, errstr, errstr_size))
+                goto fail;
+        }
+    }
+    for (size_t i = 0; i < n_required; i++) {
+        json_t *name = json_array_get(required, i);
+        if (!json_is_string(name)) {
+            snprintf(errstr, errstr_size, "schema: \"required\" must list strings");
+            goto fail;
+        }
+        rule_t *r = find_rule(v, json_string_value(name));
+        if (!r) {
+            r = &v->rules[v->n_rules++];
+            if (compile_rule(r, json_string_value(name), json_object(), errstr, errstr_size))
+                goto fail;
+        }
+        r->required = 1;
+    }
+    json_decref(schema);
+    return v;
+fail:
+    json_decref(schema);
+    nf_validator_destroy(v);
+    return NULL;
+}
+
+nf_validator_t *nf_validator_new(size_t max_message_bytes, char *errstr, size_t errstr_size)
+{
+    return nf_validator_new_from_schema(nf_article_schema_json, max_message_bytes, errstr,
+                                        errstr_size);
+}
+
+void nf_validator_destroy(nf_validator_t *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_rules; i++)
+        nf_free(v->rules[i].name);
+    nf_free(v->rules);
+    nf_free(v);
+}
+
+static size_t utf8_code_points(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int nf_is_rfc3339(const char *s)
+{
+    /* date-time = full-date "T" partial-time time-offset (RFC 3339 section 5.6) */
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) < 20)
+        return 0;
+    int year = digits(s, 4), month = digits(s + 5, 2), day = digits(s + 8, 2);
+    if (year < 1 || s[4] != '-' || s[7] != '-' || month < 1 || month > 12 || day < 1 ||
+        day > mdays[month - 1])
+        return 0;
+    if (month == 2 && day == 29 && !((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+        return 0;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+        return 0;
+    int hour = digits(s + 11, 2), minute = digits(s + 14, 2), second = digits(s + 17, 2);
+    if (hour < 0 || hour > 23 || s[13] != ':' || minute < 0 || minute > 59 || s[16] != ':' ||
+        second < 0 || second > 60)
+        return 0;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+        return 1;
+    if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+        return oh >= 0 && oh <= 23 && om >= 0 && om <= 59;
+    }
+    return 0;
+}
+
+static nf_err_t reject(nf_reject_t *rej, nf_reject_reason_t reason, const char *fmt,
+                       const char *a, const char *b)
+{
+    rej->reason = reason;
+    snprintf(rej->detail, sizeof(rej->detail), fmt, a, b);
+    return NF_ERR_REJECTED;
+}
+
+static const char *type_list(unsigned types, char *buf, size_t size)
+{
+    static const char *names[] = {"string", "null", "integer", "number",
+                                  "boolean", "object", "array"};
+    buf[0] = '\0';
+    size_t used = 0;
+    for (int i = 0; i < 7; i++)
+        if (types & (1u << i))
+            used += (size_t)snprintf(buf + used, size > used ? size - used : 0, "%s%s",
+                                     used ? " or " : "", names[i]);
+    return buf;
+}
+
+nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len,
+                           nf_article_t *out, nf_reject_t *rej)
+{
+    memset(out, 0, sizeof(*out));
+    memset(rej, 0, sizeof(*rej));
+    char num[64], num2[64];
+    if (len > v->max_message_bytes) {
+        snprintf(num, sizeof(num), "%zu", len);
+        snprintf(num2, sizeof(num2), "%zu", v->max_message_bytes);
+        return reject(rej, NF_REJECT_TOO_LARGE, "message of %s bytes exceeds max_message_bytes %s",
+                      num, num2);
+    }
+    json_error_t jerr;
+    json_t *doc = json_loadb(data, len, 0, &jerr);
+    if (!doc) {
+        enum json_error_code code = json_error_code(&jerr);
+        if (code == json_error_out_of_memory)
+            return NF_ERR_NOMEM;
+        snprintf(num, sizeof(num), "%d", jerr.position);
+        return reject(rej,
+                      code == json_error_invalid_utf8 ? NF_REJECT_INVALID_UTF8
+                                                      : NF_REJECT_INVALID_JSON,
+                      "%s (at byte %s)", jerr.text, num);
+    }
+    if (!json_is_object(doc)) {
+        const char *type = json_type_name(doc);
+        json_decref(doc);
+        return reject(rej, NF_REJECT_NOT_OBJECT, "top-level value is %s %s, not an object",
+                      strchr("aeiou", type[0]) ? "an" : "a", type);
+    }
+    json_t *id = json_object_get(doc, "id");
+    if (json_is_string(id))
+        snprintf(rej->id, sizeof(rej->id), "%s", json_string_value(id));
+
+    nf_err_t err = NF_ERR_REJECTED;
+    for (size_t i = 0; i < v->n_rules; i++) {
+        const rule_t *r = &v->rules[i];
+        json_t *f = json_object_get(doc, r->name);
+        if (r->required && !f) {
+            reject(rej, NF_REJECT_MISSING_FIELD, "required field '%s' is missing%s", r->name, "");
+            goto fail;
+        }
+        if (!f)
+            continue;
+        if (r->types && !(json_type_bit(f) & r->types)) {
+            char want[96];
+            type_list(r->types, want, sizeof(want));
+            rej->reason = NF_REJECT_WRONG_TYPE;
+            snprintf(rej->detail, sizeof(rej->detail), "field '%s' must be %s, got %s", r->name,
+                     want, json_type_name(f));
+            goto fail;
+        }
+        if (!json_is_string(f))
+            continue;
+        const char *s = json_string_value(f);
+        size_t bytes = json_string_length(f);
+        if (r->min_length >= 0 || r->max_length >= 0) {
+            long long cps = (long long)utf8_code_points(s, bytes);
+            if (r->max_length >= 0 && cps > r->max_length) {
+                rej->reason = NF_REJECT_TOO_LARGE;
+                snprintf(rej->detail, sizeof(rej->detail),
+                         "field '%s' has %lld characters, the limit is %lld", r->name, cps,
+                         r->max_length);
+                goto fail;
+            }
+            if (r->min_length >= 0 && cps < r->min_length) {
+                rej->reason = NF_REJECT_INVALID_VALUE;
+                snprintf(rej->detail, sizeof(rej->detail),
+                         "field '%s' has %lld characters, at least %lld needed", r->name, cps,
+                         r->min_length);
+                goto fail;
+            }
+        }
+        if (r->date_time && !nf_is_rfc3339(s)) {
+            rej->reason = NF_REJECT_INVALID_VALUE;
+            snprintf(rej->detail, sizeof(rej->detail),
+                     "field '%s' is not an RFC 3339 date-time: '%.64s'", r->name, s);
+            goto fail;
+        }
+    }
+    if (!v->additional_allowed) {
+        const char *key;
+        json_t *val;
+        json_object_foreach(doc, key, val)
+        {
+            if (!find_rule(v, key)) {
+                reject(rej, NF_REJECT_INVALID_VALUE, "unexpected field '%.64s'%s", key, "");
+                goto fail;
+            }
+        }
+    }
+    out->doc = doc;
+#define STR_FIELD(name) (json_is_string(json_object_get(doc, name)) ? json_string_value(json_object_get(doc, name)) : NULL)
+    out->id = STR_FIELD("id");
+    out->source = STR_FIELD("source");
+    out->url = STR_FIELD("url");
+    out->title = STR_FIELD("title");
+    out->body = STR_FIELD("body");
+    out->published_at = STR_FIELD("published_at");
+#undef STR_FIELD
+    out->title_len = out->title ? json_string_length(json_object_get(doc, "title")) : 0;
+    out->body_len = out->body ? json_string_length(json_object_get(doc, "body")) : 0;
+    if (!out->id || !out->body) {
+        /* The compiled-in schema requires both; a custom schema might not. */
+        reject(rej, NF_REJECT_MISSING_FIELD, "field '%s' must be a string%s",
+               out->id ? "body" : "id", "");
+        memset(out, 0, sizeof(*out));
+        goto fail;
+    }
+    return NF_OK;
+fail:
+    json_decref(doc);
+    return err;
+}
+
+void nf_article_clear(nf_article_t *a)
+{
+    if (a->doc)
+        json_decref(a->doc);
+    memset(a, 0, sizeof(*a));
+}

@@ -1,0 +1,209 @@
+#include "newsflow/chain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "newsflow/alloc.h"
+
+struct nf_chain {
+    nf_validator_t *validator;
+    nf_normalizer_t *normalizer;
+    nf_langid_t *langid;
+    nf_entities_t *entities;
+    uint64_t junk_lines;
+};
+
+nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_size)
+{
+    nf_chain_t *c = nf_calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (!(c->validator = nf_validator_new((size_t)cfg->max_message_bytes, errstr, errstr_size)) ||
+        !(c->normalizer = nf_normalizer_new(errstr, errstr_size)) ||
+        !(c->langid = nf_langid_new(errstr, errstr_size)) ||
+        !(c->entities = nf_entities_new(errstr, errstr_size))) {
+        nf_chain_destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+void nf_chain_destroy(nf_chain_t *c)
+{
+    if (!c)
+        return;
+    nf_validator_destroy(c->validator);
+    nf_normalizer_destroy(c->normalizer);
+    nf_langid_destroy(c->langid);
+    nf_entities_destroy(c->entities);
+    nf_free(c);
+}
+
+uint64_t nf_chain_junk_lines(const nf_chain_t *c)
+{
+    return c->junk_lines;
+}
+
+void nf_enriched_clear(nf_enriched_t *e)
+{
+    nf_article_clear(&e->article);
+    nf_buf_reset(&e->title);
+    nf_buf_reset(&e->body);
+    nf_entity_list_clear(&e->entities);
+    e->junk_lines = 0;
+    memset(&e->lang, 0, sizeof(e->lang));
+    memset(&e->dedup, 0, sizeof(e->dedup));
+    e->story_id[0] = '\0';
+}
+
+void nf_enriched_free(nf_enriched_t *e)
+{
+    nf_enriched_clear(e);
+    nf_buf_free(&e->title);
+    nf_buf_free(&e->body);
+}
+
+nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enriched_t *out,
+                          nf_reject_t *rej)
+{
+    nf_enriched_clear(out);
+    nf_err_t err = nf_article_decode(c->validator, data, len, &out->article, rej);
+    if (err != NF_OK)
+        return err;
+    const nf_article_t *a = &out->article;
+    if (a->title) {
+        err = nf_normalize(c->normalizer, a->title, a->title_len, 0, &out->title, NULL);
+        if (err != NF_OK)
+            goto stage_failed;
+    }
+    err = nf_normalize(c->normalizer, a->body, a->body_len, 1, &out->body, &out->junk_lines);
+    if (err != NF_OK)
+        goto stage_failed;
+    c->junk_lines += out->junk_lines;
+    if (out->body.len == 0) {
+        snprintf(rej->id, sizeof(rej->id), "%s", a->id);
+        rej->reason = NF_REJECT_INVALID_VALUE;
+        snprintf(rej->detail, sizeof(rej->detail),
+                 "field 'body' has no text once site junk and white space are removed");
+        return NF_ERR_REJECTED;
+    }
+
+    /* Language from title + body: the body carries the evidence, the title helps short texts. */
+    nf_buf_t *lang_text = &out->title;
+    size_t title_len = out->title.len;
+    if (title_len)
+        nf_buf_putc(lang_text, '\n');
+    nf_buf_append(lang_text, out->body.data, out->body.len);
+    if (lang_text->failed)
+        return NF_ERR_NOMEM;
+    nf_langid_detect(c->langid, lang_text->data, lang_text->len, &out->lang);
+    lang_text->len = title_len; /* back to the title alone */
+    if (lang_text->data)
+        lang_text->data[title_len] = '\0';
+
+    err = nf_entities_tag(c->entities, out->title.data, out->title.len, out->body.data,
+                          out->body.len, &out->lang, &out->entities);
+    if (err != NF_OK)
+        return err;
+
+    nf_content_sha256(out->body.data, out->body.len, out->sha256);
+    nf_hex(out->sha256, NF_SHA256_LEN, out->sha256_hex);
+    out->dedup.status = NF_DEDUP_UNIQUE;
+    nf_chain_assign_story(out);
+    return NF_OK;
+
+stage_failed:
+    if (err == NF_ERR_INVALID_ARG) {
+        /* jansson already checks UTF-8, so this is defence in depth. */
+        snprintf(rej->id, sizeof(rej->id), "%s", a->id);
+        rej->reason = NF_REJECT_INVALID_UTF8;
+        snprintf(rej->detail, sizeof(rej->detail), "text is not valid UTF-8");
+        return NF_ERR_REJECTED;
+    }
+    return err;
+}
+
+void nf_chain_assign_story(nf_enriched_t *e)
+{
+    /* Foundation rule: the story is named after the normalized text's fingerprint, so exact
+     * duplicates share it. The story stage (issue 9) replaces this with a language-independent
+     * event signature. */
+    snprintf(e->story_id, sizeof(e->story_id), "story:%.16s", e->sha256_hex);
+}
+
+static void render_number(nf_buf_t *out, double v)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof(tmp), "%.3g", v);
+    nf_buf_puts(out, tmp);
+}
+
+nf_err_t nf_chain_render(const nf_enriched_t *e, nf_buf_t *out)
+{
+    const nf_article_t *a = &e->article;
+    nf_buf_puts(out, "{\"id\":");
+    nf_buf_json_string(out, a->id);
+    nf_buf_puts(out, ",\"source\":");
+    nf_buf_json_string(out, a->source);
+    nf_buf_puts(out, ",\"url\":");
+    nf_buf_json_string(out, a->url);
+    nf_buf_puts(out, ",\"title\":");
+    nf_buf_json_string(out, a->title);
+    nf_buf_puts(out, ",\"published_at\":");
+    nf_buf_json_string(out, a->published_at);
+    nf_buf_puts(out, ",\"lang\":{\"code\":");
+    nf_buf_json_string(out, e->lang.code);
+    nf_buf_puts(out, ",\"script\":");
+    nf_buf_json_string(out, e->lang.script);
+    nf_buf_puts(out, ",\"confidence\":");
+    render_number(out, e->lang.confidence);
+    nf_buf_puts(out, "},\"entities\":[");
+    for (size_t i = 0; i < e->entities.count; i++) {
+        const nf_entity_t *ent = &e->entities.items[i];
+        nf_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
+        nf_buf_json_string(out, ent->id);
+        nf_buf_puts(out, ",\"type\":");
+        nf_buf_json_string(out, nf_entity_type_name(ent->type));
+        nf_buf_puts(out, ",\"name\":");
+        nf_buf_json_string(out, ent->name);
+        nf_buf_puts(out, ",\"mentions\":[");
+        for (size_t m = 0; m < ent->n_mentions; m++) {
+            const nf_mention_t *men = &ent->mentions[m];
+            nf_buf_puts(out, m ? ",{\"field\":" : "{\"field\":");
+            nf_buf_json_string(out, men->field);
+            nf_buf_printf(out, ",\"start\":%zu,\"end\":%zu,\"text\":", men->start, men->end);
+            nf_buf_json_string(out, men->text);
+            nf_buf_putc(out, '}');
+        }
+        nf_buf_puts(out, "]}");
+    }
+    nf_buf_puts(out, "],\"dedup\":{\"status\":");
+    nf_buf_json_string(out, nf_dedup_status_name(e->dedup.status));
+    nf_buf_puts(out, ",\"duplicate_of\":");
+    nf_buf_json_string(out, e->dedup.duplicate_of[0] ? e->dedup.duplicate_of : NULL);
+    nf_buf_puts(out, ",\"similarity\":");
+    render_number(out, e->dedup.similarity);
+    nf_buf_puts(out, "},\"story_id\":");
+    nf_buf_json_string(out, e->story_id);
+    nf_buf_puts(out, ",\"content_sha256\":");
+    nf_buf_json_string(out, e->sha256_hex);
+    nf_buf_putc(out, '}');
+    return out->failed ? NF_ERR_NOMEM : NF_OK;
+}
+
+void nf_chain_render_error(unsigned long line, const nf_reject_t *rej, nf_buf_t *out)
+{
+    nf_buf_printf(out, "{\"line\":%lu,", line);
+    if (rej->id[0]) {
+        nf_buf_puts(out, "\"id\":");
+        nf_buf_json_string(out, rej->id);
+        nf_buf_putc(out, ',');
+    }
+    nf_buf_puts(out, "\"error\":{\"reason\":");
+    nf_buf_json_string(out, nf_reject_reason_name(rej->reason));
+    nf_buf_puts(out, ",\"detail\":");
+    nf_buf_json_string(out, rej->detail);
+    nf_buf_puts(out, "}}");
+}

@@ -1,0 +1,145 @@
+#include "newsflow/enrich.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "newsflow/alloc.h"
+#include "newsflow/chain.h"
+#include "newsflow/dedup.h"
+
+/* Reads one line into buf (at most cap bytes kept). Returns 1 for a line, 0 at EOF, -1 on a
+ * read error. *overlong is set when the line had more than cap bytes (the rest is skipped, so
+ * memory stays bounded by max_message_bytes whatever the input). */
+static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *overlong)
+{
+    size_t n = 0;
+    int c, any = 0;
+    *overlong = 0;
+    while ((c = getc(in)) != EOF) {
+        any = 1;
+        if (c == '\n')
+            break;
+        if (n < cap)
+            buf[n++] = (char)c;
+        else
+            *overlong = 1;
+    }
+    if (ferror(in))
+        return -1;
+    if (!any)
+        return 0;
+    if (n > 0 && buf[n - 1] == '\r' && !*overlong)
+        n--;
+    *len = n;
+    return 1;
+}
+
+nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich_counts_t *counts,
+                          char *errstr, size_t errstr_size)
+{
+    memset(counts, 0, sizeof(*counts));
+    nf_err_t err = NF_OK;
+    size_t cap = (size_t)cfg->max_message_bytes;
+    char *line = nf_malloc(cap + 1);
+    nf_chain_t *chain = nf_chain_new(cfg, errstr, errstr_size);
+    nf_dedup_t *dedup = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size);
+    nf_dedup_t *stories = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size);
+    nf_enriched_t e;
+    memset(&e, 0, sizeof(e));
+    nf_buf_t rendered = NF_BUF_INIT;
+    if (!line || !chain || !dedup || !stories) {
+        err = line ? NF_ERR_CONFIG : NF_ERR_NOMEM;
+        goto done;
+    }
+    size_t len;
+    int overlong, r;
+    while ((r = read_line(in, line, cap, &len, &overlong)) == 1) {
+        counts->lines++;
+        nf_reject_t rej;
+        nf_buf_reset(&rendered);
+        if (overlong) {
+            memset(&rej, 0, sizeof(rej));
+            rej.reason = NF_REJECT_TOO_LARGE;
+            snprintf(rej.detail, sizeof(rej.detail),
+                     "line longer than max_message_bytes (%lld bytes)", cfg->max_message_bytes);
+            err = NF_ERR_REJECTED;
+        } else {
+            err = nf_chain_process(chain, line, len, &e, &rej);
+        }
+        if (err == NF_ERR_REJECTED) {
+            counts->rejected++;
+            counts->rejected_by_reason[rej.reason]++;
+            nf_chain_render_error((unsigned long)counts->lines, &rej, &rendered);
+        } else if (err == NF_OK) {
+            counts->accepted++;
+            if ((err = nf_dedup_check(dedup, e.sha256, e.article.id, &e.dedup)) != NF_OK)
+                goto done;
+            if (e.dedup.status != NF_DEDUP_UNIQUE)
+                counts->duplicates++;
+            nf_chain_assign_story(&e);
+            uint8_t story_key[NF_SHA256_LEN];
+            nf_content_sha256(e.story_id, strlen(e.story_id), story_key);
+            if (!nf_dedup_lookup(stories, story_key)) {
+                counts->stories++;
+                if ((err = nf_dedup_insert(stories, story_key, e.story_id)) != NF_OK)
+                    goto done;
+            }
+            if ((err = nf_chain_render(&e, &rendered)) != NF_OK)
+                goto done;
+        } else {
+            snprintf(errstr, errstr_size, "line %llu: %s", (unsigned long long)counts->lines,
+                     nf_err_str(err));
+            goto done;
+        }
+        nf_buf_putc(&rendered, '\n');
+        if (rendered.failed) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if (fwrite(rendered.data, 1, rendered.len, out) != rendered.len) {
+            snprintf(errstr, errstr_size, "write: %s", strerror(errno));
+            err = NF_ERR_IO;
+            goto done;
+        }
+    }
+    err = NF_OK;
+    if (r < 0) {
+        snprintf(errstr, errstr_size, "read: %s", strerror(errno));
+        err = NF_ERR_IO;
+    } else if (fflush(out) != 0) {
+        snprintf(errstr, errstr_size, "write: %s", strerror(errno));
+        err = NF_ERR_IO;
+    }
+done:
+    if (chain)
+        counts->junk_lines = nf_chain_junk_lines(chain);
+    if (err == NF_ERR_NOMEM)
+        snprintf(errstr, errstr_size, "out of memory");
+    nf_enriched_free(&e);
+    nf_buf_free(&rendered);
+    nf_dedup_destroy(stories);
+    nf_dedup_destroy(dedup);
+    nf_chain_destroy(chain);
+    nf_free(line);
+    return err;
+}
+
+void nf_enrich_print_counts(const nf_enrich_counts_t *c, FILE *f)
+{
+    fprintf(f,
+            "{\"msg\":\"enrich summary\",\"lines\":%llu,\"accepted\":%llu,\"rejected\":%llu,"
+            "\"duplicates\":%llu,\"stories\":%llu,\"junk_lines_dropped\":%llu,"
+            "\"rejected_by_reason\":{",
+            (unsigned long long)c->lines, (unsigned long long)c->accepted,
+            (unsigned long long)c->rejected, (unsigned long long)c->duplicates,
+            (unsigned long long)c->stories, (unsigned long long)c->junk_lines);
+    int first = 1;
+    for (int r = 0; r < NF_REJECT_COUNT; r++) {
+        if (!c->rejected_by_reason[r])
+            continue;
+        fprintf(f, "%s\"%s\":%llu", first ? "" : ",", nf_reject_reason_name((nf_reject_reason_t)r),
+                (unsigned long long)c->rejected_by_reason[r]);
+        first = 0;
+    }
+    fprintf(f, "}}\n");
+}

@@ -1,0 +1,335 @@
+/* Normalization: UTF-8 -> UTF-16 (strict) -> NFC -> per-line whitespace folding and junk
+ * filtering -> UTF-8. Works on UTF-16 because that is ICU's native form. */
+#include "newsflow/normalize.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf16.h>
+
+#include "newsflow/alloc.h"
+
+/* Site junk: whole lines a site wraps around the article. Matched on a key made of the line's
+ * case-folded letters and digits, words separated by one space (so "Read more »" matches
+ * "read more" and diacritics/tashkeel do not matter). Multi-word phrases also match as a prefix
+ * of a line at most 3 words longer ("Subscribe to our newsletter for daily updates"); one-word
+ * phrases only alone or followed by a count ("Comments 12"). */
+static const char *const junk_phrases[] = {
+    /* en */
+    "read more", "read the full story", "read full article", "continue reading", "share this",
+    "share this article", "share this story", "share on facebook", "share on twitter",
+    "share on x", "share on whatsapp", "share on linkedin", "share", "tweet", "subscribe",
+    "subscribe now", "subscribe to our newsletter", "sign up for our newsletter",
+    "sign up to our newsletter", "leave a comment", "leave a reply", "post a comment", "comments",
+    "add a comment", "advertisement", "sponsored content", "related articles", "also read",
+    "see also", "click here", "follow us", "you may also like", "most read",
+    "log in to comment", "please enable javascript", "accept cookies", "we use cookies",
+    "back to top", "print this article", "email this article", "skip to content",
+    /* fr */
+    "lire la suite", "lire aussi", "à lire aussi", "partager", "partager cet article",
+    "partager sur facebook", "abonnez vous", "s abonner", "abonnez vous à notre newsletter",
+    "laisser un commentaire", "commentaires", "publicité", "voir aussi", "suivez nous",
+    /* de */
+    "weiterlesen", "mehr lesen", "teilen", "artikel teilen", "jetzt abonnieren", "abonnieren",
+    "newsletter abonnieren", "kommentar schreiben", "kommentare", "anzeige", "auch interessant",
+    "lesen sie auch", "mehr zum thema",
+    /* es */
+    "leer más", "seguir leyendo", "compartir", "compartir en facebook", "suscríbete",
+    "suscribirse", "deja un comentario", "comentarios", "publicidad", "lee también",
+    "te puede interesar", "más información",
+    /* it, pt, nl, pl, tr */
+    "leggi anche", "continua a leggere", "condividi", "iscriviti", "lascia un commento",
+    "pubblicità", "leia mais", "leia também", "compartilhe", "compartilhar", "assine",
+    "deixe um comentário", "lees meer", "delen", "abonneer", "czytaj więcej", "udostępnij",
+    "subskrybuj", "devamını oku", "paylaş", "abone ol", "yorum yap",
+    /* ru, uk, bg, sr */
+    "читать далее", "читать также", "читайте также", "подробнее", "поделиться", "подписаться",
+    "подпишитесь", "оставить комментарий", "комментарии", "реклама", "читати далі",
+    "читайте також", "поділитися", "підписатися", "коментарі", "прочетете още", "сподели",
+    "прочитајте још", "подели",
+    /* ar, fa, ur */
+    "اقرأ المزيد", "اقرأ أيضا", "اقرأ ايضا", "شارك", "شارك المقال", "شارك على فيسبوك", "اشترك",
+    "اشترك الآن", "اشترك في النشرة", "اترك تعليقا", "تعليقات", "إعلان", "بیشتر بخوانید",
+    "ادامه مطلب", "اشتراک گذاری", "به اشتراک بگذارید", "عضویت", "نظرات", "نظر بدهید",
+    "مزید پڑھیں", "شیئر کریں",
+};
+#define N_JUNK (sizeof(junk_phrases) / sizeof(junk_phrases[0]))
+
+/* Words that make a short line junk wherever they appear (captcha and bot-check notices). */
+static const char *const junk_words[] = {"captcha", "recaptcha", "капча", "кaптча"};
+#define N_JUNK_WORDS (sizeof(junk_words) / sizeof(junk_words[0]))
+#define JUNK_WORD_MAX_WORDS 30
+#define JUNK_CHECK_MAX_WORDS 40
+
+typedef struct key {
+    UChar *text;
+    int32_t len;
+    int words;
+} key_t;
+
+struct nf_normalizer {
+    const UNormalizer2 *nfc;
+    UChar *u16;      /* input as UTF-16 */
+    int32_t u16_cap;
+    UChar *nfc_text; /* input after NFC */
+    int32_t nfc_cap;
+    UChar *line;     /* one output line */
+    int32_t line_cap;
+    UChar *keybuf;   /* junk key of one line */
+    int32_t key_cap;
+    UChar *outu;     /* whole output as UTF-16 */
+    int32_t outu_cap;
+    key_t phrases[N_JUNK];
+    key_t words[N_JUNK_WORDS];
+};
+
+static int grow(UChar **buf, int32_t *cap, int32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    int32_t cap2 = *cap ? *cap : 1024;
+    while (cap2 < need) {
+        if (cap2 > INT32_MAX / 2)
+            return -1;
+        cap2 *= 2;
+    }
+    UChar *p = nf_realloc(*buf, (size_t)cap2 * sizeof(UChar));
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = cap2;
+    return 0;
+}
+
+static int is_space_like(UChar32 c)
+{
+    /* ZWJ/ZWNJ (U+200C/D) stay: Persian and Indic spelling needs them. */
+    if (c == 0x200B || c == 0xFEFF || c == 0x2060 || c == 0x00AD)
+        return 1;
+    return u_isUWhiteSpace(c) || (u_iscntrl(c) && c != 0x200C && c != 0x200D);
+}
+
+static int is_line_break(UChar32 c)
+{
+    return c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x85 || c == 0x2028 ||
+           c == 0x2029;
+}
+
+/* Builds the junk key of text[0..len) into key (which must hold len units). */
+static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words)
+{
+    int32_t k = 0;
+    int pending_space = 0;
+    *words = 0;
+    for (int32_t i = 0; i < len;) {
+        UChar32 c;
+        U16_NEXT(text, i, len, c);
+        if (u_isalnum(c)) {
+            if (pending_space && k > 0)
+                key[k++] = ' ';
+            if (k == 0 || pending_space)
+                (*words)++;
+            pending_space = 0;
+            UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+            U16_APPEND_UNSAFE(key, k, f);
+        } else if (u_getCombiningClass(c) == 0 && u_charType(c) != U_NON_SPACING_MARK &&
+                   u_charType(c) != U_FORMAT_CHAR) {
+            pending_space = 1;
+        }
+    }
+    return k;
+}
+
+static int prepare_keys(const char *const *src, size_t n, key_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        UErrorCode st = U_ZERO_ERROR;
+        UChar tmp[128];
+        int32_t len = 0;
+        u_strFromUTF8(tmp, 128, &len, src[i], -1, &st);
+        if (U_FAILURE(st) || len >= 128)
+            return -1;
+        out[i].text = nf_calloc((size_t)len * 2 + 2, sizeof(UChar));
+        if (!out[i].text)
+            return -1;
+        out[i].len = make_key(tmp, len, out[i].text, &out[i].words);
+    }
+    return 0;
+}
+
+nf_normalizer_t *nf_normalizer_new(char *errstr, size_t errstr_size)
+{
+    nf_normalizer_t *n = nf_calloc(1, sizeof(*n));
+    if (!n) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    n->nfc = unorm2_getNFCInstance(&st);
+    if (U_FAILURE(st)) {
+        snprintf(errstr, errstr_size, "ICU NFC normalizer: %s", u_errorName(st));
+        nf_normalizer_destroy(n);
+        return NULL;
+    }
+    if (prepare_keys(junk_phrases, N_JUNK, n->phrases) ||
+        prepare_keys(junk_words, N_JUNK_WORDS, n->words)) {
+        snprintf(errstr, errstr_size, "junk phrase table: out of memory");
+        nf_normalizer_destroy(n);
+        return NULL;
+    }
+    return n;
+}
+
+void nf_normalizer_destroy(nf_normalizer_t *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < N_JUNK; i++)
+        nf_free(n->phrases[i].text);
+    for (size_t i = 0; i < N_JUNK_WORDS; i++)
+        nf_free(n->words[i].text);
+    nf_free(n->u16);
+    nf_free(n->nfc_text);
+    nf_free(n->line);
+    nf_free(n->keybuf);
+    nf_free(n->outu);
+    nf_free(n);
+}
+
+static int key_has_word(const UChar *key, int32_t klen, const key_t *w)
+{
+    for (int32_t i = 0; i + w->len <= klen; i++) {
+        if ((i == 0 || key[i - 1] == ' ') && memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
+            (i + w->len == klen || key[i + w->len] == ' '))
+            return 1;
+    }
+    return 0;
+}
+
+static int only_digits(const UChar *s, int32_t len)
+{
+    for (int32_t i = 0; i < len; i++)
+        if (s[i] != ' ' && !(s[i] >= '0' && s[i] <= '9'))
+            return 0;
+    return 1;
+}
+
+static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
+{
+    if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
+        return 0;
+    int words;
+    int32_t klen = make_key(line, len, n->keybuf, &words);
+    if (klen == 0)
+        return 1; /* nothing but punctuation and symbols: separators, "»»»", "* * *" */
+    if (words > JUNK_CHECK_MAX_WORDS)
+        return 0;
+    const UChar *key = n->keybuf;
+    for (size_t i = 0; i < N_JUNK; i++) {
+        const key_t *p = &n->phrases[i];
+        if (klen < p->len || memcmp(key, p->text, (size_t)p->len * 2) != 0)
+            continue;
+        if (klen == p->len)
+            return 1;
+        if (key[p->len] != ' ')
+            continue;
+        if (p->words >= 2 && words <= p->words + 3)
+            return 1;
+        if (only_digits(key + p->len, klen - p->len))
+            return 1;
+    }
+    if (words <= JUNK_WORD_MAX_WORDS)
+        for (size_t i = 0; i < N_JUNK_WORDS; i++)
+            if (key_has_word(key, klen, &n->words[i]))
+                return 1;
+    return 0;
+}
+
+int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    if (len > INT32_MAX / 2 || grow(&n->u16, &n->u16_cap, (int32_t)len + 1))
+        return 0;
+    u_strFromUTF8(n->u16, n->u16_cap, &ulen, line, (int32_t)len, &st);
+    return U_SUCCESS(st) && line_is_junk(n, n->u16, ulen);
+}
+
+nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk,
+                      nf_buf_t *out, unsigned *junk_dropped)
+{
+    if (junk_dropped)
+        *junk_dropped = 0;
+    if (len > (size_t)INT32_MAX / 4)
+        return NF_ERR_INVALID_ARG;
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    if (grow(&n->u16, &n->u16_cap, (int32_t)len + 1))
+        return NF_ERR_NOMEM;
+    u_strFromUTF8(n->u16, n->u16_cap, &ulen, in, (int32_t)len, &st);
+    if (st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND)
+        return NF_ERR_INVALID_ARG;
+    if (U_FAILURE(st))
+        return NF_ERR_ICU;
+
+    /* NFC can grow text (up to 3x in the worst case for UTF-16). */
+    if (grow(&n->nfc_text, &n->nfc_cap, ulen * 3 + 1))
+        return NF_ERR_NOMEM;
+    int32_t nlen = unorm2_normalize(n->nfc, n->u16, ulen, n->nfc_text, n->nfc_cap, &st);
+    if (U_FAILURE(st))
+        return NF_ERR_ICU;
+
+    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1))
+        return NF_ERR_NOMEM;
+    int32_t olen = 0;
+    int32_t i = 0;
+    while (i < nlen) {
+        /* One line: fold white space runs to one space, trim both ends. */
+        int32_t llen = 0;
+        int pending_space = 0;
+        while (i < nlen) {
+            UChar32 c;
+            int32_t start = i;
+            U16_NEXT(n->nfc_text, i, nlen, c);
+            if (is_line_break(c))
+                break;
+            if (is_space_like(c)) {
+                pending_space = llen > 0;
+                continue;
+            }
+            if (pending_space)
+                n->line[llen++] = ' ';
+            pending_space = 0;
+            while (start < i)
+                n->line[llen++] = n->nfc_text[start++];
+        }
+        if (llen == 0)
+            continue;
+        if (drop_junk && line_is_junk(n, n->line, llen)) {
+            if (junk_dropped)
+                (*junk_dropped)++;
+            continue;
+        }
+        if (olen > 0)
+            n->outu[olen++] = '\n';
+        memcpy(n->outu + olen, n->line, (size_t)llen * sizeof(UChar));
+        olen += llen;
+    }
+
+    int32_t u8len = 0;
+    st = U_ZERO_ERROR;
+    u_strToUTF8(NULL, 0, &u8len, n->outu, olen, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
+        return NF_ERR_ICU;
+    if (nf_buf_reserve(out, (size_t)u8len) != NF_OK)
+        return NF_ERR_NOMEM;
+    st = U_ZERO_ERROR;
+    u_strToUTF8(out->data + out->len, (int32_t)(out->cap - out->len), &u8len, n->outu, olen, &st);
+    if (U_FAILURE(st))
+        return NF_ERR_ICU;
+    out->len += (size_t)u8len;
+    out->data[out->len] = '\0';
+    return NF_OK;
+}

@@ -1,0 +1,754 @@
+/* The worker loop. Read it top to bottom in nf_pipeline_run():
+ *   collect a batch (count/bytes/time bounded) -> run the stage chain on each message ->
+ *   one PostgreSQL transaction (dedup authority, rows, outbox, offsets) -> produce the outbox
+ *   rows -> delete acknowledged rows -> advisory offset commit to Kafka.
+ * Transient PostgreSQL errors: the batch in hand is kept, fetching is paused, and the write is
+ * retried with capped exponential backoff while the group membership is kept alive. */
+#include "newsflow/pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "newsflow/alloc.h"
+#include "newsflow/chain.h"
+#include "newsflow/consumer.h"
+#include "newsflow/dedup.h"
+#include "newsflow/log.h"
+#include "newsflow/producer.h"
+#include "newsflow/store.h"
+
+#define REPLAY_CHUNK 500
+#define PRODUCE_QUEUE_WAIT_MS 30000
+
+typedef struct slot {
+    nf_message_t msg;
+    int accepted; /* 1: enriched, 0: rejected */
+    nf_enriched_t e;
+    nf_reject_t rej;
+    nf_buf_t json;
+    int decided;    /* dedup decided from the cache */
+    char *pg_first; /* first article with this hash according to PostgreSQL (owned) */
+} slot_t;
+
+typedef struct msg_list {
+    nf_message_t *items;
+    size_t count, cap;
+} msg_list_t;
+
+struct nf_pipeline {
+    const nf_config_t *cfg;
+    volatile sig_atomic_t *stop;
+    nf_chain_t *chain;
+    nf_store_t *store;
+    nf_consumer_t *consumer;
+    nf_producer_t *producer;
+    nf_dedup_t *cache;       /* confirmed decisions: hash -> first id */
+    nf_dedup_t *batch_index; /* hashes first seen in the batch being written */
+
+    slot_t *slots;
+    size_t n_slots;
+    size_t batch_bytes;
+    msg_list_t carry; /* messages that arrived while a batch was being retried */
+
+    /* scratch for one write */
+    nf_store_article_t *arts;
+    nf_store_reject_t *rejs;
+    nf_partition_offset_t *offs;
+    const char **miss_sha;
+    char **miss_first;
+    size_t *miss_slot;
+    nf_outbox_rows_t outbox;
+    nf_id_list_t acked;
+
+    int32_t *replay_parts; /* partitions whose outbox must be replayed */
+    size_t n_replay, cap_replay;
+    int replay_all;
+
+    int64_t stop_deadline_ms;
+    nf_run_stats_t stats;
+    int64_t last_progress_ms;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int stopping(nf_pipeline_t *p)
+{
+    if (*p->stop && p->stop_deadline_ms == 0) {
+        p->stop_deadline_ms = now_ms() + p->cfg->shutdown_timeout_ms;
+        nf_log(NF_LOG_INFO, "stop requested: finishing the batch in hand", NULL);
+    }
+    return *p->stop != 0;
+}
+
+static int64_t remaining_shutdown_ms(nf_pipeline_t *p)
+{
+    /* Keep 2 s of the bound for leaving the group and closing the clients. */
+    return p->stop_deadline_ms ? p->stop_deadline_ms - 2000 - now_ms() : INT64_MAX;
+}
+
+static void fmt_u64(char *buf, size_t size, uint64_t v)
+{
+    snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
+/* ---- consumer hooks --------------------------------------------------------------------- */
+
+static void replay_add(nf_pipeline_t *p, int32_t partition)
+{
+    for (size_t i = 0; i < p->n_replay; i++)
+        if (p->replay_parts[i] == partition)
+            return;
+    if (p->n_replay == p->cap_replay) {
+        size_t cap = p->cap_replay ? p->cap_replay * 2 : 32;
+        int32_t *r = nf_realloc(p->replay_parts, cap * sizeof(int32_t));
+        if (!r) {
+            p->replay_all = 1;
+            return;
+        }
+        p->replay_parts = r;
+        p->cap_replay = cap;
+    }
+    p->replay_parts[p->n_replay++] = partition;
+}
+
+static nf_err_t on_assign(void *opaque, const char *topic, nf_partition_offset_t *parts, size_t n)
+{
+    nf_pipeline_t *p = opaque;
+    nf_err_t err = NF_ERR_DB_TRANSIENT;
+    for (int attempt = 0; attempt < 3 && err != NF_OK; attempt++) {
+        if (attempt)
+            sleep_ms(500);
+        err = nf_store_ensure_connected(p->store);
+        if (err == NF_OK)
+            err = nf_store_load_offsets(p->store, p->cfg->group_id, topic, parts, n);
+    }
+    if (err != NF_OK)
+        nf_log(NF_LOG_WARN, "could not read stored offsets", "error",
+               nf_store_last_error(p->store), NULL);
+    for (size_t i = 0; i < n; i++) {
+        replay_add(p, parts[i].partition);
+        if (err == NF_OK) {
+            char part[16], off[32];
+            snprintf(part, sizeof(part), "%d", parts[i].partition);
+            snprintf(off, sizeof(off), "%lld", (long long)parts[i].offset);
+            nf_log(NF_LOG_DEBUG, "partition starts at stored offset", "partition", part,
+                   "offset", parts[i].offset >= 0 ? off : "none (auto.offset.reset)", NULL);
+        }
+    }
+    return err;
+}
+
+static int in_list(const int32_t *parts, size_t n, int32_t partition)
+{
+    for (size_t i = 0; i < n; i++)
+        if (parts[i] == partition)
+            return 1;
+    return 0;
+}
+
+/* Messages of revoked partitions that are not committed are dropped: the new owner starts from
+ * the offset stored in PostgreSQL, so they are read again there. */
+static void on_revoke(void *opaque, const char *topic, const int32_t *parts, size_t n, int lost)
+{
+    (void)topic;
+    (void)lost;
+    nf_pipeline_t *p = opaque;
+    size_t keep = 0;
+    for (size_t i = 0; i < p->n_slots; i++) {
+        if (in_list(parts, n, p->slots[i].msg.partition)) {
+            p->batch_bytes -= p->slots[i].msg.len;
+            nf_message_release(&p->slots[i].msg);
+            continue;
+        }
+        if (keep != i) {
+            slot_t tmp = p->slots[keep];
+            p->slots[keep] = p->slots[i];
+            p->slots[i] = tmp;
+        }
+        keep++;
+    }
+    p->n_slots = keep;
+    keep = 0;
+    for (size_t i = 0; i < p->carry.count; i++) {
+        if (in_list(parts, n, p->carry.items[i].partition))
+            nf_message_release(&p->carry.items[i]);
+        else
+            p->carry.items[keep++] = p->carry.items[i];
+    }
+    p->carry.count = keep;
+    size_t r = 0;
+    for (size_t i = 0; i < p->n_replay; i++)
+        if (!in_list(parts, n, p->replay_parts[i]))
+            p->replay_parts[r++] = p->replay_parts[i];
+    p->n_replay = r;
+}
+
+/* ---- construction ----------------------------------------------------------------------- */
+
+nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *stop, char *errstr,
+                               size_t errstr_size)
+{
+    nf_pipeline_t *p = nf_calloc(1, sizeof(*p));
+    if (!p) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->stop = stop;
+    size_t max = (size_t)cfg->batch_max_messages;
+    p->slots = nf_calloc(max, sizeof(slot_t));
+    p->arts = nf_calloc(max, sizeof(nf_store_article_t));
+    p->rejs = nf_calloc(max, sizeof(nf_store_reject_t));
+    p->offs = nf_calloc(max, sizeof(nf_partition_offset_t));
+    p->miss_sha = nf_calloc(max, sizeof(char *));
+    p->miss_first = nf_calloc(max, sizeof(char *));
+    p->miss_slot = nf_calloc(max, sizeof(size_t));
+    if (!p->slots || !p->arts || !p->rejs || !p->offs || !p->miss_sha || !p->miss_first ||
+        !p->miss_slot) {
+        snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
+        goto fail;
+    }
+    if (!(p->chain = nf_chain_new(cfg, errstr, errstr_size)) ||
+        !(p->cache = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size)) ||
+        !(p->batch_index = nf_dedup_new(max, errstr, errstr_size)))
+        goto fail;
+
+    /* PostgreSQL may come up after the worker (compose, Kubernetes): retry with backoff. */
+    int64_t backoff = cfg->backoff_initial_ms;
+    while (!(p->store = nf_store_new(cfg, errstr, errstr_size))) {
+        if (*stop)
+            goto fail;
+        nf_log(NF_LOG_WARN, "PostgreSQL unreachable, retrying", "error", errstr, NULL);
+        sleep_ms(backoff);
+        backoff = backoff * 2 > cfg->backoff_max_ms ? cfg->backoff_max_ms : backoff * 2;
+    }
+    int applied = 0;
+    if (nf_store_migrate(p->store, &applied, errstr, errstr_size) != NF_OK)
+        goto fail;
+
+    nf_consumer_hooks_t hooks = {p, on_assign, on_revoke};
+    if (!(p->producer = nf_producer_new(cfg, errstr, errstr_size)) ||
+        !(p->consumer = nf_consumer_new(cfg, &hooks, errstr, errstr_size)))
+        goto fail;
+    return p;
+fail:
+    nf_pipeline_destroy(p);
+    return NULL;
+}
+
+void nf_pipeline_destroy(nf_pipeline_t *p)
+{
+    if (!p)
+        return;
+    if (p->consumer)
+        nf_consumer_destroy(p->consumer); /* may call on_revoke: slots must still exist */
+    for (size_t i = 0; i < (p->slots ? (size_t)p->cfg->batch_max_messages : 0); i++) {
+        nf_message_release(&p->slots[i].msg);
+        nf_enriched_free(&p->slots[i].e);
+        nf_buf_free(&p->slots[i].json);
+        nf_free(p->slots[i].pg_first);
+    }
+    for (size_t i = 0; i < p->carry.count; i++)
+        nf_message_release(&p->carry.items[i]);
+    nf_free(p->carry.items);
+    nf_producer_destroy(p->producer);
+    nf_outbox_rows_clear(&p->outbox);
+    nf_free(p->outbox.rows);
+    nf_store_destroy(p->store);
+    nf_dedup_destroy(p->cache);
+    nf_dedup_destroy(p->batch_index);
+    nf_chain_destroy(p->chain);
+    nf_id_list_free(&p->acked);
+    nf_free(p->replay_parts);
+    nf_free(p->slots);
+    nf_free(p->arts);
+    nf_free(p->rejs);
+    nf_free(p->offs);
+    nf_free(p->miss_sha);
+    nf_free(p->miss_first);
+    nf_free(p->miss_slot);
+    nf_free(p);
+}
+
+const nf_run_stats_t *nf_pipeline_stats(const nf_pipeline_t *p)
+{
+    return &p->stats;
+}
+
+/* ---- collect ---------------------------------------------------------------------------- */
+
+static nf_err_t carry_push(nf_pipeline_t *p, const nf_message_t *m)
+{
+    if (p->carry.count == p->carry.cap) {
+        size_t cap = p->carry.cap ? p->carry.cap * 2 : 64;
+        nf_message_t *items = nf_realloc(p->carry.items, cap * sizeof(*items));
+        if (!items)
+            return NF_ERR_NOMEM;
+        p->carry.items = items;
+        p->carry.cap = cap;
+    }
+    p->carry.items[p->carry.count++] = *m;
+    return NF_OK;
+}
+
+static void add_to_batch(nf_pipeline_t *p, const nf_message_t *m)
+{
+    p->slots[p->n_slots++].msg = *m;
+    p->batch_bytes += m->len;
+    p->stats.consumed++;
+}
+
+/* Fills the batch until it holds batch_max_messages or batch_max_bytes, or batch_max_wait_ms
+ * passed since its first message. Returns with an empty batch after ~100 ms without messages
+ * so the caller can do housekeeping. */
+static void collect_batch(nf_pipeline_t *p)
+{
+    const nf_config_t *cfg = p->cfg;
+    int64_t first_at = 0;
+    while (p->n_slots < (size_t)cfg->batch_max_messages &&
+           p->batch_bytes < (size_t)cfg->batch_max_bytes) {
+        if (p->carry.count) {
+            add_to_batch(p, &p->carry.items[0]);
+            memmove(p->carry.items, p->carry.items + 1, (p->carry.count - 1) * sizeof(nf_message_t));
+            p->carry.count--;
+            if (!first_at)
+                first_at = now_ms();
+            continue;
+        }
+        if (stopping(p))
+            break;
+        int64_t wait = 100;
+        if (p->n_slots) {
+            wait = first_at + cfg->batch_max_wait_ms - now_ms();
+            if (wait <= 0)
+                break;
+        }
+        nf_message_t m;
+        nf_err_t err = nf_consumer_poll(p->consumer, (int)wait, &m);
+        if (err == NF_OK) {
+            add_to_batch(p, &m);
+            if (!first_at)
+                first_at = now_ms();
+        } else if (p->n_slots == 0) {
+            return; /* timeout, EOF or error: back to the loop for housekeeping */
+        }
+    }
+}
+
+/* ---- process and write ------------------------------------------------------------------ */
+
+static nf_err_t run_stages(nf_pipeline_t *p, slot_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        slot_t *s = &slots[i];
+        const void *data = s->msg.payload ? s->msg.payload : "";
+        nf_err_t err = nf_chain_process(p->chain, data, s->msg.len, &s->e, &s->rej);
+        if (err == NF_OK)
+            s->accepted = 1;
+        else if (err == NF_ERR_REJECTED)
+            s->accepted = 0;
+        else
+            return err;
+    }
+    return NF_OK;
+}
+
+static void decide(slot_t *s, const char *first_id)
+{
+    if (first_id && strcmp(first_id, s->e.article.id) != 0) {
+        s->e.dedup.status = NF_DEDUP_EXACT;
+        snprintf(s->e.dedup.duplicate_of, sizeof(s->e.dedup.duplicate_of), "%s", first_id);
+        s->e.dedup.similarity = 1.0;
+    } else {
+        s->e.dedup.status = NF_DEDUP_UNIQUE;
+        s->e.dedup.duplicate_of[0] = '\0';
+        s->e.dedup.similarity = 0.0;
+    }
+    nf_chain_assign_story(&s->e);
+}
+
+static void free_lookups(slot_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        nf_free(slots[i].pg_first);
+        slots[i].pg_first = NULL;
+    }
+}
+
+/* One attempt at writing slots[0..n) in one transaction. */
+static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
+{
+    nf_err_t err = nf_store_begin(p->store);
+    if (err != NF_OK)
+        return err;
+
+    /* Dedup: the cache answers for hashes PostgreSQL already confirmed; the rest are looked up
+     * under advisory locks so that concurrent replicas agree on the first article. */
+    size_t n_miss = 0;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *s = &slots[i];
+        if (!s->accepted)
+            continue;
+        const char *first = nf_dedup_lookup(p->cache, s->e.sha256);
+        s->decided = first != NULL;
+        if (first) {
+            decide(s, first);
+        } else {
+            p->miss_sha[n_miss] = s->e.sha256_hex;
+            p->miss_slot[n_miss++] = i;
+        }
+    }
+    err = nf_store_lookup_hashes(p->store, p->miss_sha, n_miss, p->miss_first);
+    if (err != NF_OK)
+        return err;
+    for (size_t m = 0; m < n_miss; m++)
+        slots[p->miss_slot[m]].pg_first = p->miss_first[m];
+    nf_dedup_clear(p->batch_index);
+    for (size_t m = 0; m < n_miss; m++) {
+        slot_t *s = &slots[p->miss_slot[m]];
+        if (s->pg_first) {
+            decide(s, s->pg_first);
+            continue;
+        }
+        const char *first = nf_dedup_lookup(p->batch_index, s->e.sha256);
+        decide(s, first);
+        if (!first && (err = nf_dedup_insert(p->batch_index, s->e.sha256, s->e.article.id)))
+            return err;
+    }
+
+    /* Rows. */
+    size_t na = 0, nr = 0, no = 0;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *s = &slots[i];
+        if (s->accepted) {
+            nf_buf_reset(&s->json);
+            if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
+                return err;
+            p->arts[na++] = (nf_store_article_t){s->e.article.id, s->json.data, s->json.len,
+                                                 s->msg.payload, s->msg.len, s->msg.partition,
+                                                 s->msg.offset, s->msg.timestamp_ms};
+        } else {
+            p->rejs[nr++] = (nf_store_reject_t){
+                nf_reject_reason_name(s->rej.reason), s->rej.detail,
+                s->rej.id[0] ? s->rej.id : NULL, s->msg.key, s->msg.key_len,
+                s->msg.payload ? s->msg.payload : "", s->msg.len, s->msg.partition,
+                s->msg.offset, s->msg.timestamp_ms};
+        }
+        size_t k = 0;
+        while (k < no && p->offs[k].partition != s->msg.partition)
+            k++;
+        if (k == no)
+            p->offs[no++] = (nf_partition_offset_t){s->msg.partition, s->msg.offset + 1};
+        else if (p->offs[k].offset < s->msg.offset + 1)
+            p->offs[k].offset = s->msg.offset + 1;
+    }
+    nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
+    if ((err = nf_store_write_batch(p->store, &batch, &p->outbox)) != NF_OK)
+        return err;
+    return nf_store_commit(p->store);
+}
+
+/* After COMMIT: remember confirmed decisions, count, produce, advise Kafka. */
+static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
+{
+    size_t no = 0;
+    for (size_t i = 0; i < n; i++) {
+        slot_t *s = &slots[i];
+        if (s->accepted) {
+            if (!s->decided) {
+                const char *first = s->pg_first ? s->pg_first
+                                                : (s->e.dedup.duplicate_of[0]
+                                                       ? s->e.dedup.duplicate_of
+                                                       : s->e.article.id);
+                if (nf_dedup_insert(p->cache, s->e.sha256, first) != NF_OK)
+                    nf_log(NF_LOG_WARN, "dedup cache insert failed (out of memory)", NULL);
+            }
+        } else {
+            p->stats.rejected++;
+            p->stats.rejected_by_reason[s->rej.reason]++;
+        }
+        size_t k = 0;
+        while (k < no && p->offs[k].partition != s->msg.partition)
+            k++;
+        if (k == no)
+            p->offs[no++] = (nf_partition_offset_t){s->msg.partition, s->msg.offset + 1};
+        else if (p->offs[k].offset < s->msg.offset + 1)
+            p->offs[k].offset = s->msg.offset + 1;
+    }
+    for (size_t r = 0; r < p->outbox.count; r++) {
+        const nf_outbox_row_t *row = &p->outbox.rows[r];
+        if (strcmp(row->topic, p->cfg->output_topic) == 0) {
+            p->stats.stored++;
+            /* The record's dedup status sits in the payload; count duplicates from slots. */
+        }
+        if (nf_producer_send(p->producer, row, PRODUCE_QUEUE_WAIT_MS) != NF_OK)
+            p->replay_all = 1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].accepted && slots[i].e.dedup.status != NF_DEDUP_UNIQUE)
+            p->stats.duplicates++;
+    nf_outbox_rows_clear(&p->outbox);
+    nf_consumer_commit(p->consumer, p->offs, no);
+    p->stats.batches++;
+}
+
+static void release_slots(slot_t *slots, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        nf_message_release(&slots[i].msg);
+        nf_enriched_clear(&slots[i].e);
+        nf_free(slots[i].pg_first);
+        slots[i].pg_first = NULL;
+    }
+}
+
+/* Waits out a backoff delay while keeping the group membership (rebalance callbacks are served
+ * by polling; messages that still arrive are kept, in order, for the next batch). */
+static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
+{
+    int64_t until = now_ms() + delay_ms;
+    while (!(stopping(p) && remaining_shutdown_ms(p) <= 0)) {
+        int64_t left = until - now_ms();
+        if (left <= 0)
+            break;
+        nf_message_t m;
+        if (nf_consumer_poll(p->consumer, (int)(left > 100 ? 100 : left), &m) == NF_OK &&
+            carry_push(p, &m) != NF_OK) {
+            /* Cannot keep it: it will be read again, because nothing after it of its
+             * partition can commit before it... unless later messages do, so stop. */
+            nf_log(NF_LOG_ERROR, "out of memory holding a message during backoff", NULL);
+            nf_message_release(&m);
+            *p->stop = 1;
+        }
+        nf_producer_poll(p->producer, 0);
+    }
+}
+
+/* A data error (class 22/23) means some row cannot be stored as it is. Write message by message;
+ * an article PostgreSQL refuses becomes a db_rejected reject (DLQ) so the partition moves on. */
+static nf_err_t write_one_by_one(nf_pipeline_t *p)
+{
+    for (size_t i = 0; i < p->n_slots; i++) {
+        slot_t *s = &p->slots[i];
+        nf_err_t err = write_once(p, s, 1);
+        if (err == NF_ERR_DB_DATA && s->accepted) {
+            nf_store_rollback(p->store);
+            nf_outbox_rows_clear(&p->outbox);
+            free_lookups(s, 1);
+            nf_log(NF_LOG_WARN, "PostgreSQL refused an article: sent to the DLQ", "id",
+                   s->e.article.id, "error", nf_store_last_error(p->store), NULL);
+            memset(&s->rej, 0, sizeof(s->rej));
+            s->rej.reason = NF_REJECT_DB_REJECTED;
+            snprintf(s->rej.id, sizeof(s->rej.id), "%s", s->e.article.id);
+            snprintf(s->rej.detail, sizeof(s->rej.detail), "%s", nf_store_last_error(p->store));
+            s->accepted = 0;
+            err = write_once(p, s, 1);
+        }
+        if (err != NF_OK) {
+            nf_store_rollback(p->store);
+            nf_outbox_rows_clear(&p->outbox);
+            free_lookups(p->slots, p->n_slots);
+            if (i > 0) { /* slots before i are written and released: keep the rest, in order */
+                for (size_t k = i; k < p->n_slots; k++) {
+                    slot_t tmp = p->slots[k - i];
+                    p->slots[k - i] = p->slots[k];
+                    p->slots[k] = tmp;
+                }
+                p->n_slots -= i;
+            }
+            return err;
+        }
+        after_commit(p, s, 1);
+        release_slots(s, 1);
+    }
+    p->n_slots = 0;
+    p->batch_bytes = 0;
+    return NF_OK;
+}
+
+/* Writes the batch in hand, retrying transient errors with capped exponential backoff until it
+ * is written, the batch is revoked away, or the shutdown bound runs out. */
+static void process_batch(nf_pipeline_t *p)
+{
+    int64_t backoff = p->cfg->backoff_initial_ms;
+    int paused = 0;
+    nf_err_t err = run_stages(p, p->slots, p->n_slots);
+    while (p->n_slots > 0) {
+        if (err == NF_OK) {
+            err = write_once(p, p->slots, p->n_slots);
+            if (err == NF_OK) {
+                after_commit(p, p->slots, p->n_slots);
+                release_slots(p->slots, p->n_slots);
+                p->n_slots = 0;
+                p->batch_bytes = 0;
+                break;
+            }
+            nf_store_rollback(p->store);
+            nf_outbox_rows_clear(&p->outbox);
+            free_lookups(p->slots, p->n_slots);
+            if (err == NF_ERR_DB_DATA && (err = write_one_by_one(p)) == NF_OK)
+                break;
+        }
+        p->stats.db_retries++;
+        char delay[32];
+        snprintf(delay, sizeof(delay), "%lld", (long long)backoff);
+        nf_log(NF_LOG_WARN, "batch not written, retrying", "error",
+               err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(p->store),
+               "backoff_ms", delay, NULL);
+        if (!paused) {
+            nf_consumer_pause_all(p->consumer, 1);
+            paused = 1;
+        }
+        backoff_wait(p, backoff);
+        if (stopping(p) && remaining_shutdown_ms(p) <= 0) {
+            nf_log(NF_LOG_WARN, "shutdown bound reached: the unwritten batch will be read again",
+                   NULL);
+            release_slots(p->slots, p->n_slots);
+            p->n_slots = 0;
+            p->batch_bytes = 0;
+            break;
+        }
+        backoff = backoff * 2 > p->cfg->backoff_max_ms ? p->cfg->backoff_max_ms : backoff * 2;
+        backoff += rand() % (backoff / 10 + 1); /* jitter: replicas do not retry in lockstep */
+        if (err == NF_ERR_NOMEM)
+            err = run_stages(p, p->slots, p->n_slots);
+        else
+            err = NF_OK;
+    }
+    if (paused)
+        nf_consumer_pause_all(p->consumer, 0);
+}
+
+/* ---- outbox ----------------------------------------------------------------------------- */
+
+static void delete_acked(nf_pipeline_t *p)
+{
+    size_t before = p->acked.count;
+    if (nf_producer_take_acked(p->producer, &p->acked) != NF_OK || p->acked.count == 0)
+        return;
+    p->stats.published += p->acked.count - before;
+    if (nf_store_outbox_delete(p->store, p->acked.ids, p->acked.count) == NF_OK)
+        p->acked.count = 0;
+    else
+        nf_log(NF_LOG_WARN, "outbox delete failed; will retry", "error",
+               nf_store_last_error(p->store), NULL);
+}
+
+static void replay_outbox(nf_pipeline_t *p)
+{
+    if (nf_producer_take_failed(p->producer))
+        p->replay_all = 1;
+    if (!p->replay_all && p->n_replay == 0)
+        return;
+    /* A full replay waits until nothing is in flight, or it would produce those rows twice. */
+    if (p->replay_all && nf_producer_in_flight(p->producer) > 0)
+        return;
+    int32_t parts_buf[1024];
+    const int32_t *parts = p->replay_parts;
+    size_t n = p->n_replay;
+    if (p->replay_all) {
+        n = nf_consumer_assigned(p->consumer, parts_buf, 1024);
+        if (n > 1024)
+            n = 1024;
+        parts = parts_buf;
+    }
+    int64_t after = 0;
+    for (;;) {
+        nf_err_t err = nf_store_outbox_fetch(p->store, p->cfg->input_topic, parts, n, after,
+                                             REPLAY_CHUNK, &p->outbox);
+        if (err != NF_OK) {
+            nf_log(NF_LOG_WARN, "outbox replay failed; will retry", "error",
+                   nf_store_last_error(p->store), NULL);
+            nf_outbox_rows_clear(&p->outbox);
+            return;
+        }
+        size_t got = p->outbox.count;
+        for (size_t r = 0; r < got; r++) {
+            if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) == NF_OK)
+                p->stats.replayed++;
+            after = p->outbox.rows[r].id;
+        }
+        nf_outbox_rows_clear(&p->outbox);
+        if (got < REPLAY_CHUNK)
+            break;
+    }
+    if (p->stats.replayed) {
+        char count[32];
+        fmt_u64(count, sizeof(count), p->stats.replayed);
+        nf_log(NF_LOG_INFO, "outbox replayed", "rows_total", count, NULL);
+    }
+    p->n_replay = 0;
+    p->replay_all = 0;
+}
+
+static void log_stats(nf_pipeline_t *p, const char *msg)
+{
+    char c[8][32];
+    fmt_u64(c[0], 32, p->stats.consumed);
+    fmt_u64(c[1], 32, p->stats.stored);
+    fmt_u64(c[2], 32, p->stats.duplicates);
+    fmt_u64(c[3], 32, p->stats.rejected);
+    fmt_u64(c[4], 32, p->stats.batches);
+    fmt_u64(c[5], 32, p->stats.db_retries);
+    fmt_u64(c[6], 32, p->stats.replayed);
+    fmt_u64(c[7], 32, nf_consumer_rebalances(p->consumer));
+    nf_log(NF_LOG_INFO, msg, "consumed", c[0], "stored", c[1], "duplicates", c[2], "rejected",
+           c[3], "batches", c[4], "db_retries", c[5], "outbox_replayed", c[6], "rebalances", c[7],
+           NULL);
+}
+
+/* ---- the loop --------------------------------------------------------------------------- */
+
+nf_err_t nf_pipeline_run(nf_pipeline_t *p)
+{
+    nf_log(NF_LOG_INFO, "worker started", "group", p->cfg->group_id, "topic",
+           p->cfg->input_topic, NULL);
+    p->last_progress_ms = now_ms();
+    for (;;) {
+        collect_batch(p);
+        if (p->n_slots)
+            process_batch(p);
+        nf_producer_poll(p->producer, 0);
+        delete_acked(p);
+        replay_outbox(p);
+
+        if (now_ms() - p->last_progress_ms >= 30000) {
+            log_stats(p, "progress");
+            p->last_progress_ms = now_ms();
+        }
+        if (stopping(p) && p->n_slots == 0)
+            break;
+        if (p->cfg->stop_at_end && p->n_slots == 0 && p->carry.count == 0 &&
+            nf_consumer_all_at_end(p->consumer) && nf_producer_in_flight(p->producer) == 0 &&
+            p->acked.count == 0 && p->n_replay == 0 && !p->replay_all) {
+            nf_log(NF_LOG_INFO, "every assigned partition consumed and the outbox drained", NULL);
+            break;
+        }
+    }
+
+    /* Shutdown: flush what is produced, delete what is acknowledged, leave the group. */
+    int64_t left = remaining_shutdown_ms(p);
+    int flush_ms = left == INT64_MAX ? 10000 : (int)(left > 0 ? left : 0);
+    if (nf_producer_flush(p->producer, flush_ms) != NF_OK)
+        nf_log(NF_LOG_WARN, "producer not flushed in time: undelivered rows stay in the outbox",
+               NULL);
+    delete_acked(p);
+    nf_consumer_close(p->consumer);
+    log_stats(p, "worker stopped");
+    return NF_OK;
+}
