@@ -148,6 +148,12 @@ static nf_err_t exec_simple(nf_store_t *s, const char *sql, const char *what)
     return NF_OK;
 }
 
+static void notice_processor(void *arg, const char *message)
+{
+    (void)arg;
+    nf_log(NF_LOG_DEBUG, "postgresql notice", "detail", message, NULL);
+}
+
 static nf_err_t connect_db(nf_store_t *s)
 {
     if (s->conn)
@@ -159,6 +165,7 @@ static nf_err_t connect_db(nf_store_t *s)
         set_error(s, "connect", NULL);
         return NF_ERR_DB_TRANSIENT;
     }
+    PQsetNoticeProcessor(s->conn, notice_processor, NULL);
     return exec_simple(s, stage_ddl, "create staging tables");
 }
 
