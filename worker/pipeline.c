@@ -712,6 +712,26 @@ static void log_stats(nf_pipeline_t *p, const char *msg)
            NULL);
 }
 
+/* The idempotent producer can hit fatal errors (e.g. a fenced producer id): librdkafka then
+ * refuses all further messages, so the producer is rebuilt and the outbox replayed. */
+static nf_err_t check_producer(nf_pipeline_t *p)
+{
+    char reason[256];
+    if (!nf_producer_fatal(p->producer, reason, sizeof(reason)))
+        return NF_OK;
+    nf_log(NF_LOG_ERROR, "producer fatal error: recreating it and replaying the outbox", "error",
+           reason, NULL);
+    nf_producer_destroy(p->producer);
+    char err[512];
+    p->producer = nf_producer_new(p->cfg, err, sizeof(err));
+    if (!p->producer) {
+        nf_log(NF_LOG_ERROR, "producer could not be recreated", "error", err, NULL);
+        return NF_ERR_KAFKA;
+    }
+    p->replay_all = 1;
+    return NF_OK;
+}
+
 /* ---- the loop --------------------------------------------------------------------------- */
 
 nf_err_t nf_pipeline_run(nf_pipeline_t *p)
@@ -725,6 +745,10 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
             process_batch(p);
         nf_producer_poll(p->producer, 0);
         delete_acked(p);
+        if (check_producer(p) != NF_OK) {
+            nf_consumer_close(p->consumer);
+            return NF_ERR_KAFKA;
+        }
         replay_outbox(p);
 
         if (now_ms() - p->last_progress_ms >= 30000) {
