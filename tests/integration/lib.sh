@@ -15,7 +15,7 @@ nf_fail() { nf_log "FAIL: $*"; exit 1; }
 
 nf_cleanup() {
     local rc=$?
-    for pid in "${NF_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    for pid in "${NF_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     [ -d "$NF_WORK/pg" ] && bash "$NF_SOURCE_DIR/deploy/local/pg.sh" stop "$NF_WORK/pg" >/dev/null 2>&1 || true
     if [ "$rc" -ne 0 ] && [ -d "$NF_WORK" ]; then
         for f in "$NF_WORK"/*.log; do [ -f "$f" ] && { echo "--- tail of $f"; tail -n 30 "$f"; }; done >&2
