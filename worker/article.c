@@ -24,7 +24,7 @@ enum {
 
 typedef struct rule {
     char *name;
-    unsigned types; /* 0 = any */
+    unsigned types;                   /* 0 = any */
     long long min_length, max_length; /* -1 = unset; in code points */
     int date_time;
     int required;
@@ -54,8 +54,8 @@ static unsigned type_bit(const char *name)
     static const struct {
         const char *name;
         unsigned bit;
-    } map[] = {{"string", TY_STRING},   {"null", TY_NULL},       {"integer", TY_INTEGER},
-               {"number", TY_NUMBER},   {"boolean", TY_BOOLEAN}, {"object", TY_OBJECT},
+    } map[] = {{"string", TY_STRING}, {"null", TY_NULL},       {"integer", TY_INTEGER},
+               {"number", TY_NUMBER}, {"boolean", TY_BOOLEAN}, {"object", TY_OBJECT},
                {"array", TY_ARRAY}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(map[i].name, name) == 0)
@@ -135,7 +135,7 @@ static int parse_types(const json_t *t, unsigned *out, char *errstr, size_t errs
 /* Keywords that only annotate (never validate) and may appear anywhere. */
 static int is_annotation(const char *key)
 {
-    static const char *names[] = {"$schema", "$id",     "$comment", "title",
+    static const char *names[] = {"$schema",     "$id",      "$comment", "title",
                                   "description", "examples", "default"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(key, names[i]) == 0)
@@ -174,8 +174,8 @@ static int compile_rule(rule_t *r, const char *name, const json_t *schema, char 
             r->date_time = 1;
         } else {
             snprintf(errstr, errstr_size,
-                     "schema: keyword '%s' of property '%s' is not enforced by this validator",
-                     key, name);
+                     "schema: keyword '%s' of property '%s' is not enforced by this validator", key,
+                     name);
             return -1;
         }
     }
@@ -336,8 +336,8 @@ int nf_is_rfc3339(const char *s)
     return 0;
 }
 
-static nf_err_t reject(nf_reject_t *rej, nf_reject_reason_t reason, const char *fmt,
-                       const char *a, const char *b)
+static nf_err_t reject(nf_reject_t *rej, nf_reject_reason_t reason, const char *fmt, const char *a,
+                       const char *b)
 {
     rej->reason = reason;
     snprintf(rej->detail, sizeof(rej->detail), fmt, a, b);
@@ -346,7 +346,7 @@ static nf_err_t reject(nf_reject_t *rej, nf_reject_reason_t reason, const char *
 
 static const char *type_list(unsigned types, char *buf, size_t size)
 {
-    static const char *names[] = {"string", "null", "integer", "number",
+    static const char *names[] = {"string",  "null",   "integer", "number",
                                   "boolean", "object", "array"};
     buf[0] = '\0';
     size_t used = 0;
@@ -357,8 +357,8 @@ static const char *type_list(unsigned types, char *buf, size_t size)
     return buf;
 }
 
-nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len,
-                           nf_article_t *out, nf_reject_t *rej)
+nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len, nf_article_t *out,
+                           nf_reject_t *rej)
 {
     memset(out, 0, sizeof(*out));
     memset(rej, 0, sizeof(*rej));
@@ -376,10 +376,9 @@ nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len
         if (code == json_error_out_of_memory)
             return NF_ERR_NOMEM;
         snprintf(num, sizeof(num), "%d", jerr.position);
-        return reject(rej,
-                      code == json_error_invalid_utf8 ? NF_REJECT_INVALID_UTF8
-                                                      : NF_REJECT_INVALID_JSON,
-                      "%s (at byte %s)", jerr.text, num);
+        return reject(
+            rej, code == json_error_invalid_utf8 ? NF_REJECT_INVALID_UTF8 : NF_REJECT_INVALID_JSON,
+            "%s (at byte %s)", jerr.text, num);
     }
     if (!json_is_object(doc)) {
         const char *type = json_type_name(doc);
@@ -449,7 +448,9 @@ nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len
         }
     }
     out->doc = doc;
-#define STR_FIELD(name) (json_is_string(json_object_get(doc, name)) ? json_string_value(json_object_get(doc, name)) : NULL)
+#define STR_FIELD(name)                                                                            \
+    (json_is_string(json_object_get(doc, name)) ? json_string_value(json_object_get(doc, name))    \
+                                                : NULL)
     out->id = STR_FIELD("id");
     out->source = STR_FIELD("source");
     out->url = STR_FIELD("url");

@@ -37,8 +37,8 @@ static const setting_t settings[] = {
      NF_CMD_RUN, "topic of raw articles"},
     {"output_topic", "NEWSFLOW_OUTPUT_TOPIC", T_STRING, S(output_topic), "articles.enriched", 0, 0,
      0, NF_CMD_RUN, "downstream topic of enriched records (key = article id)"},
-    {"dlq_topic", "NEWSFLOW_DLQ_TOPIC", T_STRING, S(dlq_topic), "articles.dlq", 0, 0, 0,
-     NF_CMD_RUN, "dead-letter topic: rejected messages, original bytes + reason headers"},
+    {"dlq_topic", "NEWSFLOW_DLQ_TOPIC", T_STRING, S(dlq_topic), "articles.dlq", 0, 0, 0, NF_CMD_RUN,
+     "dead-letter topic: rejected messages, original bytes + reason headers"},
     {"pg_url", "NEWSFLOW_PG_URL", T_STRING, S(pg_url), "postgresql:///newsflow", 0, 0, 1,
      NF_CMD_RUN | NF_CMD_MIGRATE, "PostgreSQL connection (libpq URI or conninfo; TLS as libpq)"},
     {"batch_max_messages", "NEWSFLOW_BATCH_MAX_MESSAGES", T_INT, S(batch_max_messages), "500", 1,
@@ -50,15 +50,15 @@ static const setting_t settings[] = {
     {"max_message_bytes", "NEWSFLOW_MAX_MESSAGE_BYTES", T_INT, S(max_message_bytes), "1048576",
      1 * KB, 256 * MB, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "larger messages/lines are rejected as too_large without being parsed"},
-    {"dedup_cache_entries", "NEWSFLOW_DEDUP_CACHE_ENTRIES", T_INT, S(dedup_cache_entries),
-     "500000", 0, 100000000, 0, NF_CMD_RUN | NF_CMD_ENRICH,
+    {"dedup_cache_entries", "NEWSFLOW_DEDUP_CACHE_ENTRIES", T_INT, S(dedup_cache_entries), "500000",
+     0, 100000000, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "content hashes kept in memory (oldest evicted; PostgreSQL stays the authority in run)"},
     {"backoff_initial_ms", "NEWSFLOW_BACKOFF_INITIAL_MS", T_INT, S(backoff_initial_ms), "200", 1,
      60000, 0, NF_CMD_RUN, "first retry delay after a transient PostgreSQL error"},
     {"backoff_max_ms", "NEWSFLOW_BACKOFF_MAX_MS", T_INT, S(backoff_max_ms), "30000", 1, 600000, 0,
      NF_CMD_RUN, "retry delay cap (exponential backoff)"},
-    {"shutdown_timeout_ms", "NEWSFLOW_SHUTDOWN_TIMEOUT_MS", T_INT, S(shutdown_timeout_ms),
-     "25000", 1000, 600000, 0, NF_CMD_RUN,
+    {"shutdown_timeout_ms", "NEWSFLOW_SHUTDOWN_TIMEOUT_MS", T_INT, S(shutdown_timeout_ms), "25000",
+     1000, 600000, 0, NF_CMD_RUN,
      "on SIGTERM/SIGINT: finish, commit, leave the group and exit within this bound"},
     {"stop_at_end", "NEWSFLOW_STOP_AT_END", T_BOOL, S(stop_at_end), "false", 0, 1, 0, NF_CMD_RUN,
      "exit 0 once every assigned partition is consumed to its end and the outbox is drained"},
@@ -110,8 +110,8 @@ static nf_err_t set_value(nf_config_t *cfg, const setting_t *s, const char *valu
             return NF_ERR_CONFIG;
         }
         if (v < s->min || v > s->max) {
-            snprintf(errstr, errstr_size, "%s (%s): %lld is outside [%lld, %lld]", s->name,
-                     origin, v, s->min, s->max);
+            snprintf(errstr, errstr_size, "%s (%s): %lld is outside [%lld, %lld]", s->name, origin,
+                     v, s->min, s->max);
             return NF_ERR_CONFIG;
         }
         *int_field(cfg, s) = v;
@@ -390,8 +390,7 @@ nf_err_t nf_config_load(nf_config_t *cfg, unsigned cmd, int argc, char **argv, c
             else if (i + 1 < argc)
                 value = argv[++i];
             else {
-                snprintf(errstr, errstr_size, "option '--%.*s' needs a value", (int)name_len,
-                         name);
+                snprintf(errstr, errstr_size, "option '--%.*s' needs a value", (int)name_len, name);
                 return NF_ERR_CONFIG;
             }
         }

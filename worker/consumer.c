@@ -79,10 +79,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (po) {
             for (int i = 0; i < parts->cnt; i++)
                 po[i].partition = parts->elems[i].partition;
-            nf_err_t herr = c->hooks.on_assign
-                                ? c->hooks.on_assign(c->hooks.opaque, c->topic, po,
-                                                     (size_t)parts->cnt)
-                                : NF_OK;
+            nf_err_t herr = c->hooks.on_assign ? c->hooks.on_assign(c->hooks.opaque, c->topic, po,
+                                                                    (size_t)parts->cnt)
+                                               : NF_OK;
             have_offsets = herr == NF_OK;
             if (!have_offsets)
                 nf_log(NF_LOG_WARN,
@@ -150,8 +149,9 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
                               cfg->stop_at_end ? "true" : "false",
                               NULL};
     /* PostgreSQL holds the authoritative offsets: Kafka only gets them after each commit. */
-    const char *forced[] = {"group.id", cfg->group_id, "enable.auto.commit", "false",
-                            "enable.auto.offset.store", "false", NULL};
+    const char *forced[] = {
+        "group.id", cfg->group_id, "enable.auto.commit", "false", "enable.auto.offset.store",
+        "false",    NULL};
     rd_kafka_conf_t *conf = nf_kafka_conf_new(cfg, defaults, forced, errstr, errstr_size);
     if (!conf)
         goto fail;

@@ -7,9 +7,10 @@
 
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    nf_log_level_t lvl = level <= 3 ? NF_LOG_ERROR : level == 4 ? NF_LOG_WARN
-                                                 : level <= 6   ? NF_LOG_INFO
-                                                                : NF_LOG_DEBUG;
+    nf_log_level_t lvl = level <= 3   ? NF_LOG_ERROR
+                         : level == 4 ? NF_LOG_WARN
+                         : level <= 6 ? NF_LOG_INFO
+                                      : NF_LOG_DEBUG;
     nf_log(lvl, "librdkafka", "client", rd_kafka_name(rk), "facility", fac, "detail", buf, NULL);
 }
 

@@ -53,9 +53,8 @@ static unsigned rate_limit(const char *msg, time_t now)
     unsigned slot = h % RL_SLOTS;
     if (strncmp(rl[slot].msg, msg, sizeof(rl[slot].msg) - 1) != 0 ||
         now - rl[slot].window_start >= RL_WINDOW_S) {
-        unsigned suppressed = strncmp(rl[slot].msg, msg, sizeof(rl[slot].msg) - 1) == 0
-                                  ? rl[slot].suppressed
-                                  : 0;
+        unsigned suppressed =
+            strncmp(rl[slot].msg, msg, sizeof(rl[slot].msg) - 1) == 0 ? rl[slot].suppressed : 0;
         snprintf(rl[slot].msg, sizeof(rl[slot].msg), "%s", msg);
         rl[slot].window_start = now;
         rl[slot].emitted = 1;
@@ -87,7 +86,8 @@ void nf_log(nf_log_level_t level, const char *msg, ...)
     }
     char stamp[96];
     snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (ts.tv_nsec / 1000000) % 1000);
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (ts.tv_nsec / 1000000) % 1000);
     nf_buf_t line = NF_BUF_INIT;
     nf_buf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", stamp, level_names[level]);
     nf_buf_json_string(&line, msg);

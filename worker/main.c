@@ -39,21 +39,22 @@ static void on_stop(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "newsflow %s: streaming ingestion worker for news articles\n"
-            "\n"
-            "Usage: newsflow <command> [options]\n"
-            "\n"
-            "Commands:\n"
-            "  run           consume the input topic, enrich, store in PostgreSQL, publish\n"
-            "  enrich        the same stages offline: JSONL on stdin (or --input), records on stdout\n"
-            "  migrate       apply the SQL migrations to PostgreSQL\n"
-            "  check-config  print the effective configuration (secrets redacted)\n"
-            "  version       print the version\n"
-            "\n"
-            "`newsflow <command> --help` lists the options of a command. Every option also reads\n"
-            "from a NEWSFLOW_* environment variable and from a --config file.\n",
-            NF_VERSION);
+    fprintf(
+        out,
+        "newsflow %s: streaming ingestion worker for news articles\n"
+        "\n"
+        "Usage: newsflow <command> [options]\n"
+        "\n"
+        "Commands:\n"
+        "  run           consume the input topic, enrich, store in PostgreSQL, publish\n"
+        "  enrich        the same stages offline: JSONL on stdin (or --input), records on stdout\n"
+        "  migrate       apply the SQL migrations to PostgreSQL\n"
+        "  check-config  print the effective configuration (secrets redacted)\n"
+        "  version       print the version\n"
+        "\n"
+        "`newsflow <command> --help` lists the options of a command. Every option also reads\n"
+        "from a NEWSFLOW_* environment variable and from a --config file.\n",
+        NF_VERSION);
 }
 
 static int parse_or_exit(nf_config_t *cfg, unsigned cmd, const char *name, int argc, char **argv)

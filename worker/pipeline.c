@@ -138,16 +138,16 @@ static nf_err_t on_assign(void *opaque, const char *topic, nf_partition_offset_t
             err = nf_store_load_offsets(p->store, p->cfg->group_id, topic, parts, n);
     }
     if (err != NF_OK)
-        nf_log(NF_LOG_WARN, "could not read stored offsets", "error",
-               nf_store_last_error(p->store), NULL);
+        nf_log(NF_LOG_WARN, "could not read stored offsets", "error", nf_store_last_error(p->store),
+               NULL);
     for (size_t i = 0; i < n; i++) {
         replay_add(p, parts[i].partition);
         if (err == NF_OK) {
             char part[16], off[32];
             snprintf(part, sizeof(part), "%d", parts[i].partition);
             snprintf(off, sizeof(off), "%lld", (long long)parts[i].offset);
-            nf_log(NF_LOG_DEBUG, "partition starts at stored offset", "partition", part,
-                   "offset", parts[i].offset >= 0 ? off : "none (auto.offset.reset)", NULL);
+            nf_log(NF_LOG_DEBUG, "partition starts at stored offset", "partition", part, "offset",
+                   parts[i].offset >= 0 ? off : "none (auto.offset.reset)", NULL);
         }
     }
     return err;
@@ -324,7 +324,8 @@ static void collect_batch(nf_pipeline_t *p)
            p->batch_bytes < (size_t)cfg->batch_max_bytes) {
         if (p->carry.count) {
             add_to_batch(p, &p->carry.items[0]);
-            memmove(p->carry.items, p->carry.items + 1, (p->carry.count - 1) * sizeof(nf_message_t));
+            memmove(p->carry.items, p->carry.items + 1,
+                    (p->carry.count - 1) * sizeof(nf_message_t));
             p->carry.count--;
             if (!first_at)
                 first_at = now_ms();
@@ -439,15 +440,20 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
             nf_buf_reset(&s->json);
             if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
                 return err;
-            p->arts[na++] = (nf_store_article_t){s->e.article.id, s->json.data, s->json.len,
-                                                 s->msg.payload, s->msg.len, s->msg.partition,
-                                                 s->msg.offset, s->msg.timestamp_ms};
+            p->arts[na++] = (nf_store_article_t){
+                s->e.article.id, s->json.data,     s->json.len,   s->msg.payload,
+                s->msg.len,      s->msg.partition, s->msg.offset, s->msg.timestamp_ms};
         } else {
-            p->rejs[nr++] = (nf_store_reject_t){
-                nf_reject_reason_name(s->rej.reason), s->rej.detail,
-                s->rej.id[0] ? s->rej.id : NULL, s->msg.key, s->msg.key_len,
-                s->msg.payload ? s->msg.payload : "", s->msg.len, s->msg.partition,
-                s->msg.offset, s->msg.timestamp_ms};
+            p->rejs[nr++] = (nf_store_reject_t){nf_reject_reason_name(s->rej.reason),
+                                                s->rej.detail,
+                                                s->rej.id[0] ? s->rej.id : NULL,
+                                                s->msg.key,
+                                                s->msg.key_len,
+                                                s->msg.payload ? s->msg.payload : "",
+                                                s->msg.len,
+                                                s->msg.partition,
+                                                s->msg.offset,
+                                                s->msg.timestamp_ms};
         }
         size_t k = 0;
         while (k < no && p->offs[k].partition != s->msg.partition)
@@ -471,10 +477,10 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
         slot_t *s = &slots[i];
         if (s->accepted) {
             if (!s->decided) {
-                const char *first = s->pg_first ? s->pg_first
-                                                : (s->e.dedup.duplicate_of[0]
-                                                       ? s->e.dedup.duplicate_of
-                                                       : s->e.article.id);
+                const char *first =
+                    s->pg_first
+                        ? s->pg_first
+                        : (s->e.dedup.duplicate_of[0] ? s->e.dedup.duplicate_of : s->e.article.id);
                 if (nf_dedup_insert(p->cache, s->e.sha256, first) != NF_OK)
                     nf_log(NF_LOG_WARN, "dedup cache insert failed (out of memory)", NULL);
             }
@@ -608,8 +614,8 @@ static void process_batch(nf_pipeline_t *p)
         char delay[32];
         snprintf(delay, sizeof(delay), "%lld", (long long)backoff);
         nf_log(NF_LOG_WARN, "batch not written, retrying", "error",
-               err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(p->store),
-               "backoff_ms", delay, NULL);
+               err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(p->store), "backoff_ms",
+               delay, NULL);
         if (!paused) {
             nf_consumer_pause_all(p->consumer, 1);
             paused = 1;
@@ -707,9 +713,8 @@ static void log_stats(nf_pipeline_t *p, const char *msg)
     fmt_u64(c[5], 32, p->stats.db_retries);
     fmt_u64(c[6], 32, p->stats.replayed);
     fmt_u64(c[7], 32, nf_consumer_rebalances(p->consumer));
-    nf_log(NF_LOG_INFO, msg, "consumed", c[0], "stored", c[1], "duplicates", c[2], "rejected",
-           c[3], "batches", c[4], "db_retries", c[5], "outbox_replayed", c[6], "rebalances", c[7],
-           NULL);
+    nf_log(NF_LOG_INFO, msg, "consumed", c[0], "stored", c[1], "duplicates", c[2], "rejected", c[3],
+           "batches", c[4], "db_retries", c[5], "outbox_replayed", c[6], "rebalances", c[7], NULL);
 }
 
 /* The idempotent producer can hit fatal errors (e.g. a fenced producer id): librdkafka then
@@ -736,8 +741,8 @@ static nf_err_t check_producer(nf_pipeline_t *p)
 
 nf_err_t nf_pipeline_run(nf_pipeline_t *p)
 {
-    nf_log(NF_LOG_INFO, "worker started", "group", p->cfg->group_id, "topic",
-           p->cfg->input_topic, NULL);
+    nf_log(NF_LOG_INFO, "worker started", "group", p->cfg->group_id, "topic", p->cfg->input_topic,
+           NULL);
     p->last_progress_ms = now_ms();
     for (;;) {
         collect_batch(p);

@@ -61,8 +61,8 @@ nf_producer_t *nf_producer_new(const nf_config_t *cfg, char *errstr, size_t errs
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    const char *defaults[] = {"client.id", "newsflow", "linger.ms", "5", "compression.type",
-                              "lz4", NULL};
+    const char *defaults[] = {"client.id",        "newsflow", "linger.ms", "5",
+                              "compression.type", "lz4",      NULL};
     const char *forced[] = {"enable.idempotence", "true", NULL};
     rd_kafka_conf_t *conf = nf_kafka_conf_new(cfg, defaults, forced, errstr, errstr_size);
     if (!conf) {
@@ -114,8 +114,7 @@ nf_err_t nf_producer_send(nf_producer_t *p, const nf_outbox_row_t *row, int time
             p->rk, RD_KAFKA_V_TOPIC(row->topic),
             RD_KAFKA_V_KEY((void *)row->key, row->key ? row->key_len : 0),
             RD_KAFKA_V_VALUE((void *)row->payload, row->payload_len),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_OPAQUE((void *)(intptr_t)row->id),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE((void *)(intptr_t)row->id),
             RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
         if (!err) {
             p->in_flight++;

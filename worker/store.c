@@ -298,10 +298,11 @@ nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *top
     if (s->arr1.failed)
         return NF_ERR_NOMEM;
     const char *params[3] = {group, topic, s->arr1.data};
-    PGresult *res = PQexecParams(s->conn,
-                                 "SELECT partition, next_offset FROM consumer_offsets"
-                                 " WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[])",
-                                 3, NULL, params, NULL, NULL, 0);
+    PGresult *res =
+        PQexecParams(s->conn,
+                     "SELECT partition, next_offset FROM consumer_offsets"
+                     " WHERE group_id = $1 AND topic = $2 AND partition = ANY($3::int[])",
+                     3, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "load offsets", res);
     for (int r = 0; r < PQntuples(res); r++) {
@@ -596,11 +597,12 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     snprintf(after, sizeof(after), "%lld", (long long)after_id);
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *params[4] = {src_topic, s->arr1.data, after, lim};
-    PGresult *res = PQexecParams(s->conn,
-                                 "SELECT id, topic, msg_key, payload, headers::text, src_partition"
-                                 " FROM outbox WHERE src_topic = $1 AND src_partition = ANY($2::int[])"
-                                 " AND id > $3 ORDER BY id LIMIT $4",
-                                 4, NULL, params, NULL, NULL, 1);
+    PGresult *res =
+        PQexecParams(s->conn,
+                     "SELECT id, topic, msg_key, payload, headers::text, src_partition"
+                     " FROM outbox WHERE src_topic = $1 AND src_partition = ANY($2::int[])"
+                     " AND id > $3 ORDER BY id LIMIT $4",
+                     4, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "outbox fetch", res);
     return outbox_collect(s, res, out);

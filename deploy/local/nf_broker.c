@@ -110,8 +110,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < n_topics; i++) {
-        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(
-            mcluster, topics[i], partitions[i], brokers < 3 ? brokers : 3);
+        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mcluster, topics[i], partitions[i],
+                                                             brokers < 3 ? brokers : 3);
         if (err) {
             fprintf(stderr, "nf-broker: topic %s: %s\n", topics[i], rd_kafka_err2str(err));
             rd_kafka_mock_cluster_destroy(mcluster);

@@ -35,7 +35,7 @@ const char *nf_reject_reason_name(nf_reject_reason_t reason);
 typedef struct nf_reject {
     nf_reject_reason_t reason;
     char detail[256]; /**< human readable: which field, which limit, which byte */
-    char id[1025];    /**< the article id when it could be read (truncated to 1024 bytes), else "" */
+    char id[1025]; /**< the article id when it could be read (truncated to 1024 bytes), else "" */
 } nf_reject_t;
 
 /** A decoded, valid article. Strings are borrowed from `doc`; NULL when absent or null. */
@@ -69,8 +69,8 @@ nf_validator_t *nf_validator_new_from_schema(const char *schema_json, size_t max
  * @return NF_OK with *out filled (release with nf_article_clear), or NF_ERR_REJECTED with *rej
  *         filled, or NF_ERR_NOMEM.
  */
-nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len,
-                           nf_article_t *out, nf_reject_t *rej);
+nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len, nf_article_t *out,
+                           nf_reject_t *rej);
 
 /** @brief Release what nf_article_decode() filled in; the struct can be reused. */
 void nf_article_clear(nf_article_t *a);

@@ -18,7 +18,10 @@ typedef struct nf_buf {
     int failed; /**< set when an allocation failed; further appends are ignored */
 } nf_buf_t;
 
-#define NF_BUF_INIT {NULL, 0, 0, 0}
+#define NF_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /** @brief Make room for `extra` more bytes (+ NUL). NF_ERR_NOMEM sets b->failed. */
 nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra);

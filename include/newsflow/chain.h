@@ -23,15 +23,15 @@
 
 /** One article on its way through the chain. Zero-initialise before first use. */
 typedef struct nf_enriched {
-    nf_article_t article;  /**< decoded input (owns the JSON document) */
-    nf_buf_t title;        /**< normalized title (junk lines kept: a title is never junk) */
-    nf_buf_t body;         /**< normalized body, junk lines dropped: the analysed text */
-    unsigned junk_lines;   /**< lines dropped from the body */
+    nf_article_t article; /**< decoded input (owns the JSON document) */
+    nf_buf_t title;       /**< normalized title (junk lines kept: a title is never junk) */
+    nf_buf_t body;        /**< normalized body, junk lines dropped: the analysed text */
+    unsigned junk_lines;  /**< lines dropped from the body */
     nf_lang_t lang;
     nf_entity_list_t entities;
     uint8_t sha256[NF_SHA256_LEN]; /**< of the normalized body */
     char sha256_hex[2 * NF_SHA256_LEN + 1];
-    nf_dedup_result_t dedup;       /**< set by the caller (enrich: memory; run: PostgreSQL) */
+    nf_dedup_result_t dedup; /**< set by the caller (enrich: memory; run: PostgreSQL) */
     char story_id[NF_STORY_ID_MAX];
 } nf_enriched_t;
 

@@ -23,7 +23,7 @@ typedef struct nf_message {
     int64_t timestamp_ms; /**< -1 when the broker gave none */
     const void *key;      /**< NULL when the message has no key */
     size_t key_len;
-    const void *payload;  /**< may be NULL for an empty value */
+    const void *payload; /**< may be NULL for an empty value */
     size_t len;
     void *handle; /**< owned librdkafka message */
 } nf_message_t;
@@ -33,8 +33,7 @@ typedef struct nf_consumer_hooks {
     /** Newly assigned partitions: set parts[i].offset to the next offset to read (-1: none
      *  stored). An error makes the consumer fall back to the offsets committed to Kafka,
      *  which never run ahead of PostgreSQL's. Called from inside nf_consumer_poll(). */
-    nf_err_t (*on_assign)(void *opaque, const char *topic, nf_partition_offset_t *parts,
-                          size_t n);
+    nf_err_t (*on_assign)(void *opaque, const char *topic, nf_partition_offset_t *parts, size_t n);
     /** Partitions taken away (lost = 1 when taken without a clean revoke). Messages of these
      *  partitions that are not committed yet must be dropped. Called from nf_consumer_poll(). */
     void (*on_revoke)(void *opaque, const char *topic, const int32_t *parts, size_t n, int lost);

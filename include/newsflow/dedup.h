@@ -15,11 +15,7 @@
 #define NF_SHA256_LEN 32
 #define NF_ID_MAX 1024 /* bytes: 256 code points (the schema's maxLength) of up to 4 bytes */
 
-typedef enum nf_dedup_status {
-    NF_DEDUP_UNIQUE,
-    NF_DEDUP_EXACT,
-    NF_DEDUP_NEAR
-} nf_dedup_status_t;
+typedef enum nf_dedup_status { NF_DEDUP_UNIQUE, NF_DEDUP_EXACT, NF_DEDUP_NEAR } nf_dedup_status_t;
 
 typedef struct nf_dedup_result {
     nf_dedup_status_t status;

@@ -21,9 +21,9 @@ typedef struct nf_mention {
 } nf_mention_t;
 
 typedef struct nf_entity {
-    char *id;   /**< owned; canonical, e.g. "person:zelenskyy" */
+    char *id; /**< owned; canonical, e.g. "person:zelenskyy" */
     nf_entity_type_t type;
-    char *name; /**< owned; display name */
+    char *name;             /**< owned; display name */
     nf_mention_t *mentions; /**< owned array */
     size_t n_mentions;
 } nf_entity_t;

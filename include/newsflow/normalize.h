@@ -26,8 +26,8 @@ nf_normalizer_t *nf_normalizer_new(char *errstr, size_t errstr_size);
  * @param junk_dropped if not NULL, receives the number of junk lines dropped.
  * @return NF_OK, NF_ERR_INVALID_ARG when the input is not valid UTF-8, NF_ERR_NOMEM, NF_ERR_ICU.
  */
-nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk,
-                      nf_buf_t *out, unsigned *junk_dropped);
+nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk, nf_buf_t *out,
+                      unsigned *junk_dropped);
 
 /** @brief Whether one line (UTF-8) is site junk by the same rules nf_normalize() uses. */
 int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len);

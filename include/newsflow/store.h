@@ -113,8 +113,7 @@ nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_
  *        are skipped (a replay never doubles a row), as are rejects of an already rejected
  *        position. Appends to *out the outbox rows created (to be produced after COMMIT).
  */
-nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch,
-                              nf_outbox_rows_t *out);
+nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out);
 
 /** @brief COMMIT. On failure the transaction is gone and nothing of it was written. */
 nf_err_t nf_store_commit(nf_store_t *s);
