@@ -70,6 +70,12 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
 {
     nf_enriched_clear(out);
     nf_err_t err = nf_article_decode(c->validator, data, len, &out->article, rej);
+    if (err == NF_ERR_REJECTED) {
+        /* Details may quote input (e.g. a JSON token): keep them on one line for headers. */
+        for (char *ch = rej->detail; *ch; ch++)
+            if ((unsigned char)*ch < 0x20)
+                *ch = ' ';
+    }
     if (err != NF_OK)
         return err;
     const nf_article_t *a = &out->article;

@@ -114,14 +114,23 @@ static const char *upsert_offsets_sql =
     " SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset),"
     "     updated_at = now()";
 
+/* Only the SQLSTATE and the primary message are kept: PostgreSQL's DETAIL can quote row values
+ * (article text), which must never reach a log line or a DLQ header. */
 static void set_error(nf_store_t *s, const char *what, const PGresult *res)
 {
-    const char *msg = res ? PQresultErrorMessage(res) : "";
-    if (!msg || !*msg)
-        msg = s->conn ? PQerrorMessage(s->conn) : "no connection";
-    snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, msg);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!primary || !*primary)
+        primary = s->conn ? PQerrorMessage(s->conn) : "no connection";
+    if (state)
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s (SQLSTATE %s)", what, primary, state);
+    else
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, primary);
+    for (char *c = s->errmsg; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
     size_t n = strlen(s->errmsg);
-    while (n > 0 && (s->errmsg[n - 1] == '\n' || s->errmsg[n - 1] == ' '))
+    while (n > 0 && s->errmsg[n - 1] == ' ')
         s->errmsg[--n] = '\0';
 }
 
