@@ -704,7 +704,7 @@ static void replay_outbox(nf_pipeline_t *p)
 
 static void log_stats(nf_pipeline_t *p, const char *msg)
 {
-    char c[8][32];
+    char c[9][32];
     fmt_u64(c[0], 32, p->stats.consumed);
     fmt_u64(c[1], 32, p->stats.stored);
     fmt_u64(c[2], 32, p->stats.duplicates);
