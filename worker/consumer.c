@@ -10,6 +10,7 @@
 typedef struct assigned {
     int32_t partition;
     int at_end;
+    int64_t expected; /* next offset we expect to see, -1 when unknown */
 } assigned_t;
 
 struct nf_consumer {
@@ -30,10 +31,13 @@ static assigned_t *find_part(const nf_consumer_t *c, int32_t partition)
     return NULL;
 }
 
-static void track_assign(nf_consumer_t *c, int32_t partition)
+static void track_assign(nf_consumer_t *c, int32_t partition, int64_t start)
 {
-    if (find_part(c, partition))
+    assigned_t *known = find_part(c, partition);
+    if (known) {
+        known->expected = start;
         return;
+    }
     if (c->n_parts == c->cap_parts) {
         size_t cap = c->cap_parts ? c->cap_parts * 2 : 32;
         assigned_t *p = nf_realloc(c->parts, cap * sizeof(*p));
@@ -44,7 +48,7 @@ static void track_assign(nf_consumer_t *c, int32_t partition)
         c->parts = p;
         c->cap_parts = cap;
     }
-    c->parts[c->n_parts++] = (assigned_t){partition, 0};
+    c->parts[c->n_parts++] = (assigned_t){partition, 0, start};
 }
 
 static void track_revoke(nf_consumer_t *c, int32_t partition)
@@ -91,7 +95,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         for (int i = 0; i < parts->cnt; i++) {
             int64_t off = have_offsets ? po[i].offset : -1;
             parts->elems[i].offset = off >= 0 ? off : RD_KAFKA_OFFSET_INVALID;
-            track_assign(c, parts->elems[i].partition);
+            track_assign(c, parts->elems[i].partition, off >= 0 ? off : -1);
         }
         nf_free(po);
         log_partitions("partitions assigned", parts);
@@ -202,8 +206,20 @@ nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
         return ret;
     }
     assigned_t *a = find_part(c, m->partition);
-    if (a)
+    if (a) {
         a->at_end = 0;
+        /* A jump means messages were deleted before we read them (retention, compaction) or
+         * were transaction markers: nothing newsflow can recover, but operators must know. */
+        if (a->expected >= 0 && m->offset > a->expected) {
+            char part[16], from[32], to[32];
+            snprintf(part, sizeof(part), "%d", m->partition);
+            snprintf(from, sizeof(from), "%lld", (long long)a->expected);
+            snprintf(to, sizeof(to), "%lld", (long long)m->offset);
+            nf_log(NF_LOG_WARN, "offsets skipped: messages no longer on the broker (retention?)",
+                   "partition", part, "expected_offset", from, "offset", to, NULL);
+        }
+        a->expected = m->offset + 1;
+    }
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
     out->topic = rd_kafka_topic_name(m->rkt);

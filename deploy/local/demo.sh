@@ -32,7 +32,7 @@ export NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS=6000
 "$BUILD/newsflow" migrate
 
 echo "== publishing $(wc -l <"$SAMPLES") sample messages to articles.raw"
-kcat -P -b "$NEWSFLOW_BROKERS" -t articles.raw -l "$SAMPLES"
+kcat -P -b "$NEWSFLOW_BROKERS" -t articles.raw -X sticky.partitioning.linger.ms=0 -l "$SAMPLES"
 
 echo "== running: newsflow run --stop-at-end (worker log: JSON lines on stderr, in $WORK/worker.log)"
 start=$(date +%s.%N)

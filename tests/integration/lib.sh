@@ -50,8 +50,13 @@ nf_corpus() {
         2>/dev/null
 }
 
-# Publishes a JSONL file, one message per line (no key: the default partitioner spreads them).
-nf_publish() { kcat -P -b "$BROKERS" -t "${2:-articles.raw}" -X message.max.bytes=2000000 -l "$1"; }
+# Publishes a JSONL file, one message per line, without keys. Sticky partitioning is off so the
+# lines spread over all partitions: the mock broker keeps only ~5 MiB per partition, and a
+# partition that overflows drops its oldest messages (like retention) before they are read.
+nf_publish() {
+    kcat -P -b "$BROKERS" -t "${2:-articles.raw}" -X message.max.bytes=2000000 \
+        -X sticky.partitioning.linger.ms=0 -l "$1"
+}
 
 # nf_topic_dump TOPIC FORMAT: consume a topic from start to end (kcat -f format).
 nf_topic_dump() { kcat -C -b "$BROKERS" -t "$1" -e -q -X message.max.bytes=2000000 -f "$2"; }
