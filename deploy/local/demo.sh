@@ -29,7 +29,7 @@ for _ in $(seq 100); do [ -s "$WORK/bootstrap" ] && break; sleep 0.1; done
 export NEWSFLOW_BROKERS=$(cat "$WORK/bootstrap")
 export NEWSFLOW_PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$WORK/pg")
 export NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS=6000
-"$BUILD/newsflow" migrate
+"$BUILD/newsflow" migrate 2>/dev/null
 
 echo "== publishing $(wc -l <"$SAMPLES") sample messages to articles.raw"
 kcat -P -b "$NEWSFLOW_BROKERS" -t articles.raw -X sticky.partitioning.linger.ms=0 -l "$SAMPLES"
@@ -43,10 +43,10 @@ sql() { psql "$NEWSFLOW_PG_URL" -XAtq -F ' ' -c "$1"; }
 count_topic() { kcat -C -b "$NEWSFLOW_BROKERS" -t "$1" -e -q -f '.\n' | wc -l; }
 echo
 echo "================ newsflow demo summary ================"
-printf 'messages consumed      %s\n' "$(wc -l <"$SAMPLES")"
+printf 'messages consumed      %s (sum of the offsets stored in PostgreSQL)\n' "$(sql "select coalesce(sum(next_offset), 0) from consumer_offsets")"
 printf 'articles stored        %s\n' "$(sql "select count(*) from articles")"
 echo   'by language (code script: count)'
-sql "select '  ' || lang_code || ' ' || lang_script || ': ' || count(*) from articles group by 1 order by count(*) desc, 1"
+sql "select '  ' || lang_code || ' ' || lang_script || ': ' || count(*) from articles group by lang_code, lang_script order by count(*) desc, lang_script"
 echo   'dedup'
 sql "select '  ' || dedup_status || ': ' || count(*) from articles group by dedup_status order by 1"
 sql "select '    ' || id || ' duplicates ' || duplicate_of from articles where duplicate_of is not null order by id"
