@@ -535,9 +535,10 @@ static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
         nf_message_t m;
         if (nf_consumer_poll(p->consumer, (int)(left > 100 ? 100 : left), &m) == NF_OK &&
             carry_push(p, &m) != NF_OK) {
-            /* Cannot keep it: it will be read again, because nothing after it of its
-             * partition can commit before it... unless later messages do, so stop. */
-            nf_log(NF_LOG_ERROR, "out of memory holding a message during backoff", NULL);
+            /* Dropping it is safe only if nothing after it commits: it came after the batch in
+             * hand, so write that batch if we can, then stop and let the group re-read it. */
+            nf_log(NF_LOG_ERROR, "out of memory holding a message during backoff: stopping",
+                   NULL);
             nf_message_release(&m);
             *p->stop = 1;
         }

@@ -415,6 +415,11 @@ nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_
         }
     }
     PQclear(res);
+    if (err != NF_OK)
+        for (size_t i = 0; i < n; i++) {
+            nf_free(first_ids[i]);
+            first_ids[i] = NULL;
+        }
     return err;
 }
 
