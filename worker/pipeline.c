@@ -56,6 +56,7 @@ struct nf_pipeline {
     nf_store_article_t *arts;
     nf_store_reject_t *rejs;
     nf_partition_offset_t *offs;
+    size_t n_offs;
     const char **miss_sha;
     char **miss_first;
     size_t *miss_slot;
@@ -463,6 +464,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         else if (p->offs[k].offset < s->msg.offset + 1)
             p->offs[k].offset = s->msg.offset + 1;
     }
+    p->n_offs = no; /* after_commit() hands the same offsets to Kafka */
     nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
     if ((err = nf_store_write_batch(p->store, &batch, &p->outbox)) != NF_OK)
         return err;
@@ -472,7 +474,6 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 /* After COMMIT: remember confirmed decisions, count, produce, advise Kafka. */
 static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
-    size_t no = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (s->accepted) {
@@ -488,13 +489,6 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
             p->stats.rejected++;
             p->stats.rejected_by_reason[s->rej.reason]++;
         }
-        size_t k = 0;
-        while (k < no && p->offs[k].partition != s->msg.partition)
-            k++;
-        if (k == no)
-            p->offs[no++] = (nf_partition_offset_t){s->msg.partition, s->msg.offset + 1};
-        else if (p->offs[k].offset < s->msg.offset + 1)
-            p->offs[k].offset = s->msg.offset + 1;
     }
     for (size_t r = 0; r < p->outbox.count; r++) {
         const nf_outbox_row_t *row = &p->outbox.rows[r];
@@ -509,7 +503,7 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
         if (slots[i].accepted && slots[i].e.dedup.status != NF_DEDUP_UNIQUE)
             p->stats.duplicates++;
     nf_outbox_rows_clear(&p->outbox);
-    nf_consumer_commit(p->consumer, p->offs, no);
+    nf_consumer_commit(p->consumer, p->offs, p->n_offs);
     p->stats.batches++;
 }
 
