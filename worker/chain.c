@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "newsflow/alloc.h"
 
@@ -11,7 +12,40 @@ struct nf_chain {
     nf_langid_t *langid;
     nf_entities_t *entities;
     uint64_t junk_lines;
+    uint64_t stage_ns[NF_STAGE_COUNT];
+    uint64_t mark_ns;
 };
+
+static uint64_t clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Charges the time since the previous mark to `stage`. */
+static void lap(nf_chain_t *c, nf_chain_stage_t stage)
+{
+    uint64_t now = clock_ns();
+    c->stage_ns[stage] += now - c->mark_ns;
+    c->mark_ns = now;
+}
+
+const char *nf_chain_stage_name(nf_chain_stage_t stage)
+{
+    static const char *names[] = {
+#define NF_STAGE_NAME(name, text) text,
+        NF_CHAIN_STAGES(NF_STAGE_NAME)
+#undef NF_STAGE_NAME
+    };
+    return stage < NF_STAGE_COUNT ? names[stage] : "unknown";
+}
+
+void nf_chain_take_stage_ns(nf_chain_t *c, uint64_t out[NF_STAGE_COUNT])
+{
+    memcpy(out, c->stage_ns, sizeof(c->stage_ns));
+    memset(c->stage_ns, 0, sizeof(c->stage_ns));
+}
 
 nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_size)
 {
@@ -69,7 +103,9 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
                           nf_reject_t *rej)
 {
     nf_enriched_clear(out);
+    c->mark_ns = clock_ns();
     nf_err_t err = nf_article_decode(c->validator, data, len, &out->article, rej);
+    lap(c, NF_STAGE_DECODE);
     if (err == NF_ERR_REJECTED) {
         /* Details may quote input (e.g. a JSON token): keep them on one line for headers. */
         for (char *ch = rej->detail; *ch; ch++)
@@ -88,6 +124,7 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
     if (err != NF_OK)
         goto stage_failed;
     c->junk_lines += out->junk_lines;
+    lap(c, NF_STAGE_NORMALIZE);
     if (out->body.len == 0) {
         snprintf(rej->id, sizeof(rej->id), "%s", a->id);
         rej->reason = NF_REJECT_INVALID_VALUE;
@@ -108,9 +145,11 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
     lang_text->len = title_len; /* back to the title alone */
     if (lang_text->data)
         lang_text->data[title_len] = '\0';
+    lap(c, NF_STAGE_LANGID);
 
     err = nf_entities_tag(c->entities, out->title.data, out->title.len, out->body.data,
                           out->body.len, &out->lang, &out->entities);
+    lap(c, NF_STAGE_ENTITIES);
     if (err != NF_OK)
         return err;
 
@@ -118,6 +157,7 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
     nf_hex(out->sha256, NF_SHA256_LEN, out->sha256_hex);
     out->dedup.status = NF_DEDUP_UNIQUE;
     nf_chain_assign_story(out);
+    lap(c, NF_STAGE_FINGERPRINT);
     return NF_OK;
 
 stage_failed:

@@ -1,11 +1,14 @@
 #include "newsflow/consumer.h"
 
+#include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/kafka.h"
 #include "newsflow/log.h"
+#include "newsflow/metrics.h"
 
 typedef struct assigned {
     int32_t partition;
@@ -21,7 +24,66 @@ struct nf_consumer {
     size_t n_parts, cap_parts;
     uint64_t rebalances;
     int closed;
+    nf_metric_t *m_rebalances;
+    /* consumer lag per assigned partition, from librdkafka statistics; read by /metrics */
+    pthread_mutex_t lag_lock;
+    nf_partition_offset_t *lags; /* .offset holds the lag */
+    size_t n_lags;
 };
+
+/* Statistics arrive every statistics.interval.ms (served by the poll call). Only partitions
+ * assigned to us with a known lag are kept: unknown lag is absent, never -1. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    (void)rk;
+    nf_consumer_t *c = opaque;
+    json_t *root = json_loadb(json, json_len, 0, NULL);
+    json_t *parts =
+        json_object_get(json_object_get(json_object_get(root, "topics"), c->topic), "partitions");
+    nf_partition_offset_t *lags = nf_calloc(c->n_parts ? c->n_parts : 1, sizeof(*lags));
+    size_t n = 0;
+    for (size_t i = 0; lags && parts && i < c->n_parts; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "%d", c->parts[i].partition);
+        json_t *lag = json_object_get(json_object_get(parts, key), "consumer_lag");
+        if (json_is_integer(lag) && json_integer_value(lag) >= 0)
+            lags[n++] = (nf_partition_offset_t){c->parts[i].partition, json_integer_value(lag)};
+    }
+    json_decref(root);
+    if (lags) {
+        pthread_mutex_lock(&c->lag_lock);
+        nf_free(c->lags);
+        c->lags = lags;
+        c->n_lags = n;
+        pthread_mutex_unlock(&c->lag_lock);
+    }
+    return 0; /* librdkafka frees json */
+}
+
+static void forget_lag(nf_consumer_t *c, int32_t partition)
+{
+    pthread_mutex_lock(&c->lag_lock);
+    for (size_t i = 0; i < c->n_lags; i++)
+        if (c->lags[i].partition == partition) {
+            c->lags[i] = c->lags[--c->n_lags];
+            break;
+        }
+    pthread_mutex_unlock(&c->lag_lock);
+}
+
+static void lag_collector(nf_buf_t *out, void *opaque)
+{
+    nf_consumer_t *c = opaque;
+    pthread_mutex_lock(&c->lag_lock);
+    if (c->n_lags)
+        nf_buf_puts(out, "# HELP newsflow_consumer_lag_messages Messages behind the partition's "
+                         "high watermark (librdkafka statistics), per assigned partition\n"
+                         "# TYPE newsflow_consumer_lag_messages gauge\n");
+    for (size_t i = 0; i < c->n_lags; i++)
+        nf_buf_printf(out, "newsflow_consumer_lag_messages{partition=\"%d\"} %lld\n",
+                      c->lags[i].partition, (long long)c->lags[i].offset);
+    pthread_mutex_unlock(&c->lag_lock);
+}
 
 static assigned_t *find_part(const nf_consumer_t *c, int32_t partition)
 {
@@ -77,6 +139,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     nf_consumer_t *c = opaque;
     int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     c->rebalances++;
+    nf_counter_add(c->m_rebalances, 1);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         nf_partition_offset_t *po = nf_calloc((size_t)parts->cnt, sizeof(*po));
         int have_offsets = 0;
@@ -118,6 +181,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (ids)
             ids[i] = parts->elems[i].partition;
         track_revoke(c, parts->elems[i].partition);
+        forget_lag(c, parts->elems[i].partition);
     }
     if (ids && c->hooks.on_revoke)
         c->hooks.on_revoke(c->hooks.opaque, c->topic, ids, (size_t)parts->cnt, lost);
@@ -143,6 +207,10 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
     }
     if (hooks)
         c->hooks = *hooks;
+    pthread_mutex_init(&c->lag_lock, NULL);
+    c->m_rebalances =
+        nf_counter("newsflow_rebalances_total",
+                   "Partition assignments and revocations seen by this replica", NULL, NULL);
     const char *defaults[] = {"client.id",
                               "newsflow",
                               "partition.assignment.strategy",
@@ -151,6 +219,8 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
                               "earliest",
                               "enable.partition.eof",
                               cfg->stop_at_end ? "true" : "false",
+                              "statistics.interval.ms",
+                              "5000",
                               NULL};
     /* PostgreSQL holds the authoritative offsets: Kafka only gets them after each commit. */
     const char *forced[] = {
@@ -160,6 +230,7 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
     if (!conf)
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
     rd_kafka_conf_set_opaque(conf, c);
     char err[512];
     c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
@@ -178,6 +249,7 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
                  rd_kafka_err2str(rerr));
         goto fail;
     }
+    nf_metrics_add_collector(lag_collector, c);
     return c;
 fail:
     nf_consumer_destroy(c);
@@ -305,10 +377,13 @@ void nf_consumer_destroy(nf_consumer_t *c)
 {
     if (!c)
         return;
+    nf_metrics_remove_collector(lag_collector, c);
     if (c->rk) {
         nf_consumer_close(c);
         rd_kafka_destroy(c->rk);
     }
+    pthread_mutex_destroy(&c->lag_lock);
+    nf_free(c->lags);
     nf_free(c->parts);
     nf_free(c->topic);
     nf_free(c);

@@ -15,7 +15,9 @@
 #include "newsflow/chain.h"
 #include "newsflow/consumer.h"
 #include "newsflow/dedup.h"
+#include "newsflow/http.h"
 #include "newsflow/log.h"
+#include "newsflow/metrics.h"
 #include "newsflow/producer.h"
 #include "newsflow/store.h"
 
@@ -57,6 +59,7 @@ struct nf_pipeline {
     nf_store_reject_t *rejs;
     nf_partition_offset_t *offs;
     size_t n_offs;
+    nf_store_counts_t counts;
     const char **miss_sha;
     char **miss_first;
     size_t *miss_slot;
@@ -70,13 +73,107 @@ struct nf_pipeline {
     int64_t stop_deadline_ms;
     nf_run_stats_t stats;
     int64_t last_progress_ms;
+
+    nf_health_t health;
+    nf_http_t *http;
+    int64_t last_check_ms; /* idle PostgreSQL ping + outbox gauge */
+    uint64_t last_evictions;
+    struct {
+        nf_metric_t *consumed, *stored, *rejected[NF_REJECT_COUNT], *dup_exact, *dup_near;
+        nf_metric_t *batch_size, *batch_duration, *e2e;
+        nf_metric_t *stage[NF_STAGE_COUNT], *stage_dedup, *stage_store, *stage_produce;
+        nf_metric_t *pg_transient, *pg_data, *pg_retries, *backoff;
+        nf_metric_t *outbox_rows, *in_flight, *replayed, *assigned;
+        nf_metric_t *entities_created, *stories_created, *dedup_size, *dedup_evictions, *junk;
+    } m;
 };
 
-static int64_t now_ms(void)
+static void register_metrics(nf_pipeline_t *p)
+{
+    const char *rej = "Messages rejected (DLQ + ingest_rejects), by reason";
+    for (int r = 0; r < NF_REJECT_COUNT; r++)
+        p->m.rejected[r] = nf_counter("newsflow_articles_rejected_total", rej, "reason",
+                                      nf_reject_reason_name((nf_reject_reason_t)r));
+    p->m.consumed = nf_counter("newsflow_articles_consumed_total",
+                               "Messages read from the input topic", NULL, NULL);
+    p->m.stored =
+        nf_counter("newsflow_articles_stored_total",
+                   "Article rows inserted into PostgreSQL (replays not counted)", NULL, NULL);
+    const char *dup = "Articles stored as duplicates, by kind";
+    p->m.dup_exact = nf_counter("newsflow_articles_duplicates_total", dup, "kind", "exact");
+    p->m.dup_near = nf_counter("newsflow_articles_duplicates_total", dup, "kind", "near");
+    static const double sizes[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 20000};
+    p->m.batch_size = nf_histogram("newsflow_batch_size_messages", "Messages per batch", NULL, NULL,
+                                   sizes, sizeof(sizes) / sizeof(sizes[0]));
+    p->m.batch_duration = nf_histogram("newsflow_batch_duration_seconds",
+                                       "From a full batch to its COMMIT (stages included)", NULL,
+                                       NULL, nf_seconds_buckets, nf_seconds_buckets_count);
+    p->m.e2e = nf_histogram("newsflow_end_to_end_latency_seconds",
+                            "From the Kafka message timestamp to the PostgreSQL commit", NULL, NULL,
+                            nf_seconds_buckets, nf_seconds_buckets_count);
+    const char *stage = "Time spent per batch in each stage";
+    for (int st = 0; st < NF_STAGE_COUNT; st++)
+        p->m.stage[st] = nf_histogram("newsflow_stage_duration_seconds", stage, "stage",
+                                      nf_chain_stage_name((nf_chain_stage_t)st), nf_seconds_buckets,
+                                      nf_seconds_buckets_count);
+    p->m.stage_dedup = nf_histogram("newsflow_stage_duration_seconds", stage, "stage", "dedup",
+                                    nf_seconds_buckets, nf_seconds_buckets_count);
+    p->m.stage_store = nf_histogram("newsflow_stage_duration_seconds", stage, "stage", "store",
+                                    nf_seconds_buckets, nf_seconds_buckets_count);
+    p->m.stage_produce = nf_histogram("newsflow_stage_duration_seconds", stage, "stage", "produce",
+                                      nf_seconds_buckets, nf_seconds_buckets_count);
+    const char *pgerr = "PostgreSQL errors, by kind (transient: retried; data: row refused)";
+    p->m.pg_transient = nf_counter("newsflow_postgres_errors_total", pgerr, "kind", "transient");
+    p->m.pg_data = nf_counter("newsflow_postgres_errors_total", pgerr, "kind", "data");
+    p->m.pg_retries = nf_counter("newsflow_postgres_retries_total",
+                                 "Batch writes retried after a backoff", NULL, NULL);
+    p->m.backoff = nf_gauge("newsflow_backoff_active",
+                            "1 while a batch is being retried (fetching paused)", NULL, NULL);
+    p->m.outbox_rows =
+        nf_gauge("newsflow_outbox_rows",
+                 "Outbox rows of the assigned partitions not yet acknowledged", NULL, NULL);
+    p->m.in_flight =
+        nf_gauge("newsflow_producer_in_flight_messages",
+                 "Messages handed to the producer and not yet acknowledged", NULL, NULL);
+    p->m.replayed =
+        nf_counter("newsflow_outbox_replayed_total",
+                   "Outbox rows produced again (restart, rebalance, failed delivery)", NULL, NULL);
+    p->m.assigned = nf_gauge("newsflow_assigned_partitions",
+                             "Input partitions assigned to this replica", NULL, NULL);
+    p->m.entities_created =
+        nf_counter("newsflow_entities_created_total",
+                   "Canonical entities first stored by this replica", NULL, NULL);
+    p->m.stories_created = nf_counter(
+        "newsflow_stories_created_total",
+        "Stories first stored by this replica (foundation rule: one per distinct normalized text)",
+        NULL, NULL);
+    p->m.dedup_size = nf_gauge("newsflow_dedup_cache_entries",
+                               "Content hashes held by the in-memory dedup cache", NULL, NULL);
+    p->m.dedup_evictions =
+        nf_counter("newsflow_dedup_cache_evictions_total",
+                   "Hashes evicted from the dedup cache to stay within bounds", NULL, NULL);
+    p->m.junk = nf_counter("newsflow_junk_lines_dropped_total",
+                           "Site-junk lines removed from analysed text", NULL, NULL);
+    nf_gauge_set(nf_gauge("newsflow_build_info", "Build information (value is always 1)", "version",
+                          NF_VERSION),
+                 1);
+}
+
+static double ns_to_s(uint64_t ns)
+{
+    return (double)ns / 1e9;
+}
+
+static int64_t realtime_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void heartbeat(nf_pipeline_t *p)
+{
+    atomic_store(&p->health.heartbeat_ms, nf_monotonic_ms());
 }
 
 static void sleep_ms(int64_t ms)
@@ -90,7 +187,7 @@ static void sleep_ms(int64_t ms)
 static int stopping(nf_pipeline_t *p)
 {
     if (*p->stop && p->stop_deadline_ms == 0) {
-        p->stop_deadline_ms = now_ms() + p->cfg->shutdown_timeout_ms;
+        p->stop_deadline_ms = nf_monotonic_ms() + p->cfg->shutdown_timeout_ms;
         nf_log(NF_LOG_INFO, "stop requested: finishing the batch in hand", NULL);
     }
     return *p->stop != 0;
@@ -99,7 +196,7 @@ static int stopping(nf_pipeline_t *p)
 static int64_t remaining_shutdown_ms(nf_pipeline_t *p)
 {
     /* Keep 2 s of the bound for leaving the group and closing the clients. */
-    return p->stop_deadline_ms ? p->stop_deadline_ms - 2000 - now_ms() : INT64_MAX;
+    return p->stop_deadline_ms ? p->stop_deadline_ms - 2000 - nf_monotonic_ms() : INT64_MAX;
 }
 
 static void fmt_u64(char *buf, size_t size, uint64_t v)
@@ -211,6 +308,18 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     }
     p->cfg = cfg;
     p->stop = stop;
+    register_metrics(p);
+    p->health.stall_ms = 60000;
+    heartbeat(p);
+    /* Probes answer from the start: alive while waiting for PostgreSQL, not ready yet. */
+    p->http = nf_http_start(cfg->http_bind, (int)cfg->http_port, &p->health, errstr, errstr_size);
+    if (!p->http && errstr[0])
+        goto fail;
+    if (p->http) {
+        char port[16];
+        snprintf(port, sizeof(port), "%lld", cfg->http_port);
+        nf_log(NF_LOG_INFO, "http server listening", "address", cfg->http_bind, "port", port, NULL);
+    }
     size_t max = (size_t)cfg->batch_max_messages;
     p->slots = nf_calloc(max, sizeof(slot_t));
     p->arts = nf_calloc(max, sizeof(nf_store_article_t));
@@ -235,12 +344,15 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
         if (*stop)
             goto fail;
         nf_log(NF_LOG_WARN, "PostgreSQL unreachable, retrying", "error", errstr, NULL);
+        nf_counter_add(p->m.pg_transient, 1);
+        heartbeat(p);
         sleep_ms(backoff);
         backoff = backoff * 2 > cfg->backoff_max_ms ? cfg->backoff_max_ms : backoff * 2;
     }
     int applied = 0;
     if (nf_store_migrate(p->store, &applied, errstr, errstr_size) != NF_OK)
         goto fail;
+    atomic_store(&p->health.pg_ok, 1);
 
     nf_consumer_hooks_t hooks = {p, on_assign, on_revoke};
     if (!(p->producer = nf_producer_new(cfg, errstr, errstr_size)) ||
@@ -258,6 +370,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
         return;
     if (p->consumer)
         nf_consumer_destroy(p->consumer); /* may call on_revoke: slots must still exist */
+    nf_http_stop(p->http);
     for (size_t i = 0; i < (p->slots ? (size_t)p->cfg->batch_max_messages : 0); i++) {
         nf_message_release(&p->slots[i].msg);
         nf_enriched_free(&p->slots[i].e);
@@ -312,6 +425,7 @@ static void add_to_batch(nf_pipeline_t *p, const nf_message_t *m)
     p->slots[p->n_slots++].msg = *m;
     p->batch_bytes += m->len;
     p->stats.consumed++;
+    nf_counter_add(p->m.consumed, 1);
 }
 
 /* Fills the batch until it holds batch_max_messages or batch_max_bytes, or batch_max_wait_ms
@@ -329,14 +443,14 @@ static void collect_batch(nf_pipeline_t *p)
                     (p->carry.count - 1) * sizeof(nf_message_t));
             p->carry.count--;
             if (!first_at)
-                first_at = now_ms();
+                first_at = nf_monotonic_ms();
             continue;
         }
         if (stopping(p))
             break;
         int64_t wait = 100;
         if (p->n_slots) {
-            wait = first_at + cfg->batch_max_wait_ms - now_ms();
+            wait = first_at + cfg->batch_max_wait_ms - nf_monotonic_ms();
             if (wait <= 0)
                 break;
         }
@@ -345,7 +459,7 @@ static void collect_batch(nf_pipeline_t *p)
         if (err == NF_OK) {
             add_to_batch(p, &m);
             if (!first_at)
-                first_at = now_ms();
+                first_at = nf_monotonic_ms();
         } else if (p->n_slots == 0) {
             return; /* timeout, EOF or error: back to the loop for housekeeping */
         }
@@ -401,6 +515,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 
     /* Dedup: the cache answers for hashes PostgreSQL already confirmed; the rest are looked up
      * under advisory locks so that concurrent replicas agree on the first article. */
+    int64_t t0 = nf_monotonic_ms();
     size_t n_miss = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
@@ -432,6 +547,9 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         if (!first && (err = nf_dedup_insert(p->batch_index, s->e.sha256, s->e.article.id)))
             return err;
     }
+
+    int64_t t1 = nf_monotonic_ms();
+    nf_histogram_observe(p->m.stage_dedup, (double)(t1 - t0) / 1000.0);
 
     /* Rows. */
     size_t na = 0, nr = 0, no = 0;
@@ -466,16 +584,21 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     }
     p->n_offs = no; /* after_commit() hands the same offsets to Kafka */
     nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
-    if ((err = nf_store_write_batch(p->store, &batch, &p->outbox)) != NF_OK)
+    if ((err = nf_store_write_batch(p->store, &batch, &p->outbox, &p->counts)) != NF_OK)
         return err;
-    return nf_store_commit(p->store);
+    err = nf_store_commit(p->store);
+    nf_histogram_observe(p->m.stage_store, (double)(nf_monotonic_ms() - t1) / 1000.0);
+    return err;
 }
 
 /* After COMMIT: remember confirmed decisions, count, produce, advise Kafka. */
 static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
+    int64_t committed_ms = realtime_ms();
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
+        if (s->msg.timestamp_ms >= 0)
+            nf_histogram_observe(p->m.e2e, (double)(committed_ms - s->msg.timestamp_ms) / 1000.0);
         if (s->accepted) {
             if (!s->decided) {
                 const char *first =
@@ -485,26 +608,31 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
                 if (nf_dedup_insert(p->cache, s->e.sha256, first) != NF_OK)
                     nf_log(NF_LOG_WARN, "dedup cache insert failed (out of memory)", NULL);
             }
+            if (s->e.dedup.status != NF_DEDUP_UNIQUE) {
+                p->stats.duplicates++;
+                nf_counter_add(s->e.dedup.status == NF_DEDUP_NEAR ? p->m.dup_near : p->m.dup_exact,
+                               1);
+            }
         } else {
             p->stats.rejected++;
             p->stats.rejected_by_reason[s->rej.reason]++;
+            nf_counter_add(p->m.rejected[s->rej.reason], 1);
         }
     }
-    for (size_t r = 0; r < p->outbox.count; r++) {
-        const nf_outbox_row_t *row = &p->outbox.rows[r];
-        if (strcmp(row->topic, p->cfg->output_topic) == 0) {
-            p->stats.stored++;
-            /* The record's dedup status sits in the payload; count duplicates from slots. */
-        }
-        if (nf_producer_send(p->producer, row, PRODUCE_QUEUE_WAIT_MS) != NF_OK)
+    p->stats.stored += p->counts.articles_inserted;
+    nf_counter_add(p->m.stored, p->counts.articles_inserted);
+    nf_counter_add(p->m.entities_created, p->counts.entities_created);
+    nf_counter_add(p->m.stories_created, p->counts.hashes_created);
+
+    int64_t t0 = nf_monotonic_ms();
+    for (size_t r = 0; r < p->outbox.count; r++)
+        if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) != NF_OK)
             p->replay_all = 1;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (slots[i].accepted && slots[i].e.dedup.status != NF_DEDUP_UNIQUE)
-            p->stats.duplicates++;
     nf_outbox_rows_clear(&p->outbox);
     nf_consumer_commit(p->consumer, p->offs, p->n_offs);
+    nf_histogram_observe(p->m.stage_produce, (double)(nf_monotonic_ms() - t0) / 1000.0);
     p->stats.batches++;
+    atomic_store(&p->health.pg_ok, 1);
 }
 
 static void release_slots(slot_t *slots, size_t n)
@@ -521,9 +649,9 @@ static void release_slots(slot_t *slots, size_t n)
  * by polling; messages that still arrive are kept, in order, for the next batch). */
 static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
 {
-    int64_t until = now_ms() + delay_ms;
+    int64_t until = nf_monotonic_ms() + delay_ms;
     while (!(stopping(p) && remaining_shutdown_ms(p) <= 0)) {
-        int64_t left = until - now_ms();
+        int64_t left = until - nf_monotonic_ms();
         if (left <= 0)
             break;
         nf_message_t m;
@@ -531,12 +659,12 @@ static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
             carry_push(p, &m) != NF_OK) {
             /* Dropping it is safe only if nothing after it commits: it came after the batch in
              * hand, so write that batch if we can, then stop and let the group re-read it. */
-            nf_log(NF_LOG_ERROR, "out of memory holding a message during backoff: stopping",
-                   NULL);
+            nf_log(NF_LOG_ERROR, "out of memory holding a message during backoff: stopping", NULL);
             nf_message_release(&m);
             *p->stop = 1;
         }
         nf_producer_poll(p->producer, 0);
+        heartbeat(p);
     }
 }
 
@@ -548,6 +676,7 @@ static nf_err_t write_one_by_one(nf_pipeline_t *p)
         slot_t *s = &p->slots[i];
         nf_err_t err = write_once(p, s, 1);
         if (err == NF_ERR_DB_DATA && s->accepted) {
+            nf_counter_add(p->m.pg_data, 1);
             nf_store_rollback(p->store);
             nf_outbox_rows_clear(&p->outbox);
             free_lookups(s, 1);
@@ -588,7 +717,13 @@ static void process_batch(nf_pipeline_t *p)
 {
     int64_t backoff = p->cfg->backoff_initial_ms;
     int paused = 0;
+    int64_t started = nf_monotonic_ms();
+    nf_histogram_observe(p->m.batch_size, (double)p->n_slots);
     nf_err_t err = run_stages(p, p->slots, p->n_slots);
+    uint64_t stage_ns[NF_STAGE_COUNT];
+    nf_chain_take_stage_ns(p->chain, stage_ns);
+    for (int st = 0; st < NF_STAGE_COUNT; st++)
+        nf_histogram_observe(p->m.stage[st], ns_to_s(stage_ns[st]));
     while (p->n_slots > 0) {
         if (err == NF_OK) {
             err = write_once(p, p->slots, p->n_slots);
@@ -597,6 +732,8 @@ static void process_batch(nf_pipeline_t *p)
                 release_slots(p->slots, p->n_slots);
                 p->n_slots = 0;
                 p->batch_bytes = 0;
+                nf_histogram_observe(p->m.batch_duration,
+                                     (double)(nf_monotonic_ms() - started) / 1000.0);
                 break;
             }
             nf_store_rollback(p->store);
@@ -606,6 +743,15 @@ static void process_batch(nf_pipeline_t *p)
                 break;
         }
         p->stats.db_retries++;
+        nf_counter_add(p->m.pg_retries, 1);
+        if (err == NF_ERR_DB_DATA)
+            nf_counter_add(p->m.pg_data, 1);
+        else if (err != NF_ERR_NOMEM) {
+            nf_counter_add(p->m.pg_transient, 1);
+            atomic_store(&p->health.pg_ok, 0);
+        }
+        atomic_store(&p->health.backoff, 1);
+        nf_gauge_set(p->m.backoff, 1);
         char delay[32];
         snprintf(delay, sizeof(delay), "%lld", (long long)backoff);
         nf_log(NF_LOG_WARN, "batch not written, retrying", "error",
@@ -633,6 +779,8 @@ static void process_batch(nf_pipeline_t *p)
     }
     if (paused)
         nf_consumer_pause_all(p->consumer, 0);
+    atomic_store(&p->health.backoff, 0);
+    nf_gauge_set(p->m.backoff, 0);
 }
 
 /* ---- outbox ----------------------------------------------------------------------------- */
@@ -680,8 +828,10 @@ static void replay_outbox(nf_pipeline_t *p)
         }
         size_t got = p->outbox.count;
         for (size_t r = 0; r < got; r++) {
-            if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) == NF_OK)
+            if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) == NF_OK) {
                 p->stats.replayed++;
+                nf_counter_add(p->m.replayed, 1);
+            }
             after = p->outbox.rows[r].id;
         }
         nf_outbox_rows_clear(&p->outbox);
@@ -732,13 +882,44 @@ static nf_err_t check_producer(nf_pipeline_t *p)
     return NF_OK;
 }
 
+/* Gauges and probes that need a look around rather than an event: every loop turn is cheap;
+ * the PostgreSQL ping and the outbox count run every 5 s. */
+static void housekeeping(nf_pipeline_t *p)
+{
+    heartbeat(p);
+    int32_t parts[1024];
+    size_t n = nf_consumer_assigned(p->consumer, parts, 1024);
+    atomic_store(&p->health.assigned, (int)n);
+    nf_gauge_set(p->m.assigned, (double)n);
+    nf_gauge_set(p->m.in_flight, (double)nf_producer_in_flight(p->producer));
+    nf_gauge_set(p->m.dedup_size, (double)nf_dedup_size(p->cache));
+    uint64_t ev = nf_dedup_evictions(p->cache);
+    nf_counter_add(p->m.dedup_evictions, ev - p->last_evictions);
+    p->last_evictions = ev;
+    uint64_t junk = nf_chain_junk_lines(p->chain);
+    nf_counter_add(p->m.junk, junk - (uint64_t)nf_metric_value(p->m.junk));
+    if (nf_monotonic_ms() - p->last_check_ms < 5000)
+        return;
+    p->last_check_ms = nf_monotonic_ms();
+    int64_t rows = 0;
+    nf_err_t err = nf_store_ping(p->store);
+    if (err == NF_OK)
+        err =
+            nf_store_outbox_count(p->store, p->cfg->input_topic, parts, n > 1024 ? 1024 : n, &rows);
+    atomic_store(&p->health.pg_ok, err == NF_OK);
+    if (err == NF_OK)
+        nf_gauge_set(p->m.outbox_rows, (double)rows);
+    else
+        nf_log(NF_LOG_WARN, "PostgreSQL unreachable", "error", nf_store_last_error(p->store), NULL);
+}
+
 /* ---- the loop --------------------------------------------------------------------------- */
 
 nf_err_t nf_pipeline_run(nf_pipeline_t *p)
 {
     nf_log(NF_LOG_INFO, "worker started", "group", p->cfg->group_id, "topic", p->cfg->input_topic,
            NULL);
-    p->last_progress_ms = now_ms();
+    p->last_progress_ms = nf_monotonic_ms();
     for (;;) {
         collect_batch(p);
         if (p->n_slots)
@@ -750,10 +931,11 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
             return NF_ERR_KAFKA;
         }
         replay_outbox(p);
+        housekeeping(p);
 
-        if (now_ms() - p->last_progress_ms >= 30000) {
+        if (nf_monotonic_ms() - p->last_progress_ms >= 30000) {
             log_stats(p, "progress");
-            p->last_progress_ms = now_ms();
+            p->last_progress_ms = nf_monotonic_ms();
         }
         if (stopping(p) && p->n_slots == 0)
             break;

@@ -7,12 +7,15 @@
 #include "newsflow/alloc.h"
 #include "newsflow/kafka.h"
 #include "newsflow/log.h"
+#include "newsflow/metrics.h"
 
 struct nf_producer {
     rd_kafka_t *rk;
     nf_id_list_t acked;
     size_t failed;
     size_t in_flight;
+    char *output_topic;
+    nf_metric_t *m_published, *m_dlq, *m_failed;
 };
 
 nf_err_t nf_id_list_push(nf_id_list_t *l, int64_t id)
@@ -44,10 +47,13 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         p->in_flight--;
     if (m->err) {
         p->failed++;
+        nf_counter_add(p->m_failed, 1);
         nf_log(NF_LOG_WARN, "delivery failed; the row stays in the outbox", "error",
                rd_kafka_err2str(m->err), "topic", rd_kafka_topic_name(m->rkt), NULL);
         return;
     }
+    nf_counter_add(
+        strcmp(rd_kafka_topic_name(m->rkt), p->output_topic) == 0 ? p->m_published : p->m_dlq, 1);
     if (nf_id_list_push(&p->acked, id) != NF_OK) {
         /* The row stays in the outbox and is produced again later: at-least-once holds. */
         p->failed++;
@@ -57,15 +63,26 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 nf_producer_t *nf_producer_new(const nf_config_t *cfg, char *errstr, size_t errstr_size)
 {
     nf_producer_t *p = nf_calloc(1, sizeof(*p));
-    if (!p) {
+    if (!p || !(p->output_topic = nf_strdup(cfg->output_topic))) {
         snprintf(errstr, errstr_size, "out of memory");
+        nf_free(p);
         return NULL;
     }
+    p->m_published =
+        nf_counter("newsflow_articles_published_total",
+                   "Enriched records acknowledged by the broker on the output topic", NULL, NULL);
+    p->m_dlq =
+        nf_counter("newsflow_dlq_published_total",
+                   "Rejected messages acknowledged by the broker on the DLQ topic", NULL, NULL);
+    p->m_failed = nf_counter("newsflow_produce_failures_total",
+                             "Deliveries that failed (the row stays in the outbox and is replayed)",
+                             NULL, NULL);
     const char *defaults[] = {"client.id",        "newsflow", "linger.ms", "5",
                               "compression.type", "lz4",      NULL};
     const char *forced[] = {"enable.idempotence", "true", NULL};
     rd_kafka_conf_t *conf = nf_kafka_conf_new(cfg, defaults, forced, errstr, errstr_size);
     if (!conf) {
+        nf_free(p->output_topic);
         nf_free(p);
         return NULL;
     }
@@ -76,6 +93,7 @@ nf_producer_t *nf_producer_new(const nf_config_t *cfg, char *errstr, size_t errs
     if (!p->rk) {
         rd_kafka_conf_destroy(conf);
         snprintf(errstr, errstr_size, "kafka producer: %s", err);
+        nf_free(p->output_topic);
         nf_free(p);
         return NULL;
     }
@@ -176,5 +194,6 @@ void nf_producer_destroy(nf_producer_t *p)
     if (p->rk)
         rd_kafka_destroy(p->rk);
     nf_id_list_free(&p->acked);
+    nf_free(p->output_topic);
     nf_free(p);
 }

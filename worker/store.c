@@ -70,12 +70,12 @@ static const char *insert_articles_sql =
     "), hashes AS ("
     "  INSERT INTO content_hashes (content_sha256, article_id)"
     "  SELECT content_sha256, id FROM ins WHERE dedup_status = 'unique'"
-    "  ON CONFLICT (content_sha256) DO NOTHING"
+    "  ON CONFLICT (content_sha256) DO NOTHING RETURNING 1"
     "), ents AS ("
     "  INSERT INTO entities (id, type, name)"
     "  SELECT DISTINCT ON (x->>'id') x->>'id', x->>'type', x->>'name'"
     "  FROM ins, jsonb_array_elements(ins.entities) x ORDER BY x->>'id'"
-    "  ON CONFLICT (id) DO NOTHING"
+    "  ON CONFLICT (id) DO NOTHING RETURNING 1"
     "), mens AS ("
     "  INSERT INTO mentions (article_id, entity_id, field, start_cp, end_cp, text)"
     "  SELECT ins.id, x->>'id', m->>'field', (m->>'start')::int, (m->>'end')::int, m->>'text'"
@@ -86,7 +86,8 @@ static const char *insert_articles_sql =
     " SELECT $2, convert_to(i.id, 'UTF8'), convert_to(p.enriched, 'UTF8'), $1, i.kafka_partition"
     " FROM ins i JOIN pick p ON p.id = i.id"
     " ORDER BY i.kafka_partition, p.kafka_offset"
-    " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
+    " RETURNING id, topic, msg_key, payload, headers::text, src_partition,"
+    "   (SELECT count(*) FROM ents), (SELECT count(*) FROM hashes)";
 
 static const char *insert_rejects_sql =
     "WITH ins AS ("
@@ -524,9 +525,11 @@ static nf_err_t exec_outbox_insert(nf_store_t *s, const char *sql, const char *t
     return outbox_collect(s, res, out);
 }
 
-nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbox_rows_t *out)
+nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbox_rows_t *out,
+                              nf_store_counts_t *counts)
 {
     nf_err_t err;
+    memset(counts, 0, sizeof(*counts));
     nf_buf_t *cb = &s->copybuf;
     if (b->n_articles) {
         if ((err = copy_begin(s, "COPY nf_stage_articles FROM STDIN")) != NF_OK)
@@ -545,10 +548,20 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
         }
         if ((err = copy_end(s, err)) != NF_OK)
             return err;
+        size_t first_row = out->count;
         err = exec_outbox_insert(s, insert_articles_sql, b->topic, s->output_topic,
                                  "insert articles", out);
         if (err != NF_OK)
             return err;
+        counts->articles_inserted = out->count - first_row;
+        if (counts->articles_inserted) {
+            PGresult *res = out->results[out->n_results - 1];
+            uint64_t ents, hashes;
+            memcpy(&ents, PQgetvalue(res, 0, 6), 8);
+            memcpy(&hashes, PQgetvalue(res, 0, 7), 8);
+            counts->entities_created = (size_t)be64toh(ents);
+            counts->hashes_created = (size_t)be64toh(hashes);
+        }
     }
     if (b->n_rejects) {
         if ((err = copy_begin(s, "COPY nf_stage_rejects FROM STDIN")) != NF_OK)
@@ -573,10 +586,12 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
         }
         if ((err = copy_end(s, err)) != NF_OK)
             return err;
+        size_t first_row = out->count;
         err = exec_outbox_insert(s, insert_rejects_sql, b->topic, s->dlq_topic, "insert rejects",
                                  out);
         if (err != NF_OK)
             return err;
+        counts->rejects_inserted = out->count - first_row;
     }
     if (b->n_offsets) {
         part_array_literal(&s->arr1, b->offsets, b->n_offsets, 0);
@@ -620,6 +635,40 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "outbox fetch", res);
     return outbox_collect(s, res, out);
+}
+
+nf_err_t nf_store_ping(nf_store_t *s)
+{
+    nf_err_t err = nf_store_ensure_connected(s);
+    return err != NF_OK ? err : exec_simple(s, "SELECT 1", "ping");
+}
+
+nf_err_t nf_store_outbox_count(nf_store_t *s, const char *src_topic, const int32_t *partitions,
+                               size_t n, int64_t *count)
+{
+    *count = 0;
+    if (n == 0)
+        return NF_OK;
+    nf_err_t err = nf_store_ensure_connected(s);
+    if (err != NF_OK)
+        return err;
+    nf_buf_reset(&s->arr1);
+    nf_buf_putc(&s->arr1, '{');
+    for (size_t i = 0; i < n; i++)
+        nf_buf_printf(&s->arr1, i ? ",%d" : "%d", partitions[i]);
+    nf_buf_putc(&s->arr1, '}');
+    if (s->arr1.failed)
+        return NF_ERR_NOMEM;
+    const char *params[2] = {src_topic, s->arr1.data};
+    PGresult *res = PQexecParams(s->conn,
+                                 "SELECT count(*) FROM outbox"
+                                 " WHERE src_topic = $1 AND src_partition = ANY($2::int[])",
+                                 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, "outbox count", res);
+    *count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return NF_OK;
 }
 
 nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)

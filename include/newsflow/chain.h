@@ -58,6 +58,27 @@ nf_err_t nf_chain_render(const nf_enriched_t *e, nf_buf_t *out);
 /** @brief Append the `enrich` error object of a rejected line (no newline) to out. */
 void nf_chain_render_error(unsigned long line, const nf_reject_t *rej, nf_buf_t *out);
 
+/** The stages timed by the chain, in order. */
+#define NF_CHAIN_STAGES(X)                                                                         \
+    X(DECODE, "decode")                                                                            \
+    X(NORMALIZE, "normalize")                                                                      \
+    X(LANGID, "langid")                                                                            \
+    X(ENTITIES, "entities")                                                                        \
+    X(FINGERPRINT, "fingerprint")
+
+typedef enum nf_chain_stage {
+#define NF_STAGE_ENUM(name, text) NF_STAGE_##name,
+    NF_CHAIN_STAGES(NF_STAGE_ENUM)
+#undef NF_STAGE_ENUM
+        NF_STAGE_COUNT
+} nf_chain_stage_t;
+
+/** @brief The `stage` label of a chain stage ("normalize"). */
+const char *nf_chain_stage_name(nf_chain_stage_t stage);
+
+/** @brief Nanoseconds spent in each stage since the last call; resets them. */
+void nf_chain_take_stage_ns(nf_chain_t *c, uint64_t out[NF_STAGE_COUNT]);
+
 /** @brief Junk lines dropped by the chain since it was built (for counters). */
 uint64_t nf_chain_junk_lines(const nf_chain_t *c);
 

@@ -37,6 +37,9 @@ typedef struct nf_config {
     long long backoff_max_ms;
     long long shutdown_timeout_ms;
     int stop_at_end;
+    /* HTTP: metrics and probes */
+    long long http_port;
+    char *http_bind;
     /* enrich */
     char *input;
     /* general */

@@ -108,12 +108,21 @@ nf_err_t nf_store_begin(nf_store_t *s);
 nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
                                 char **first_ids);
 
+/** What a batch write created (rows that already existed are not counted). */
+typedef struct nf_store_counts {
+    size_t articles_inserted;
+    size_t rejects_inserted;
+    size_t entities_created;
+    size_t hashes_created; /**< new normalized texts (the foundation's new stories) */
+} nf_store_counts_t;
+
 /**
  * @brief Inside the batch transaction: write the batch. Articles whose id is already stored
  *        are skipped (a replay never doubles a row), as are rejects of an already rejected
  *        position. Appends to *out the outbox rows created (to be produced after COMMIT).
  */
-nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out);
+nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out,
+                              nf_store_counts_t *counts);
 
 /** @brief COMMIT. On failure the transaction is gone and nothing of it was written. */
 nf_err_t nf_store_commit(nf_store_t *s);
@@ -127,6 +136,13 @@ void nf_store_rollback(nf_store_t *s);
  */
 nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
                                size_t n, int64_t after_id, size_t limit, nf_outbox_rows_t *out);
+
+/** @brief A round trip (reconnecting if needed): is PostgreSQL reachable? */
+nf_err_t nf_store_ping(nf_store_t *s);
+
+/** @brief Outbox rows waiting for these source partitions. */
+nf_err_t nf_store_outbox_count(nf_store_t *s, const char *src_topic, const int32_t *partitions,
+                               size_t n, int64_t *count);
 
 /** @brief Delete delivered outbox rows. */
 nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n);

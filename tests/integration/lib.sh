@@ -35,6 +35,8 @@ nf_setup() {
     PG_URL=$(bash "$NF_SOURCE_DIR/deploy/local/pg.sh" start "$NF_WORK/pg")
     export BROKERS PG_URL
     export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL
+    # No HTTP server unless a test asks for one (several workers may run at once).
+    export NEWSFLOW_HTTP_PORT=${NEWSFLOW_HTTP_PORT:-0}
     # Fast group rebalances after a kill: the dead member's session expires in 6 s.
     export NEWSFLOW_KAFKA_SESSION_TIMEOUT_MS=6000 NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_MS=500
     "$NF" migrate >/dev/null
