@@ -85,6 +85,7 @@ struct nf_pipeline {
         nf_metric_t *pg_transient, *pg_data, *pg_retries, *backoff;
         nf_metric_t *outbox_rows, *in_flight, *replayed, *assigned;
         nf_metric_t *entities_created, *stories_created, *dedup_size, *dedup_evictions, *junk;
+        nf_metric_t *ready;
     } m;
 };
 
@@ -152,6 +153,10 @@ static void register_metrics(nf_pipeline_t *p)
     p->m.dedup_evictions =
         nf_counter("newsflow_dedup_cache_evictions_total",
                    "Hashes evicted from the dedup cache to stay within bounds", NULL, NULL);
+    p->m.ready = nf_gauge("newsflow_ready",
+                           "1 when /readyz answers ready (assigned, PostgreSQL reachable, no "
+                           "backoff)",
+                           NULL, NULL);
     p->m.junk = nf_counter("newsflow_junk_lines_dropped_total",
                            "Site-junk lines removed from analysed text", NULL, NULL);
     nf_gauge_set(nf_gauge("newsflow_build_info", "Build information (value is always 1)", "version",
@@ -907,6 +912,7 @@ static void housekeeping(nf_pipeline_t *p)
         err =
             nf_store_outbox_count(p->store, p->cfg->input_topic, parts, n > 1024 ? 1024 : n, &rows);
     atomic_store(&p->health.pg_ok, err == NF_OK);
+    nf_gauge_set(p->m.ready, n > 0 && err == NF_OK && !atomic_load(&p->health.backoff));
     if (err == NF_OK)
         nf_gauge_set(p->m.outbox_rows, (double)rows);
     else

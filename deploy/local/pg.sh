@@ -3,12 +3,14 @@
 #   pg.sh start DIR   initdb in DIR, start on a free port, create database newsflow, print its URL
 #   pg.sh url DIR     print the URL again
 #   pg.sh stop DIR    stop the server and delete DIR
+#   pg.sh pause DIR   stop the server, keep its data (fault tests)
+#   pg.sh resume DIR  start it again on the same port
 # As root the server runs as the `postgres` user (initdb refuses root).
 set -euo pipefail
 BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg.sh start|url|stop DIR" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: pg.sh start|url|stop|pause|resume DIR" >&2; exit 2; }
 
 as_owner() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
@@ -34,8 +36,8 @@ start)
         port=$(( 55432 + RANDOM % 2000 ))
         while ! port_free "$port"; do port=$((port + 1)); done
     fi
-    as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" \
+    echo "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" >"$dir/options"
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -o "$(cat "$dir/options")" \
         start >/dev/null || { tail -n 20 "$dir/log" >&2; exit 1; }
     url="postgresql://postgres@127.0.0.1:$port/newsflow"
     psql "postgresql://postgres@127.0.0.1:$port/postgres" -XAtq -c "CREATE DATABASE newsflow" >/dev/null \
@@ -46,6 +48,13 @@ start)
 url)
     cat "$dir/url"
     ;;
+pause)
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+resume)
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 -o "$(cat "$dir/options")" \
+        start >/dev/null || { tail -n 20 "$dir/log" >&2; exit 1; }
+    ;;
 stop)
     if [ -d "$dir/data" ]; then
         as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -53,7 +62,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: pg.sh start|url|stop DIR" >&2
+    echo "usage: pg.sh start|url|stop|pause|resume DIR" >&2
     exit 2
     ;;
 esac
