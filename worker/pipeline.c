@@ -154,9 +154,9 @@ static void register_metrics(nf_pipeline_t *p)
         nf_counter("newsflow_dedup_cache_evictions_total",
                    "Hashes evicted from the dedup cache to stay within bounds", NULL, NULL);
     p->m.ready = nf_gauge("newsflow_ready",
-                           "1 when /readyz answers ready (assigned, PostgreSQL reachable, no "
-                           "backoff)",
-                           NULL, NULL);
+                          "1 when /readyz answers ready (assigned, PostgreSQL reachable, no "
+                          "backoff)",
+                          NULL, NULL);
     p->m.junk = nf_counter("newsflow_junk_lines_dropped_total",
                            "Site-junk lines removed from analysed text", NULL, NULL);
     nf_gauge_set(nf_gauge("newsflow_build_info", "Build information (value is always 1)", "version",
