@@ -370,7 +370,7 @@ nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len
                       num, num2);
     }
     json_error_t jerr;
-    json_t *doc = json_loadb(data, len, JSON_DECODE_ANY, &jerr);
+    json_t *doc = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
         enum json_error_code code = json_error_code(&jerr);
         if (code == json_error_out_of_memory)

@@ -50,6 +50,11 @@ static const setting_t settings[] = {
     {"max_message_bytes", "NEWSFLOW_MAX_MESSAGE_BYTES", T_INT, S(max_message_bytes), "1048576",
      1 * KB, 256 * MB, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "larger messages/lines are rejected as too_large without being parsed"},
+    {"dlq_max_payload_bytes", "NEWSFLOW_DLQ_MAX_PAYLOAD_BYTES", T_INT, S(dlq_max_payload_bytes),
+     "900000", 1024, 100 * MB, 0, NF_CMD_RUN,
+     "a rejected message larger than this keeps only its first bytes in the DLQ and "
+     "ingest_rejects (header original_bytes gives the size); keep it under the producer's "
+     "message.max.bytes"},
     {"dedup_cache_entries", "NEWSFLOW_DEDUP_CACHE_ENTRIES", T_INT, S(dedup_cache_entries), "500000",
      0, 100000000, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "content hashes kept in memory (oldest evicted; PostgreSQL stays the authority in run)"},

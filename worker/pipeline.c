@@ -69,6 +69,9 @@ struct nf_pipeline {
     int32_t *replay_parts; /* partitions whose outbox must be replayed */
     size_t n_replay, cap_replay;
     int replay_all;
+    int64_t replay_backoff_ms; /* grows while rows keep failing, so a row that can never be
+                                  produced does not spin the loop */
+    int64_t replay_not_before_ms;
 
     int64_t stop_deadline_ms;
     nf_run_stats_t stats;
@@ -568,13 +571,21 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
                 s->e.article.id, s->json.data,     s->json.len,   s->msg.payload,
                 s->msg.len,      s->msg.partition, s->msg.offset, s->msg.timestamp_ms};
         } else {
+            /* The DLQ producer has a size limit too: keep the head of a huge message. */
+            size_t keep = s->msg.len;
+            int64_t original = -1;
+            if (keep > (size_t)p->cfg->dlq_max_payload_bytes) {
+                keep = (size_t)p->cfg->dlq_max_payload_bytes;
+                original = (int64_t)s->msg.len;
+            }
             p->rejs[nr++] = (nf_store_reject_t){nf_reject_reason_name(s->rej.reason),
                                                 s->rej.detail,
                                                 s->rej.id[0] ? s->rej.id : NULL,
                                                 s->msg.key,
                                                 s->msg.key_len,
                                                 s->msg.payload ? s->msg.payload : "",
-                                                s->msg.len,
+                                                keep,
+                                                original,
                                                 s->msg.partition,
                                                 s->msg.offset,
                                                 s->msg.timestamp_ms};
@@ -809,6 +820,8 @@ static void replay_outbox(nf_pipeline_t *p)
         p->replay_all = 1;
     if (!p->replay_all && p->n_replay == 0)
         return;
+    if (p->replay_all && nf_monotonic_ms() < p->replay_not_before_ms)
+        return;
     /* A full replay waits until nothing is in flight, or it would produce those rows twice. */
     if (p->replay_all && nf_producer_in_flight(p->producer) > 0)
         return;
@@ -822,6 +835,7 @@ static void replay_outbox(nf_pipeline_t *p)
         parts = parts_buf;
     }
     int64_t after = 0;
+    size_t send_failures = 0;
     for (;;) {
         nf_err_t err = nf_store_outbox_fetch(p->store, p->cfg->input_topic, parts, n, after,
                                              REPLAY_CHUNK, &p->outbox);
@@ -836,6 +850,8 @@ static void replay_outbox(nf_pipeline_t *p)
             if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) == NF_OK) {
                 p->stats.replayed++;
                 nf_counter_add(p->m.replayed, 1);
+            } else {
+                send_failures++;
             }
             after = p->outbox.rows[r].id;
         }
@@ -849,7 +865,15 @@ static void replay_outbox(nf_pipeline_t *p)
         nf_log(NF_LOG_INFO, "outbox replayed", "rows_total", count, NULL);
     }
     p->n_replay = 0;
-    p->replay_all = 0;
+    p->replay_all = send_failures > 0;
+    if (send_failures) {
+        p->replay_backoff_ms = p->replay_backoff_ms ? p->replay_backoff_ms * 2 : 1000;
+        if (p->replay_backoff_ms > 60000)
+            p->replay_backoff_ms = 60000;
+        p->replay_not_before_ms = nf_monotonic_ms() + p->replay_backoff_ms;
+    } else {
+        p->replay_backoff_ms = 0;
+    }
 }
 
 static void log_stats(nf_pipeline_t *p, const char *msg)

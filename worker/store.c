@@ -43,7 +43,7 @@ static const char *stage_ddl =
     "CREATE TEMP TABLE IF NOT EXISTS nf_stage_rejects ("
     " partition integer NOT NULL, kafka_offset bigint NOT NULL, reason text NOT NULL,"
     " detail text NOT NULL, article_id text, msg_key bytea, raw bytea NOT NULL,"
-    " kafka_ts_ms bigint NOT NULL) ON COMMIT DELETE ROWS";
+    " kafka_ts_ms bigint NOT NULL, original_bytes bigint) ON COMMIT DELETE ROWS";
 
 /* One statement writes the articles and everything that hangs off them: a replayed id inserts
  * nothing (ON CONFLICT), and only rows actually inserted reach content_hashes, entities,
@@ -92,18 +92,20 @@ static const char *insert_articles_sql =
 static const char *insert_rejects_sql =
     "WITH ins AS ("
     "  INSERT INTO ingest_rejects (topic, partition, kafka_offset, reason, detail, article_id,"
-    "    msg_key, raw, kafka_timestamp)"
+    "    msg_key, raw, kafka_timestamp, original_bytes)"
     "  SELECT $1, partition, kafka_offset, reason, detail, article_id, msg_key, raw,"
-    "    CASE WHEN kafka_ts_ms >= 0 THEN to_timestamp(kafka_ts_ms / 1000.0) END"
+    "    CASE WHEN kafka_ts_ms >= 0 THEN to_timestamp(kafka_ts_ms / 1000.0) END, original_bytes"
     "  FROM nf_stage_rejects ORDER BY partition, kafka_offset"
     "  ON CONFLICT (topic, partition, kafka_offset) DO NOTHING"
-    "  RETURNING partition, kafka_offset, reason, detail, article_id, msg_key, raw"
+    "  RETURNING partition, kafka_offset, reason, detail, article_id, msg_key, raw,"
+    "    original_bytes"
     ")"
     " INSERT INTO outbox (topic, msg_key, payload, headers, src_topic, src_partition)"
     " SELECT $2, msg_key, raw,"
     "   jsonb_strip_nulls(jsonb_build_object('reason', reason, 'detail', detail,"
     "     'source_topic', $1::text, 'source_partition', partition::text,"
-    "     'source_offset', kafka_offset::text, 'id', article_id)),"
+    "     'source_offset', kafka_offset::text, 'id', article_id,"
+    "     'original_bytes', original_bytes::text)),"
     "   $1, partition"
     " FROM ins ORDER BY partition, kafka_offset"
     " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
@@ -581,7 +583,11 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
                 nf_buf_puts(cb, "\\N");
             nf_buf_putc(cb, '\t');
             nf_buf_copy_bytea(cb, r->raw, r->raw_len);
-            nf_buf_printf(cb, "\t%lld\n", (long long)r->timestamp_ms);
+            nf_buf_printf(cb, "\t%lld\t", (long long)r->timestamp_ms);
+            if (r->original_len >= 0)
+                nf_buf_printf(cb, "%lld\n", (long long)r->original_len);
+            else
+                nf_buf_puts(cb, "\\N\n");
             err = copy_flush(s, 0);
         }
         if ((err = copy_end(s, err)) != NF_OK)

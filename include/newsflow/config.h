@@ -32,6 +32,7 @@ typedef struct nf_config {
     long long batch_max_bytes;
     long long batch_max_wait_ms;
     long long max_message_bytes;
+    long long dlq_max_payload_bytes;
     long long dedup_cache_entries;
     long long backoff_initial_ms;
     long long backoff_max_ms;

@@ -37,8 +37,9 @@ typedef struct nf_store_reject {
     const char *article_id; /**< NULL when it could not be read */
     const void *key;        /**< original Kafka key, NULL when none */
     size_t key_len;
-    const void *raw; /**< original bytes, any encoding */
+    const void *raw; /**< original bytes, any encoding (possibly only the first raw_len) */
     size_t raw_len;
+    int64_t original_len; /**< the message's full size when raw was truncated, else -1 */
     int32_t partition;
     int64_t offset;
     int64_t timestamp_ms;
