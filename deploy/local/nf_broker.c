@@ -1,8 +1,19 @@
 /* nf-broker: an embedded Kafka broker for the demo and the tests, on librdkafka's mock cluster
  * (real Kafka protocol on loopback ports). Creates the topics (the mock has no CreateTopics
  * API), prints `bootstrap=<address list>`, runs until SIGTERM/SIGINT.
- * Limits of the mock: each partition keeps only its newest ~5 MiB / 100,000 messages. */
+ * Limits of the mock: each partition keeps only its newest ~5 MiB / 100,000 messages.
+ *
+ * Fault injection (`--control FIFO`): write one command per line to the FIFO:
+ *   down BROKER_ID | up BROKER_ID        take a broker off the network and back
+ *   rtt BROKER_ID MS                     add round-trip delay to a broker
+ *   errors API_KEY COUNT ERROR_CODE      the next COUNT requests of that API fail with the
+ *                                        error (e.g. `errors 0 5 7`: 5 Produce requests fail
+ *                                        with REQUEST_TIMED_OUT; API keys: Produce 0, Fetch 1,
+ *                                        OffsetCommit 8, JoinGroup 11, Heartbeat 12) */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +34,33 @@ static void on_signal(int sig)
     stop = 1;
 }
 
+/* Applies one control command; prints what it did (or why not) on stderr. */
+static void control(rd_kafka_mock_cluster_t *mcluster, char *line)
+{
+    int a = 0, b = 0, c = 0;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (sscanf(line, "down %d", &a) == 1)
+        err = rd_kafka_mock_broker_set_down(mcluster, a);
+    else if (sscanf(line, "up %d", &a) == 1)
+        err = rd_kafka_mock_broker_set_up(mcluster, a);
+    else if (sscanf(line, "rtt %d %d", &a, &b) == 2)
+        err = rd_kafka_mock_broker_set_rtt(mcluster, a, b);
+    else if (sscanf(line, "errors %d %d %d", &a, &b, &c) == 3 && b > 0 && b <= 1000) {
+        rd_kafka_resp_err_t errs[1000];
+        for (int i = 0; i < b; i++)
+            errs[i] = (rd_kafka_resp_err_t)c;
+        rd_kafka_mock_push_request_errors_array(mcluster, (int16_t)a, (size_t)b, errs);
+    } else {
+        fprintf(stderr, "nf-broker: unknown control command '%s'\n", line);
+        return;
+    }
+    fprintf(stderr, "nf-broker: %s: %s\n", line, err ? rd_kafka_err2str(err) : "done");
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: nf-broker [--brokers N] [--topic NAME:PARTITIONS]... "
-                 "[--bootstrap-file PATH]\n"
+                 "[--bootstrap-file PATH] [--control FIFO]\n"
                  "Default topics: articles.raw:12 articles.enriched:12 articles.dlq:3\n");
 }
 
@@ -50,6 +84,7 @@ int main(int argc, char **argv)
 {
     int brokers = 3;
     const char *bootstrap_file = NULL;
+    const char *control_path = NULL;
     const char *topics[MAX_TOPICS];
     int partitions[MAX_TOPICS];
     char names[MAX_TOPICS][256];
@@ -64,6 +99,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nf-broker: --brokers must be 1..16\n");
                 return 1;
             }
+        } else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
+            control_path = argv[++i];
         } else if (!strcmp(argv[i], "--bootstrap-file") && i + 1 < argc) {
             bootstrap_file = argv[++i];
         } else if (!strcmp(argv[i], "--topic") && i + 1 < argc && n_topics < MAX_TOPICS) {
@@ -133,10 +170,44 @@ int main(int argc, char **argv)
         fprintf(stderr, "nf-broker: cannot write %s: %s\n", bootstrap_file, strerror(errno));
         stop = 1;
     }
-    while (!stop) {
-        struct timespec tick = {0, 200 * 1000 * 1000};
-        nanosleep(&tick, NULL);
+    int control_fd = -1;
+    if (control_path) {
+        if (mkfifo(control_path, 0600) != 0 && errno != EEXIST) {
+            fprintf(stderr, "nf-broker: mkfifo %s: %s\n", control_path, strerror(errno));
+            stop = 1;
+        }
+        /* O_RDWR: the FIFO never reports end-of-file when a writer goes away. */
+        control_fd = open(control_path, O_RDWR | O_NONBLOCK);
     }
+    char pending[1024];
+    size_t used = 0;
+    while (!stop) {
+        struct pollfd pfd = {control_fd, POLLIN, 0};
+        if (control_fd < 0 || poll(&pfd, 1, 200) <= 0) {
+            if (control_fd < 0) {
+                struct timespec tick = {0, 200 * 1000 * 1000};
+                nanosleep(&tick, NULL);
+            }
+            continue;
+        }
+        ssize_t n = read(control_fd, pending + used, sizeof(pending) - 1 - used);
+        if (n <= 0)
+            continue;
+        used += (size_t)n;
+        pending[used] = '\0';
+        char *nl;
+        while ((nl = strchr(pending, '\n')) != NULL) {
+            *nl = '\0';
+            if (nl > pending)
+                control(mcluster, pending);
+            used -= (size_t)(nl + 1 - pending);
+            memmove(pending, nl + 1, used + 1);
+        }
+        if (used == sizeof(pending) - 1)
+            used = 0; /* an over-long line: drop it */
+    }
+    if (control_fd >= 0)
+        close(control_fd);
     rd_kafka_mock_cluster_destroy(mcluster);
     rd_kafka_destroy(rk);
     return 0;

@@ -27,7 +27,8 @@ trap nf_cleanup EXIT
 
 # Starts the embedded broker and a throwaway PostgreSQL; exports BROKERS and PG_URL.
 nf_setup() {
-    "$NF_BIN_DIR/nf-broker" --bootstrap-file "$NF_WORK/bootstrap" >"$NF_WORK/broker.log" 2>&1 &
+    "$NF_BIN_DIR/nf-broker" --bootstrap-file "$NF_WORK/bootstrap" --control "$NF_WORK/broker.ctl" \
+        >"$NF_WORK/broker.log" 2>&1 &
     NF_PIDS+=($!)
     for _ in $(seq 100); do [ -s "$NF_WORK/bootstrap" ] && break; sleep 0.1; done
     [ -s "$NF_WORK/bootstrap" ] || nf_fail "broker did not start"
@@ -44,6 +45,19 @@ nf_setup() {
 }
 
 nf_sql() { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# nf_broker_ctl "down 2": a fault for the embedded broker (see deploy/local/nf_broker.c).
+nf_broker_ctl() { echo "$1" >"$NF_WORK/broker.ctl"; nf_log "broker fault: $1"; }
+
+# nf_wait_stored N: wait (at most 60 s) until PostgreSQL holds N articles.
+nf_wait_stored() {
+    for _ in $(seq 1200); do
+        [ "$(nf_sql "select count(*) from articles" 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+        kill -0 "$NF_WORKER_PID" 2>/dev/null || nf_fail "worker died while waiting for $1 rows"
+        sleep 0.05
+    done
+    nf_fail "stuck below $1 stored articles"
+}
 
 # nf_corpus COUNT BAD_RATIO TOO_LARGE: writes $NF_WORK/corpus.jsonl and expected.tsv
 nf_corpus() {
