@@ -417,47 +417,45 @@ nf_err_t nf_config_load(nf_config_t *cfg, unsigned cmd, int argc, char **argv, c
     return NF_OK;
 }
 
-/* Appends conninfo to b with the value of every "password=" and any URI password as "***". */
+/* Appends conninfo to b with the value of every "password=" keyword or URI parameter and every
+ * URI userinfo password replaced by "***". One pass, so mixed and repeated forms are all
+ * caught (found by tests/fuzz/fuzz_config.c). */
 static void redact_into(nf_buf_t *b, const char *s)
 {
-    const char *scheme = strstr(s, "://");
-    if (scheme) {
-        const char *userinfo = scheme + 3;
-        const char *at = strchr(userinfo, '@');
-        const char *slash = strchr(userinfo, '/');
-        if (at && (!slash || at < slash)) {
-            const char *colon = memchr(userinfo, ':', (size_t)(at - userinfo));
+    const char *p = s;
+    while (*p) {
+        if (strncmp(p, "://", 3) == 0) {
+            nf_buf_append(b, p, 3);
+            p += 3;
+            const char *at = strchr(p, '@');
+            const char *end = p + strcspn(p, "/?# ");
+            const char *colon = at && at < end ? memchr(p, ':', (size_t)(at - p)) : NULL;
             if (colon) {
-                nf_buf_append(b, s, (size_t)(colon + 1 - s));
+                nf_buf_append(b, p, (size_t)(colon + 1 - p));
                 nf_buf_puts(b, "***");
-                s = at;
+                p = at;
             }
-        }
-    }
-    const char *p;
-    while ((p = strstr(s, "password=")) != NULL) {
-        const char *v = p + 9;
-        int is_key = (p == s && b->len == 0) || p[-1] == ' ' || p[-1] == '?' || p[-1] == '&';
-        nf_buf_append(b, s, (size_t)(v - s));
-        if (!is_key) {
-            s = v;
             continue;
         }
-        const char *end = v;
-        if (*v == '\'') {
-            end++;
-            while (*end && *end != '\'')
-                end += (*end == '\\' && end[1]) ? 2 : 1;
-            if (*end)
-                end++;
-        } else {
-            while (*end && *end != ' ' && *end != '&')
-                end++;
+        if (strncmp(p, "password=", 9) == 0 &&
+            (p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '?' || p[-1] == '&')) {
+            nf_buf_append(b, p, 9);
+            p += 9;
+            if (*p == '\'') {
+                p++;
+                while (*p && *p != '\'')
+                    p += (*p == '\\' && p[1]) ? 2 : 1;
+                if (*p)
+                    p++;
+            } else {
+                while (*p && *p != ' ' && *p != '\t' && *p != '&')
+                    p++;
+            }
+            nf_buf_puts(b, "***");
+            continue;
         }
-        nf_buf_puts(b, "***");
-        s = end;
+        nf_buf_putc(b, *p++);
     }
-    nf_buf_puts(b, s);
 }
 
 char *nf_config_redact_conninfo(const char *conninfo)

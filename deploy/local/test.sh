@@ -20,4 +20,8 @@ run_suite build-test RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp \
     run_suite build-sanitize sanitize
-echo "== all tests passed (normal and sanitize builds)"
+echo "== libFuzzer targets (clang, ASan + UBSan), ${NF_FUZZ_SECONDS:-15} s each"
+CC=clang cmake -S . -B build-fuzz -DNF_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"$(nproc)" >/dev/null
+bash tests/fuzz/run.sh build-fuzz "${NF_FUZZ_SECONDS:-15}"
+echo "== all tests passed (normal and sanitize builds, fuzzing)"

@@ -85,11 +85,13 @@ int main(int argc, char **argv)
                 rd_kafka_header_add(hdrs, headers[h], eq ? eq - headers[h] : -1, eq ? eq + 1 : NULL,
                                     eq ? -1 : 0);
             }
+            void *value = null_values ? NULL : data;
+            size_t value_len = null_values ? 0 : len;
             rd_kafka_resp_err_t e = rd_kafka_producev(
                 rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                 RD_KAFKA_V_KEY((void *)key, key ? strlen(key) : 0),
-                RD_KAFKA_V_VALUE(null_values ? NULL : data, null_values ? 0 : len),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
             if (e) {
                 fprintf(stderr, "nf-produce: %s: %s\n", argv[i], rd_kafka_err2str(e));
                 if (hdrs)

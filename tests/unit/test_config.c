@@ -122,6 +122,9 @@ static void test_redaction(void **state)
     expect_redacted("postgresql://db/news?user=app&password=s3cret&sslmode=require",
                     "postgresql://db/news?user=app&password=***&sslmode=require");
     expect_redacted("postgresql:///newsflow", "postgresql:///newsflow");
+    /* both forms in one string (found by the fuzzer) */
+    expect_redacted("host=h password=s3cret url=postgresql://u:pw@h/db",
+                    "host=h password=*** url=postgresql://u:***@h/db");
     expect_redacted("host=db user=app", "host=db user=app");
     assert_true(nf_config_kafka_key_is_secret("sasl.password"));
     assert_true(nf_config_kafka_key_is_secret("sasl.oauthbearer.client.secret"));
