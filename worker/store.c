@@ -19,9 +19,9 @@ extern const struct {
 } nf_migrations[];
 extern const size_t nf_migrations_count;
 
-/* Advisory lock keys: (NF_LOCK_CLASS, x). Class 'nf' = 0x6e66. */
-#define NF_LOCK_CLASS 28262
-#define NF_LOCK_MIGRATE 28263
+/* Advisory lock keys (two-int form): (28262, first 31 bits of a content hash) for dedup,
+ * (28263, 0) for migrations. 28262 = 0x6e66, "nf". Written into the SQL as literals so that no
+ * statement is ever built with a format string. */
 #define COPY_CHUNK (256 * 1024)
 
 struct nf_store {
@@ -228,9 +228,7 @@ nf_err_t nf_store_ensure_connected(nf_store_t *s)
 nf_err_t nf_store_migrate(nf_store_t *s, int *applied, char *errstr, size_t errstr_size)
 {
     *applied = 0;
-    char lock_sql[96];
-    snprintf(lock_sql, sizeof(lock_sql), "SELECT pg_advisory_lock(%d, 0)", NF_LOCK_MIGRATE);
-    nf_err_t err = exec_simple(s, lock_sql, "migration lock");
+    nf_err_t err = exec_simple(s, "SELECT pg_advisory_lock(28263, 0)", "migration lock");
     if (err != NF_OK)
         goto done;
     err = exec_simple(s,
@@ -268,9 +266,8 @@ nf_err_t nf_store_migrate(nf_store_t *s, int *applied, char *errstr, size_t errs
         (*applied)++;
         nf_log(NF_LOG_INFO, "migration applied", "name", nf_migrations[i].name, NULL);
     }
-    snprintf(lock_sql, sizeof(lock_sql), "SELECT pg_advisory_unlock(%d, 0)", NF_LOCK_MIGRATE);
     if (PQstatus(s->conn) == CONNECTION_OK)
-        PQclear(PQexec(s->conn, lock_sql));
+        PQclear(PQexec(s->conn, "SELECT pg_advisory_unlock(28263, 0)"));
 done:
     if (err != NF_OK)
         snprintf(errstr, errstr_size, "%s", s->errmsg);
@@ -387,12 +384,10 @@ nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_
     if (s->arr1.failed || s->arr2.failed)
         return NF_ERR_NOMEM;
 
-    char lock_sql[128];
     /* unnest() yields the array in order and count() consumes it in order: the locks are taken
      * in ascending key order. */
-    snprintf(lock_sql, sizeof(lock_sql),
-             "SELECT count(pg_advisory_xact_lock(%d, k::int)) FROM unnest($1::bigint[]) AS k",
-             NF_LOCK_CLASS);
+    const char *lock_sql =
+        "SELECT count(pg_advisory_xact_lock(28262, k::int)) FROM unnest($1::bigint[]) AS k";
     const char *p1[1] = {s->arr1.data};
     PGresult *res = PQexecParams(s->conn, lock_sql, 1, NULL, p1, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
