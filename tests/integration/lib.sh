@@ -94,8 +94,21 @@ nf_verify() {
     valid=$(wc -l <"$NF_WORK/valid_ids")
     bad_total=$(awk -F'\t' '$3!="ok"' "$exp" | wc -l)
     stored=$(nf_sql "select count(*) from articles")
-    [ "$stored" -eq "$valid" ] || nf_fail "articles: $stored rows, expected $valid distinct valid ids"
     nf_sql "select id from articles" | LC_ALL=C sort >"$NF_WORK/stored_ids"
+    # The fault suite's table (tests/integration/faults/run.sh) reads these counts.
+    if [ -n "${NF_RESULTS:-}" ]; then
+        local missing extra dlq_n down_n rej_n
+        missing=$(LC_ALL=C comm -23 "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" | wc -l)
+        extra=$(LC_ALL=C comm -13 "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" | wc -l)
+        rej_n=$(nf_sql "select count(*) from ingest_rejects")
+        dlq_n=$(nf_topic_dump articles.dlq '%h\n' | grep -o 'source_partition=[0-9]*\|source_offset=[0-9]*' | paste -d' ' - - | sort -u | wc -l)
+        down_n=$(nf_topic_dump articles.enriched '%k\n' | wc -l)
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${NF_SCENARIO:-$(basename "$0" .sh)}" \
+            "$(wc -l <"$NF_WORK/corpus.jsonl")" "$valid" "$stored" "$missing" "$extra" \
+            "$bad_total/$rej_n/$dlq_n" "$((down_n - valid))" \
+            "$(nf_sql "select count(*) from outbox")" >>"$NF_RESULTS"
+    fi
+    [ "$stored" -eq "$valid" ] || nf_fail "articles: $stored rows, expected $valid distinct valid ids"
     cmp -s "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" || nf_fail "stored ids differ from the valid ids"
 
     awk -F'\t' '$3!="ok"{print $3}' "$exp" | LC_ALL=C sort | uniq -c | awk '{print $2, $1}' >"$NF_WORK/exp_reasons"
