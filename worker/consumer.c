@@ -221,6 +221,9 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
                               cfg->stop_at_end ? "true" : "false",
                               "statistics.interval.ms",
                               "5000",
+                              /* prefetch bound (librdkafka's default is 64 MiB) */
+                              "queued.max.messages.kbytes",
+                              "16384",
                               NULL};
     /* PostgreSQL holds the authoritative offsets: Kafka only gets them after each commit. */
     const char *forced[] = {

@@ -68,4 +68,14 @@ while IFS=$'\t' read -r file reason size note via; do
     [ "$rss_kb" -lt 65536 ] || nf_fail "$note: enrich used $rss_kb KiB"
     nf_log "$note ($size bytes) through enrich: $reason, peak RSS ${rss_kb} KiB"
 done <"$NF_WORK/poison/enrich.tsv"
+if [ -n "${NF_RESULTS:-}" ]; then
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "${NF_SCENARIO:-poison}" \
+        "$((n_poison + $(wc -l <"$NF_WORK/corpus.jsonl")))" "$(wc -l <"$NF_WORK/valid_ids")" \
+        "$(wc -l <"$NF_WORK/stored_ids")" \
+        "$(LC_ALL=C comm -23 "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" | wc -l)" \
+        "$(LC_ALL=C comm -13 "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" | wc -l)" \
+        "$n_poison/$(nf_sql "select count(*) from ingest_rejects")/$dlq_positions" \
+        "$(( $(nf_topic_dump articles.enriched '%k\n' | wc -l) - $(wc -l <"$NF_WORK/valid_ids") ))" \
+        "$(nf_sql "select count(*) from outbox")" >>"$NF_RESULTS"
+fi
 nf_log "PASS: $n_poison poison messages rejected with their reasons ($expected_trunc truncated), $(wc -l <"$NF_WORK/stored_ids") valid articles stored"
