@@ -211,20 +211,12 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
     c->m_rebalances =
         nf_counter("newsflow_rebalances_total",
                    "Partition assignments and revocations seen by this replica", NULL, NULL);
-    const char *defaults[] = {"client.id",
-                              "newsflow",
-                              "partition.assignment.strategy",
-                              "cooperative-sticky",
-                              "auto.offset.reset",
-                              "earliest",
-                              "enable.partition.eof",
-                              cfg->stop_at_end ? "true" : "false",
-                              "statistics.interval.ms",
-                              "5000",
+    const char *defaults[] = {"client.id", "newsflow", "partition.assignment.strategy",
+                              "cooperative-sticky", "auto.offset.reset", "earliest",
+                              "enable.partition.eof", cfg->stop_at_end ? "true" : "false",
+                              "statistics.interval.ms", "5000",
                               /* prefetch bound (librdkafka's default is 64 MiB) */
-                              "queued.max.messages.kbytes",
-                              "16384",
-                              NULL};
+                              "queued.max.messages.kbytes", "16384", NULL};
     /* PostgreSQL holds the authoritative offsets: Kafka only gets them after each commit. */
     const char *forced[] = {
         "group.id", cfg->group_id, "enable.auto.commit", "false", "enable.auto.offset.store",

@@ -72,6 +72,8 @@ struct nf_pipeline {
     int64_t replay_backoff_ms; /* grows while rows keep failing, so a row that can never be
                                   produced does not spin the loop */
     int64_t replay_not_before_ms;
+    int64_t replay_before_id; /* rows from here on were produced by this process after the
+                                 replay was scheduled: replaying them would double them */
 
     int64_t stop_deadline_ms;
     nf_run_stats_t stats;
@@ -316,6 +318,7 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     }
     p->cfg = cfg;
     p->stop = stop;
+    p->replay_before_id = INT64_MAX;
     register_metrics(p);
     p->health.stall_ms = 60000;
     heartbeat(p);
@@ -641,9 +644,12 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     nf_counter_add(p->m.stories_created, p->counts.hashes_created);
 
     int64_t t0 = nf_monotonic_ms();
-    for (size_t r = 0; r < p->outbox.count; r++)
+    for (size_t r = 0; r < p->outbox.count; r++) {
+        if (p->n_replay && p->outbox.rows[r].id < p->replay_before_id)
+            p->replay_before_id = p->outbox.rows[r].id;
         if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) != NF_OK)
             p->replay_all = 1;
+    }
     nf_outbox_rows_clear(&p->outbox);
     nf_consumer_commit(p->consumer, p->offs, p->n_offs);
     nf_histogram_observe(p->m.stage_produce, (double)(nf_monotonic_ms() - t0) / 1000.0);
@@ -837,7 +843,10 @@ static void replay_outbox(nf_pipeline_t *p)
     int64_t after = 0;
     size_t send_failures = 0;
     for (;;) {
-        nf_err_t err = nf_store_outbox_fetch(p->store, p->cfg->input_topic, parts, n, after,
+        /* A full replay runs with nothing in flight: every row left is owed. An assignment
+         * replay must skip the rows this process produced since the assignment. */
+        int64_t before = p->replay_all ? INT64_MAX : p->replay_before_id;
+        nf_err_t err = nf_store_outbox_fetch(p->store, p->cfg->input_topic, parts, n, after, before,
                                              REPLAY_CHUNK, &p->outbox);
         if (err != NF_OK) {
             nf_log(NF_LOG_WARN, "outbox replay failed; will retry", "error",
@@ -865,6 +874,7 @@ static void replay_outbox(nf_pipeline_t *p)
         nf_log(NF_LOG_INFO, "outbox replayed", "rows_total", count, NULL);
     }
     p->n_replay = 0;
+    p->replay_before_id = INT64_MAX;
     p->replay_all = send_failures > 0;
     if (send_failures) {
         p->replay_backoff_ms = p->replay_backoff_ms ? p->replay_backoff_ms * 2 : 1000;

@@ -609,7 +609,8 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
 }
 
 nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
-                               size_t n, int64_t after_id, size_t limit, nf_outbox_rows_t *out)
+                               size_t n, int64_t after_id, int64_t before_id, size_t limit,
+                               nf_outbox_rows_t *out)
 {
     if (n == 0)
         return NF_OK;
@@ -623,10 +624,11 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     nf_buf_putc(&s->arr1, '}');
     if (s->arr1.failed)
         return NF_ERR_NOMEM;
-    char after[32], lim[32];
+    char after[32], before[32], lim[32];
     snprintf(after, sizeof(after), "%lld", (long long)after_id);
+    snprintf(before, sizeof(before), "%lld", (long long)before_id);
     snprintf(lim, sizeof(lim), "%zu", limit);
-    const char *params[4] = {src_topic, s->arr1.data, after, lim};
+    const char *params[5] = {src_topic, s->arr1.data, after, lim, before};
     PGresult *res =
         PQexecParams(s->conn,
                      "SELECT id, topic, msg_key, payload, headers::text, src_partition"

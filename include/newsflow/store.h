@@ -132,11 +132,13 @@ nf_err_t nf_store_commit(nf_store_t *s);
 void nf_store_rollback(nf_store_t *s);
 
 /**
- * @brief Outbox rows of these source partitions with id > after_id, oldest first, at most
- *        `limit`, appended to *out (the replay after a restart or a failed delivery).
+ * @brief Outbox rows of these source partitions with after_id < id < before_id, oldest first,
+ *        at most `limit`, appended to *out (the replay after a restart, a rebalance or a failed
+ *        delivery; before_id excludes rows this process produced itself).
  */
 nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
-                               size_t n, int64_t after_id, size_t limit, nf_outbox_rows_t *out);
+                               size_t n, int64_t after_id, int64_t before_id, size_t limit,
+                               nf_outbox_rows_t *out);
 
 /** @brief A round trip (reconnecting if needed): is PostgreSQL reachable? */
 nf_err_t nf_store_ping(nf_store_t *s);

@@ -21,6 +21,16 @@ while IFS=$'\t' read -r file reason size note via; do
     fi
     "$PRODUCE" "$BROKERS" articles.raw "$part" "$NF_WORK/poison/$file" || nf_fail "could not publish $file"
 done <"$NF_WORK/poison/expected.tsv"
+# Header and key oddities: ignored on input (a valid article with them is stored; a bad one's
+# DLQ message carries its original key and newsflow's own headers).
+printf '{"id":"hdr-ok","body":"Dunmere council met on Tuesday to discuss the harbour."}' >"$NF_WORK/hdr-ok.msg"
+printf '{"id":"hdr-bad","body":' >"$NF_WORK/hdr-bad.msg"
+hdrs=(--header reason=forged --header source_partition=99 --header =empty-name --header no-value)
+for i in $(seq 20); do hdrs+=(--header "x-$i=$(head -c 64 /dev/zero | tr '\0' 'v')"); done
+"$PRODUCE" "$BROKERS" articles.raw 3 --key "$(head -c 2000 /dev/zero | tr '\0' 'k')" "${hdrs[@]}" \
+    "$NF_WORK/hdr-ok.msg" "$NF_WORK/hdr-bad.msg" || nf_fail "could not publish the header oddities"
+printf 'hdr-bad.msg\tinvalid_json\t24\theaders and a 2000-byte key\tkafka\n' >>"$NF_WORK/poison/expected.tsv"
+cp "$NF_WORK/hdr-bad.msg" "$NF_WORK/poison/"
 nf_publish "$NF_WORK/corpus.jsonl"    # valid articles after the poison, on every partition
 "$NF" run --stop-at-end --kafka fetch.max.bytes=60000000 >"$NF_WORK/worker.log" 2>&1 || nf_fail "worker exited with $?"
 
@@ -55,7 +65,10 @@ awk -v l=$limit '$0 ~ /original_bytes=/ && $1 != l { bad = 1 } END { exit bad }'
     || nf_fail "a truncated DLQ message is not $limit bytes"
 
 # Valid articles after the poison were all stored: every partition moved on.
-awk -F'\t' '{print $2}' "$NF_WORK/expected.tsv" | LC_ALL=C sort -u >"$NF_WORK/valid_ids"
+{ awk -F'\t' '{print $2}' "$NF_WORK/expected.tsv"; echo hdr-ok; } | LC_ALL=C sort -u >"$NF_WORK/valid_ids"
+nf_topic_dump articles.dlq '%k|%h\n' | grep -q "^kkkk.*reason=invalid_json.*source_partition=3" \
+    || nf_fail "the DLQ message of a keyed message lost its key or got forged headers"
+nf_topic_dump articles.dlq '%h\n' | grep -q 'reason=forged' && nf_fail "input headers leaked into the DLQ"
 nf_sql "select id from articles" | LC_ALL=C sort >"$NF_WORK/stored_ids"
 cmp -s "$NF_WORK/valid_ids" "$NF_WORK/stored_ids" || nf_fail "valid articles missing after the poison"
 [ "$(nf_sql "select count(*) from outbox")" -eq 0 ] || nf_fail "outbox not drained"
