@@ -18,5 +18,6 @@ if [ "$(id -u)" -ne 0 ]; then
     SUDO=sudo
 fi
 echo "deps.sh: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# `env` after sudo: sudo resets the environment, so DEBIAN_FRONTEND must be set on its far side.
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -60,21 +60,39 @@ static void control(rd_kafka_mock_cluster_t *mcluster, char *line)
 static void usage(FILE *out)
 {
     fprintf(out, "Usage: nf-broker [--brokers N] [--topic NAME:PARTITIONS]... "
-                 "[--bootstrap-file PATH] [--control FIFO]\n"
-                 "Default topics: articles.raw:12 articles.enriched:12 articles.dlq:3\n");
+                 "[--bootstrap-file PATH] [--control FIFO] [--help]\n"
+                 "Default: 3 brokers; topics articles.raw:12 articles.enriched:12 "
+                 "articles.dlq:3\n");
+}
+
+/* Parses a whole decimal integer in [min, max]; -1 if it is not one. */
+static int parse_int(const char *text, int min, int max)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end != '\0' || v < min || v > max)
+        return -1;
+    return (int)v;
 }
 
 static int write_file_atomically(const char *path, const char *text)
 {
     char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+    int len = snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+    if (len < 0 || (size_t)len >= sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
     FILE *f = fopen(tmp, "w");
     if (!f)
         return -1;
     int ok = fputs(text, f) >= 0;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
+        int saved = errno;
         unlink(tmp);
+        errno = saved;
         return -1;
     }
     return 0;
@@ -93,20 +111,30 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(argv[i], "--brokers") && i + 1 < argc) {
-            brokers = atoi(argv[++i]);
-            if (brokers < 1 || brokers > 16) {
+        } else if ((!strcmp(argv[i], "--brokers") || !strcmp(argv[i], "--topic") ||
+                    !strcmp(argv[i], "--bootstrap-file") || !strcmp(argv[i], "--control")) &&
+                   i + 1 >= argc) {
+            fprintf(stderr, "nf-broker: %s needs a value\n", argv[i]);
+            usage(stderr);
+            return 1;
+        } else if (!strcmp(argv[i], "--brokers")) {
+            brokers = parse_int(argv[++i], 1, 16);
+            if (brokers < 1) {
                 fprintf(stderr, "nf-broker: --brokers must be 1..16\n");
                 return 1;
             }
-        } else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--control")) {
             control_path = argv[++i];
-        } else if (!strcmp(argv[i], "--bootstrap-file") && i + 1 < argc) {
+        } else if (!strcmp(argv[i], "--bootstrap-file")) {
             bootstrap_file = argv[++i];
-        } else if (!strcmp(argv[i], "--topic") && i + 1 < argc && n_topics < MAX_TOPICS) {
+        } else if (!strcmp(argv[i], "--topic")) {
             const char *spec = argv[++i];
+            if (n_topics == MAX_TOPICS) {
+                fprintf(stderr, "nf-broker: at most %d --topic options\n", MAX_TOPICS);
+                return 1;
+            }
             const char *colon = strrchr(spec, ':');
-            int parts = colon ? atoi(colon + 1) : 0;
+            int parts = colon ? parse_int(colon + 1, 1, 100000) : 0;
             size_t len = colon ? (size_t)(colon - spec) : 0;
             if (!colon || parts < 1 || len == 0 || len >= sizeof(names[0])) {
                 fprintf(stderr, "nf-broker: --topic expects NAME:PARTITIONS, got '%s'\n", spec);
@@ -131,6 +159,12 @@ int main(int argc, char **argv)
         }
         n_topics = 3;
     }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
 
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -157,27 +191,36 @@ int main(int argc, char **argv)
         }
     }
     const char *bootstraps = rd_kafka_mock_cluster_bootstraps(mcluster);
+    int status = 0;
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-
-    printf("bootstrap=%s\n", bootstraps);
-    fflush(stdout);
-    if (bootstrap_file && write_file_atomically(bootstrap_file, bootstraps) != 0) {
-        fprintf(stderr, "nf-broker: cannot write %s: %s\n", bootstrap_file, strerror(errno));
-        stop = 1;
-    }
     int control_fd = -1;
     if (control_path) {
+        struct stat st;
         if (mkfifo(control_path, 0600) != 0 && errno != EEXIST) {
             fprintf(stderr, "nf-broker: mkfifo %s: %s\n", control_path, strerror(errno));
-            stop = 1;
+            status = 1;
+        } else if (stat(control_path, &st) != 0 || !S_ISFIFO(st.st_mode)) {
+            fprintf(stderr, "nf-broker: %s exists and is not a FIFO\n", control_path);
+            status = 1;
+        } else {
+            /* O_RDWR: the FIFO never reports end-of-file when a writer goes away. */
+            control_fd = open(control_path, O_RDWR | O_NONBLOCK);
+            if (control_fd < 0) {
+                fprintf(stderr, "nf-broker: open %s: %s\n", control_path, strerror(errno));
+                status = 1;
+            }
         }
-        /* O_RDWR: the FIFO never reports end-of-file when a writer goes away. */
-        control_fd = open(control_path, O_RDWR | O_NONBLOCK);
+    }
+    /* The file first: whoever sees the bootstrap line (or the file) can connect at once. */
+    if (status == 0 && bootstrap_file && write_file_atomically(bootstrap_file, bootstraps) != 0) {
+        fprintf(stderr, "nf-broker: cannot write %s: %s\n", bootstrap_file, strerror(errno));
+        status = 1;
+    }
+    if (status == 0) {
+        printf("bootstrap=%s\n", bootstraps);
+        fflush(stdout);
+    } else {
+        stop = 1;
     }
     char pending[1024];
     size_t used = 0;
@@ -210,5 +253,5 @@ int main(int argc, char **argv)
         close(control_fd);
     rd_kafka_mock_cluster_destroy(mcluster);
     rd_kafka_destroy(rk);
-    return 0;
+    return status;
 }
