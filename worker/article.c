@@ -252,8 +252,12 @@ nf_validator_t *nf_validator_new_from_schema(const char *schema_json, size_t max
         }
         rule_t *r = find_rule(v, json_string_value(name));
         if (!r) {
+            /* a required field without a "properties" entry: any type */
+            json_t *any = json_object();
             r = &v->rules[v->n_rules++];
-            if (compile_rule(r, json_string_value(name), json_object(), errstr, errstr_size))
+            int failed = compile_rule(r, json_string_value(name), any, errstr, errstr_size);
+            json_decref(any);
+            if (failed)
                 goto fail;
         }
         r->required = 1;

@@ -419,40 +419,56 @@ nf_err_t nf_config_load(nf_config_t *cfg, unsigned cmd, int argc, char **argv, c
 
 /* Appends conninfo to b with the value of every "password=" keyword or URI parameter and every
  * URI userinfo password replaced by "***". One pass, so mixed and repeated forms are all
- * caught (found by tests/fuzz/fuzz_config.c). */
+ * caught (found by tests/fuzz/fuzz_config.c). Follows libpq's parser (fe-connect.c): blanks may
+ * surround '=', a backslash escapes the next character of a value, and a URI's userinfo runs to
+ * the first '@' before any '/' whatever it contains ('?', '#', blanks). */
 static void redact_into(nf_buf_t *b, const char *s)
 {
+    /* libpq reads a string as a URI only when it starts with the scheme; elsewhere a "://"
+     * inside a keyword value ends at a blank. */
+    int is_uri = strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
     const char *p = s;
     while (*p) {
         if (strncmp(p, "://", 3) == 0) {
             nf_buf_append(b, p, 3);
             p += 3;
-            const char *at = strchr(p, '@');
-            const char *end = p + strcspn(p, "/?# ");
-            const char *colon = at && at < end ? memchr(p, ':', (size_t)(at - p)) : NULL;
+            const char *end = p + strcspn(p, is_uri ? "@/" : "@/ \t\n\r\f\v");
+            const char *colon = *end == '@' ? memchr(p, ':', (size_t)(end - p)) : NULL;
             if (colon) {
                 nf_buf_append(b, p, (size_t)(colon + 1 - p));
                 nf_buf_puts(b, "***");
-                p = at;
+                p = end;
             }
             continue;
         }
-        if (strncmp(p, "password=", 9) == 0 &&
-            (p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '?' || p[-1] == '&')) {
-            nf_buf_append(b, p, 9);
-            p += 9;
-            if (*p == '\'') {
-                p++;
-                while (*p && *p != '\'')
-                    p += (*p == '\\' && p[1]) ? 2 : 1;
-                if (*p)
+        int uri_param = p != s && (p[-1] == '?' || p[-1] == '&');
+        if (strncmp(p, "password", 8) == 0 &&
+            (p == s || uri_param || isspace((unsigned char)p[-1]))) {
+            const char *q = p + 8;
+            while (!uri_param && isspace((unsigned char)*q))
+                q++;
+            if (*q == '=') {
+                q++;
+                while (!uri_param && isspace((unsigned char)*q))
+                    q++;
+                nf_buf_append(b, p, (size_t)(q - p));
+                p = q;
+                if (uri_param) {
+                    while (*p && *p != '&' && (is_uri || !isspace((unsigned char)*p)))
+                        p++;
+                } else if (*p == '\'') {
                     p++;
-            } else {
-                while (*p && *p != ' ' && *p != '\t' && *p != '&')
-                    p++;
+                    while (*p && *p != '\'')
+                        p += (*p == '\\' && p[1]) ? 2 : 1;
+                    if (*p)
+                        p++;
+                } else {
+                    while (*p && !isspace((unsigned char)*p))
+                        p += (*p == '\\' && p[1]) ? 2 : 1;
+                }
+                nf_buf_puts(b, "***");
+                continue;
             }
-            nf_buf_puts(b, "***");
-            continue;
         }
         nf_buf_putc(b, *p++);
     }

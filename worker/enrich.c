@@ -7,9 +7,10 @@
 #include "newsflow/chain.h"
 #include "newsflow/dedup.h"
 
-/* Reads one line into buf (at most cap bytes kept). Returns 1 for a line, 0 at EOF, -1 on a
- * read error. *overlong is set when the line had more than cap bytes (the rest is skipped, so
- * memory stays bounded by max_message_bytes whatever the input). */
+/* Reads one line into buf (cap + 1 bytes: at most cap bytes of line, plus the '\r' of a CRLF
+ * ending). Returns 1 for a line, 0 at EOF, -1 on a read error. *overlong is set when the line had
+ * more than cap bytes (the rest is skipped, so memory stays bounded by max_message_bytes
+ * whatever the input). */
 static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *overlong)
 {
     size_t n = 0;
@@ -19,7 +20,7 @@ static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *overlong
         any = 1;
         if (c == '\n')
             break;
-        if (n < cap)
+        if (n <= cap)
             buf[n++] = (char)c;
         else
             *overlong = 1;
@@ -30,6 +31,8 @@ static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *overlong
         return 0;
     if (n > 0 && buf[n - 1] == '\r' && !*overlong)
         n--;
+    if (n > cap)
+        *overlong = 1;
     *len = n;
     return 1;
 }
