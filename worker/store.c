@@ -633,8 +633,8 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
         PQexecParams(s->conn,
                      "SELECT id, topic, msg_key, payload, headers::text, src_partition"
                      " FROM outbox WHERE src_topic = $1 AND src_partition = ANY($2::int[])"
-                     " AND id > $3 ORDER BY id LIMIT $4",
-                     4, NULL, params, NULL, NULL, 1);
+                     " AND id > $3 AND id < $5 ORDER BY id LIMIT $4",
+                     5, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "outbox fetch", res);
     return outbox_collect(s, res, out);
