@@ -608,6 +608,17 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
     return NF_OK;
 }
 
+/* '{3,7,11}': a partition list as a PostgreSQL array literal (bound as a parameter). */
+static nf_err_t partition_list_literal(nf_buf_t *b, const int32_t *partitions, size_t n)
+{
+    nf_buf_reset(b);
+    nf_buf_putc(b, '{');
+    for (size_t i = 0; i < n; i++)
+        nf_buf_printf(b, i ? ",%d" : "%d", partitions[i]);
+    nf_buf_putc(b, '}');
+    return b->failed ? NF_ERR_NOMEM : NF_OK;
+}
+
 nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
                                size_t n, int64_t after_id, int64_t before_id, size_t limit,
                                nf_outbox_rows_t *out)
@@ -617,12 +628,7 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     nf_err_t err = nf_store_ensure_connected(s);
     if (err != NF_OK)
         return err;
-    nf_buf_reset(&s->arr1);
-    nf_buf_putc(&s->arr1, '{');
-    for (size_t i = 0; i < n; i++)
-        nf_buf_printf(&s->arr1, i ? ",%d" : "%d", partitions[i]);
-    nf_buf_putc(&s->arr1, '}');
-    if (s->arr1.failed)
+    if (partition_list_literal(&s->arr1, partitions, n) != NF_OK)
         return NF_ERR_NOMEM;
     char after[32], before[32], lim[32];
     snprintf(after, sizeof(after), "%lld", (long long)after_id);
@@ -655,12 +661,7 @@ nf_err_t nf_store_outbox_count(nf_store_t *s, const char *src_topic, const int32
     nf_err_t err = nf_store_ensure_connected(s);
     if (err != NF_OK)
         return err;
-    nf_buf_reset(&s->arr1);
-    nf_buf_putc(&s->arr1, '{');
-    for (size_t i = 0; i < n; i++)
-        nf_buf_printf(&s->arr1, i ? ",%d" : "%d", partitions[i]);
-    nf_buf_putc(&s->arr1, '}');
-    if (s->arr1.failed)
+    if (partition_list_literal(&s->arr1, partitions, n) != NF_OK)
         return NF_ERR_NOMEM;
     const char *params[2] = {src_topic, s->arr1.data};
     PGresult *res = PQexecParams(s->conn,

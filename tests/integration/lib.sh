@@ -77,6 +77,18 @@ nf_publish() {
 # nf_topic_dump TOPIC FORMAT: consume a topic from start to end (kcat -f format).
 nf_topic_dump() { kcat -C -b "$BROKERS" -t "$1" -e -q -X message.max.bytes=2000000 -f "$2"; }
 
+# nf_sigterm_within BOUND_MS WHAT: SIGTERM the worker, require exit 0 within BOUND_MS; sets
+# NF_STOP_MS to how long it took.
+nf_sigterm_within() {
+    local t0 rc=0
+    t0=$(date +%s%N)
+    kill -TERM "$NF_WORKER_PID"
+    wait "$NF_WORKER_PID" || rc=$?
+    NF_STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ "$rc" -eq 0 ] || nf_fail "exit code $rc after SIGTERM $2"
+    [ "$NF_STOP_MS" -le "$1" ] || nf_fail "SIGTERM $2 took $NF_STOP_MS ms (bound $1 ms)"
+}
+
 # Starts `newsflow run` in the background; its pid in NF_WORKER_PID, log in $NF_WORK/worker.log.
 nf_worker_start() {
     "$NF" run "$@" >>"$NF_WORK/worker.log" 2>&1 &

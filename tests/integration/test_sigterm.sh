@@ -10,13 +10,8 @@ for _ in $(seq 600); do
     [ "$(nf_sql "select count(*) from articles")" -ge 1500 ] && break
     sleep 0.05
 done
-t0=$(date +%s%N)
-kill -TERM "$NF_WORKER_PID"
-rc=0
-wait "$NF_WORKER_PID" || rc=$?
-elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$rc" -eq 0 ] || nf_fail "exit code $rc after SIGTERM"
-[ "$elapsed_ms" -le $((BOUND_S * 1000)) ] || nf_fail "took ${elapsed_ms} ms, bound ${BOUND_S} s"
+nf_sigterm_within $((BOUND_S * 1000)) "mid-run"
+elapsed_ms=$NF_STOP_MS
 grep -q '"worker stopped"' "$NF_WORK/worker.log" || nf_fail "no clean stop in the log"
 nf_log "SIGTERM: exit 0 after ${elapsed_ms} ms with $(nf_sql "select count(*) from articles") articles stored"
 "$NF" run --stop-at-end >>"$NF_WORK/worker.log" 2>&1 || nf_fail "restart exited with $?"
