@@ -83,6 +83,7 @@ struct nf_pipeline {
     nf_http_t *http;
     int64_t last_check_ms; /* idle PostgreSQL ping + outbox gauge */
     uint64_t last_evictions;
+    uint64_t last_junk_lines;
     struct {
         nf_metric_t *consumed, *stored, *rejected[NF_REJECT_COUNT], *dup_exact, *dup_near;
         nf_metric_t *batch_size, *batch_duration, *e2e;
@@ -936,7 +937,8 @@ static void housekeeping(nf_pipeline_t *p)
     nf_counter_add(p->m.dedup_evictions, ev - p->last_evictions);
     p->last_evictions = ev;
     uint64_t junk = nf_chain_junk_lines(p->chain);
-    nf_counter_add(p->m.junk, junk - (uint64_t)nf_metric_value(p->m.junk));
+    nf_counter_add(p->m.junk, junk - p->last_junk_lines);
+    p->last_junk_lines = junk;
     if (nf_monotonic_ms() - p->last_check_ms < 5000)
         return;
     p->last_check_ms = nf_monotonic_ms();

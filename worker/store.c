@@ -274,13 +274,12 @@ done:
     return err;
 }
 
-static void int_array_literal(nf_buf_t *b, const int64_t *v, size_t n, size_t stride)
+static void int_array_literal(nf_buf_t *b, const int64_t *v, size_t n)
 {
     nf_buf_reset(b);
     nf_buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
-        int64_t x = *(const int64_t *)((const char *)v + i * stride);
-        nf_buf_printf(b, i ? ",%lld" : "%lld", (long long)x);
+        nf_buf_printf(b, i ? ",%lld" : "%lld", (long long)v[i]);
     }
     nf_buf_putc(b, '}');
 }
@@ -370,7 +369,7 @@ nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_
     for (size_t i = 0; i < n; i++)
         if (uniq == 0 || keys[uniq - 1] != keys[i])
             keys[uniq++] = keys[i];
-    int_array_literal(&s->arr1, keys, uniq, sizeof(int64_t));
+    int_array_literal(&s->arr1, keys, uniq);
     nf_free(keys);
 
     nf_buf_reset(&s->arr2);
@@ -682,7 +681,7 @@ nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
     nf_err_t err = nf_store_ensure_connected(s);
     if (err != NF_OK)
         return err;
-    int_array_literal(&s->arr1, ids, n, sizeof(int64_t));
+    int_array_literal(&s->arr1, ids, n);
     if (s->arr1.failed)
         return NF_ERR_NOMEM;
     const char *params[1] = {s->arr1.data};
