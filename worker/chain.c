@@ -54,9 +54,12 @@ nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    nf_langid_options_t lang_opts = {.min_confidence =
+                                         (double)cfg->langid_min_confidence_pct / 100.0,
+                                     .min_letters = (unsigned)cfg->langid_min_letters};
     if (!(c->validator = nf_validator_new((size_t)cfg->max_message_bytes, errstr, errstr_size)) ||
         !(c->normalizer = nf_normalizer_new(errstr, errstr_size)) ||
-        !(c->langid = nf_langid_new(errstr, errstr_size)) ||
+        !(c->langid = nf_langid_new(&lang_opts, errstr, errstr_size)) ||
         !(c->entities = nf_entities_new(errstr, errstr_size))) {
         nf_chain_destroy(c);
         return NULL;

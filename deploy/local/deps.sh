@@ -5,7 +5,8 @@ set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config librdkafka-dev libjansson-dev libicu-dev libpq-dev
           libssl-dev libcmocka-dev libmicrohttpd-dev kcat postgresql-15 postgresql-client-15
           clang-format prometheus time
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          libcld2-dev libexttextcat-dev libexttextcat-data)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)

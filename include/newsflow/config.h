@@ -34,6 +34,8 @@ typedef struct nf_config {
     long long max_message_bytes;
     long long dlq_max_payload_bytes;
     long long dedup_cache_entries;
+    long long langid_min_confidence_pct;
+    long long langid_min_letters;
     long long backoff_initial_ms;
     long long backoff_max_ms;
     long long shutdown_timeout_ms;

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static nf_langid_t *l;
     if (!l) {
         char err[256];
-        l = nf_langid_new(err, sizeof(err));
+        l = nf_langid_new(NULL, err, sizeof(err));
         if (!l)
             abort();
     }

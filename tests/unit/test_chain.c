@@ -68,7 +68,8 @@ static void test_record_shape(void **state)
     assert_string_equal(e.title.data, "Flood in Mirograd");
     assert_int_equal(e.junk_lines, 2);
     assert_string_equal(e.lang.script, "Latn");
-    assert_string_equal(e.lang.code, "und");
+    assert_string_equal(e.lang.code, "en");
+    assert_true(e.lang.confidence >= 0.5 && e.lang.confidence <= 1.0);
     assert_int_equal(e.dedup.status, NF_DEDUP_UNIQUE);
     assert_string_equal(e.article.id, "s-1");
 
@@ -96,10 +97,10 @@ static void test_record_shape(void **state)
     json_t *lang = json_object_get(rec, "lang");
     const char *lang_keys[] = {"code", "script", "confidence"};
     assert_exact_keys(lang, lang_keys, 3);
-    assert_string_equal(json_string_value(json_object_get(lang, "code")), "und");
+    assert_string_equal(json_string_value(json_object_get(lang, "code")), "en");
     assert_string_equal(json_string_value(json_object_get(lang, "script")), "Latn");
     assert_true(json_is_number(json_object_get(lang, "confidence")));
-    assert_true(json_number_value(json_object_get(lang, "confidence")) == 0.0);
+    assert_true(json_number_value(json_object_get(lang, "confidence")) >= 0.5);
     assert_true(json_is_array(json_object_get(rec, "entities")));
     assert_int_equal(json_array_size(json_object_get(rec, "entities")), 0);
     json_t *dedup = json_object_get(rec, "dedup");
@@ -292,6 +293,24 @@ static void test_rejects(void **state)
     nf_enriched_free(&e);
 }
 
+/* Junk lines are dropped before the language stage: a short French body drowned in English site
+ * junk is French. */
+static void test_junk_does_not_vote(void **state)
+{
+    (void)state;
+    const char in[] = "{\"id\":\"s-9\",\"body\":\"Read More\\nSubscribe to our newsletter\\n"
+                      "Share on Facebook\\nLeave a comment\\nSign up for our daily briefing\\n"
+                      "Les cheminots ont annonc\\u00e9 que la gr\\u00e8ve continuerait jusqu'au "
+                      "vote du conseil.\\nRead More\\nShare this article\"}";
+    nf_enriched_t e;
+    memset(&e, 0, sizeof(e));
+    nf_reject_t rej;
+    assert_int_equal(process(in, &e, &rej), NF_OK);
+    assert_true(e.junk_lines >= 5);
+    assert_string_equal(e.lang.code, "fr");
+    nf_enriched_free(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_same_text_same_hash),
         cmocka_unit_test(test_reuse),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_junk_does_not_vote),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,7 @@
-/* Language stage (foundation): dominant script by letter majority, language "und". */
+/* Language stage: script by letter majority, then the n-gram model (langid.h). */
 #include "nf_test.h"
+
+#include <pthread.h>
 
 #include "newsflow/langid.h"
 
@@ -9,7 +11,7 @@ static int setup(void **state)
 {
     (void)state;
     char err[128];
-    langid = nf_langid_new(err, sizeof(err));
+    langid = nf_langid_new(NULL, err, sizeof(err));
     return langid ? 0 : -1;
 }
 
@@ -27,8 +29,36 @@ static void expect_script_n(const char *text, size_t len, const char *script)
     nf_langid_detect(langid, text, len, &out);
     if (strcmp(out.script, script) != 0)
         fail_msg("script of '%.*s' is %s, want %s", (int)len, text, out.script, script);
-    assert_string_equal(out.code, "und");
-    assert_true(out.confidence == 0.0);
+    assert_true(out.confidence >= 0.0 && out.confidence <= 1.0);
+    assert_non_null(memchr(out.code, '\0', sizeof(out.code)));
+}
+
+/* Detects from a heap copy of exactly len bytes (no NUL): AddressSanitizer catches a read past
+ * the end. */
+static nf_lang_t detect_exact(const char *text, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    assert_non_null(copy);
+    memcpy(copy, text, len);
+    nf_lang_t out;
+    nf_langid_detect(langid, copy, len, &out);
+    free(copy);
+    return out;
+}
+
+static void expect_lang(const char *text, const char *code, const char *script)
+{
+    nf_lang_t out = detect_exact(text, strlen(text));
+    if (strcmp(out.code, code) != 0 || strcmp(out.script, script) != 0)
+        fail_msg("'%.60s' is %s/%s (%.2f), want %s/%s", text, out.code, out.script, out.confidence,
+                 code, script);
+}
+
+static void expect_und(const char *text, const char *script)
+{
+    nf_lang_t out = detect_exact(text, strlen(text));
+    if (strcmp(out.code, "und") != 0 || strcmp(out.script, script) != 0)
+        fail_msg("'%.60s' is %s/%s, want und/%s", text, out.code, out.script, script);
 }
 
 static void expect_script(const char *text, const char *script)
@@ -114,6 +144,213 @@ static void test_robustness(void **state)
     nf_langid_destroy(NULL);
 }
 
+/* Our own news sentences (tests/fixtures/langid/news_sentences.tsv), never training text: every
+ * one must get its language, including the close pairs ar/fa/ur, ru/uk/bg/sr, es/pt/it and
+ * id/ms. */
+static void test_news_sentences(void **state)
+{
+    (void)state;
+    const char *dir = getenv("NF_SOURCE_DIR");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/fixtures/langid/news_sentences.tsv", dir ? dir : ".");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char line[4096], langs[64][8];
+    unsigned n = 0, n_langs = 0, wrong = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *tab = strchr(line, '\t');
+        if (line[0] == '#' || !tab)
+            continue;
+        *tab = '\0';
+        nf_lang_t out = detect_exact(tab + 1, strlen(tab + 1));
+        n++;
+        if (strcmp(out.code, line) != 0 || out.confidence < 0.5) {
+            print_message("wrong: %s detected as %s (%.2f): %s\n", line, out.code, out.confidence,
+                          tab + 1);
+            wrong++;
+        }
+        unsigned k = 0;
+        while (k < n_langs && strcmp(langs[k], line) != 0)
+            k++;
+        if (k == n_langs && n_langs < 64)
+            snprintf(langs[n_langs++], sizeof(langs[0]), "%.7s", line);
+    }
+    fclose(f);
+    assert_true(n >= 40);
+    assert_true(n_langs >= 15);
+    assert_int_equal(wrong, 0);
+}
+
+static void test_script_languages(void **state)
+{
+    (void)state;
+    /* scripts of one language answer from the letters alone */
+    expect_lang("\xce\x9f \xcf\x80\xce\xbf\xcf\x84\xce\xb1\xce\xbc\xcf\x8c\xcf\x82 \xce\x92\xce\xac"
+                "\xcf\x81\xce\xbd\xce\xb1 \xcf\x80\xce\xbb\xce\xb7\xce\xbc\xce\xbc\xcf\x8d\xcf\x81"
+                "\xce\xb9\xcf\x83\xce\xb5.",
+                "el", "Grek");
+    /* ミログラードで洪水が起きた。 (kana present: Japanese) */
+    expect_lang("\xe3\x83\x9f\xe3\x83\xad\xe3\x82\xb0\xe3\x83\xa9\xe3\x83\xbc\xe3\x83\x89\xe3\x81"
+                "\xa7\xe6\xb4\xaa\xe6\xb0\xb4\xe3\x81\x8c\xe8\xb5\xb7\xe3\x81\x8d\xe3\x81\x9f\xe3"
+                "\x80\x82",
+                "ja", "Jpan");
+    /* 미로그라드에서 홍수가 났다 (Hangul: Korean) */
+    expect_lang("\xeb\xaf\xb8\xeb\xa1\x9c\xea\xb7\xb8\xeb\x9d\xbc\xeb\x93\x9c\xec\x97\x90\xec\x84"
+                "\x9c \xed\x99\x8d\xec\x88\x98\xea\xb0\x80 \xeb\x82\xac\xeb\x8b\xa4",
+                "ko", "Kore");
+    /* 瓦尔纳河水位上涨了很多 (Han alone: Chinese) */
+    expect_lang("\xe7\x93\xa6\xe5\xb0\x94\xe7\xba\xb3\xe6\xb2\xb3\xe6\xb0\xb4\xe4\xbd\x8d\xe4\xb8"
+                "\x8a\xe6\xb6\xa8\xe4\xba\x86\xe5\xbe\x88\xe5\xa4\x9a",
+                "zh", "Hani");
+    /* მიროგრადის საბჭომ ბიუჯეტი დაამტკიცა */
+    expect_lang("\xe1\x83\x9b\xe1\x83\x98\xe1\x83\xa0\xe1\x83\x9d\xe1\x83\x92\xe1\x83\xa0\xe1\x83"
+                "\x90\xe1\x83\x93\xe1\x83\x98\xe1\x83\xa1 \xe1\x83\xa1\xe1\x83\x90\xe1\x83\x91\xe1"
+                "\x83\xad\xe1\x83\x9d\xe1\x83\x9b",
+                "ka", "Geor");
+}
+
+static void test_too_little_evidence(void **state)
+{
+    (void)state;
+    expect_und("Oui.", "Latn"); /* 3 letters: under langid_min_letters */
+    expect_und("12,480 / 6.4 / 1931", "Zyyy");
+    expect_und("", "Zyyy");
+    /* markup, URLs and e-mail addresses do not vote: what is left is 7 letters */
+    expect_und("<div class=\"share-buttons\"><a href=\"https://orvane-rail.example/news/strike\">"
+               "contact: press@orvane-rail.example</a></div>",
+               "Latn");
+    expect_und("<br/><img src=\"flood.jpg\" alt=\"\"/>&nbsp;&amp;&#8217;", "Zyyy");
+}
+
+static void test_markup_does_not_vote(void **state)
+{
+    (void)state;
+    /* English class names, URL words and entities around a French sentence */
+    expect_lang("<p class=\"story-body headline share\">Le conseil r\xc3\xa9gional a adopt\xc3\xa9 "
+                "mardi un nouveau budget pour la protection contre les crues.&nbsp;</p> "
+                "<a href=\"https://news.example/the-council-approved-the-new-flood-budget-today\">"
+                "https://news.example/the-weather-report</a> editor@news.example",
+                "fr", "Latn");
+}
+
+static void test_majority_of_letters(void **state)
+{
+    (void)state;
+    /* three English sentences and one short French quote: English */
+    expect_lang("The regional council approved the new budget for flood defences on Tuesday. "
+                "Rail workers said the strike would continue until the company raised wages. "
+                "The river is expected to fall slowly over the coming week. "
+                "\"Nous continuerons\", a dit un cheminot.",
+                "en", "Latn");
+    /* and the other way round */
+    expect_lang("Le conseil r\xc3\xa9gional a adopt\xc3\xa9 mardi un nouveau budget pour la "
+                "protection contre les crues. Les cheminots ont annonc\xc3\xa9 que la gr\xc3\xa8ve "
+                "continuerait jusqu'\xc3\xa0 ce que l'entreprise augmente les salaires. "
+                "\"We will continue\", said one worker.",
+                "fr", "Latn");
+}
+
+static void test_invalid_utf8_and_huge(void **state)
+{
+    (void)state;
+    /* garbage bytes everywhere: an answer, no crash, no read past len (detect_exact) */
+    char junk[4096];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof(junk); i++) {
+        x = x * 1103515245u + 12345u;
+        junk[i] = (char)(x >> 16);
+    }
+    for (size_t len = 0; len < sizeof(junk); len += 97)
+        (void)detect_exact(junk, len);
+    /* a 5 MB Russian body: sampled, so bounded work; still Russian */
+    const char *ru = "\xd0\x96\xd0\xb5\xd0\xbb\xd0\xb5\xd0\xb7\xd0\xbd\xd0\xbe\xd0\xb4\xd0\xbe"
+                     "\xd1\x80\xd0\xbe\xd0\xb6\xd0\xbd\xd0\xb8\xd0\xba\xd0\xb8 \xd0\xb7\xd0\xb0"
+                     "\xd1\x8f\xd0\xb2\xd0\xb8\xd0\xbb\xd0\xb8, \xd1\x87\xd1\x82\xd0\xbe "
+                     "\xd0\xb7\xd0\xb0\xd0\xb1\xd0\xb0\xd1\x81\xd1\x82\xd0\xbe\xd0\xb2\xd0\xba"
+                     "\xd0\xb0 \xd0\xbf\xd1\x80\xd0\xbe\xd0\xb4\xd0\xbe\xd0\xbb\xd0\xb6\xd0\xb8"
+                     "\xd1\x82\xd1\x81\xd1\x8f. ";
+    size_t unit = strlen(ru), size = 5u << 20;
+    char *big = malloc(size);
+    assert_non_null(big);
+    for (size_t off = 0; off < size; off += unit)
+        memcpy(big + off, ru, off + unit <= size ? unit : size - off);
+    nf_lang_t out;
+    nf_langid_detect(langid, big, size, &out);
+    assert_string_equal(out.code, "ru");
+    assert_string_equal(out.script, "Cyrl");
+    free(big);
+}
+
+typedef struct thread_job {
+    unsigned wrong;
+} thread_job_t;
+
+static void *detect_many(void *arg)
+{
+    thread_job_t *job = arg;
+    static const char *const texts[][2] = {
+        {"en", "Rail workers said the strike would continue until the company raised wages."},
+        {"fr", "Les cheminots ont annonc\xc3\xa9 que la gr\xc3\xa8ve continuerait."},
+        {"de", "Die Bahnarbeiter erkl\xc3\xa4rten, der Streik werde fortgesetzt."},
+    };
+    for (int round = 0; round < 2000; round++) {
+        const char *const *t = texts[round % 3];
+        nf_lang_t out;
+        nf_langid_detect(langid, t[1], strlen(t[1]), &out);
+        job->wrong += strcmp(out.code, t[0]) != 0;
+    }
+    return NULL;
+}
+
+static void test_threads_share_a_detector(void **state)
+{
+    (void)state;
+    pthread_t threads[3];
+    thread_job_t jobs[3] = {{0}};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, detect_many, &jobs[i]), 0);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(jobs[i].wrong, 0);
+    }
+}
+
+static void test_options_and_languages(void **state)
+{
+    (void)state;
+    char err[128];
+    nf_langid_options_t strict = {.min_confidence = 1.0, .min_letters = 8};
+    nf_langid_t *l = nf_langid_new(&strict, err, sizeof(err));
+    assert_non_null(l);
+    nf_lang_t out;
+    const char *en = "Rail workers said the strike would continue until the company raised wages.";
+    nf_langid_detect(l, en, strlen(en), &out);
+    assert_string_equal(out.code, "und"); /* the evidence is never certain */
+    assert_true(out.confidence > 0.5);    /* but the confidence is still reported */
+    nf_langid_destroy(l);
+    nf_langid_options_t long_only = {.min_confidence = 0.0, .min_letters = 1000};
+    l = nf_langid_new(&long_only, err, sizeof(err));
+    nf_langid_detect(l, en, strlen(en), &out);
+    assert_string_equal(out.code, "und");
+    nf_langid_destroy(l);
+
+    assert_true(nf_langid_language_count() >= 60);
+    assert_null(nf_langid_language_code(nf_langid_language_count()));
+    static const char *const required[] = {
+        "en", "fr", "de", "es", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "cs",
+        "sk", "hu", "ro", "hr", "sr", "bg", "ru", "uk", "el", "tr", "ar", "fa", "ur",
+        "ps", "he", "hi", "bn", "ta", "zh", "ja", "ko", "vi", "id", "ms", "th", "sw"};
+    for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
+        size_t i = 0;
+        while (i < nf_langid_language_count() && strcmp(nf_langid_language_code(i), required[r]))
+            i++;
+        if (i == nf_langid_language_count())
+            fail_msg("language %s missing", required[r]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +358,14 @@ int main(void)
         cmocka_unit_test(test_mixed_majority),
         cmocka_unit_test(test_no_letters),
         cmocka_unit_test(test_robustness),
+        cmocka_unit_test(test_news_sentences),
+        cmocka_unit_test(test_script_languages),
+        cmocka_unit_test(test_too_little_evidence),
+        cmocka_unit_test(test_markup_does_not_vote),
+        cmocka_unit_test(test_majority_of_letters),
+        cmocka_unit_test(test_invalid_utf8_and_huge),
+        cmocka_unit_test(test_threads_share_a_detector),
+        cmocka_unit_test(test_options_and_languages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
