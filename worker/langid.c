@@ -4,6 +4,7 @@
 #include "newsflow/langid.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -30,6 +31,8 @@ typedef struct script_set {
     int only; /* the language when count == 1 */
 } script_set_t;
 
+static void cp_table_init(void);
+
 struct nf_langid {
     double min_confidence;
     unsigned min_letters;
@@ -54,6 +57,7 @@ nf_langid_t *nf_langid_new(const nf_langid_options_t *opts, char *errstr, size_t
                  m->n_langs, NF_LID_MAX_LANGS);
         return NULL;
     }
+    cp_table_init();
     nf_langid_t *l = nf_calloc(1, sizeof(*l));
     if (!l) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -92,29 +96,52 @@ void nf_langid_destroy(nf_langid_t *l)
 
 /* ---- the text walk, shared by the detector and the trainer ---- */
 
-static int is_letter(UChar32 c)
-{
-    if (c < 0x80)
-        return (unsigned)((c | 0x20) - 'a') < 26u;
-    return u_isUAlphabetic(c);
-}
+/* The code points below TABLE_CP (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, the Indic
+ * scripts, Thai, Lao, Tibetan) are classified once into a static table instead of asking ICU
+ * for each letter of each text. */
+#define TABLE_CP 0x1000
+enum { CP_BREAK, CP_LETTER, CP_SKIP };
 
-static UScriptCode letter_script(UChar32 c)
+typedef struct cp_info {
+    uint16_t lower;
+    uint8_t script; /* UScriptCode */
+    uint8_t kind;   /* CP_* */
+} cp_info_t;
+
+_Static_assert(USCRIPT_CODE_LIMIT <= 256, "a script code fits in a byte");
+
+static cp_info_t cp_table[TABLE_CP];
+static pthread_once_t cp_table_once = PTHREAD_ONCE_INIT;
+
+static UScriptCode icu_script(UChar32 c)
 {
-    if (c < 0x80 || (c >= 0xC0 && c < 0x250 && c != 0xD7 && c != 0xF7))
-        return USCRIPT_LATIN;
-    if (c >= 0x400 && c < 0x530)
-        return USCRIPT_CYRILLIC;
     UErrorCode st = U_ZERO_ERROR;
     UScriptCode sc = uscript_getScript(c, &st);
     return U_FAILURE(st) || sc < 0 || sc >= USCRIPT_CODE_LIMIT ? USCRIPT_COMMON : sc;
 }
 
-static UChar32 fold(UChar32 c)
+/* Letters are Alphabetic code points; non-spacing marks that are not (Arabic harakat are) are
+ * skipped inside a word; anything else ends the word. */
+static int kind_of(UChar32 c)
 {
-    if (c < 0x80)
-        return c | 0x20;
-    return u_tolower(c);
+    if (u_isUAlphabetic(c))
+        return CP_LETTER;
+    return u_charType(c) == U_NON_SPACING_MARK ? CP_SKIP : CP_BREAK;
+}
+
+static void cp_table_build(void)
+{
+    for (UChar32 c = 0; c < TABLE_CP; c++) {
+        UChar32 lower = u_tolower(c);
+        cp_table[c].kind = (uint8_t)kind_of(c);
+        cp_table[c].script = (uint8_t)icu_script(c);
+        cp_table[c].lower = (uint16_t)(lower < 0x10000 ? lower : c);
+    }
+}
+
+static void cp_table_init(void)
+{
+    pthread_once(&cp_table_once, cp_table_build);
 }
 
 static int is_space(uint8_t b)
@@ -207,9 +234,8 @@ static void word_end(walk_t *w)
     w->word_len = 0;
 }
 
-static void letter(walk_t *w, UChar32 c)
+static void letter(walk_t *w, UScriptCode sc, UChar32 f)
 {
-    UScriptCode sc = letter_script(c);
     if (!w->fn) {
         if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
             w->script_letters[sc]++;
@@ -219,7 +245,6 @@ static void letter(walk_t *w, UChar32 c)
         word_end(w); /* another script's letters do not vote */
         return;
     }
-    UChar32 f = fold(c);
     if (!w->word_len) {
         w->prev[0] = BOUNDARY;
         w->avail = 1;
@@ -278,10 +303,15 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
         }
         UChar32 c;
         U8_NEXT(s, i, n, c);
-        if (c >= 0 && is_letter(c))
-            letter(w, c);
-        else if (c < 0 || u_charType(c) != U_NON_SPACING_MARK)
-            word_end(w); /* digits, punctuation, symbols; combining marks are skipped */
+        int kind = c < 0 ? CP_BREAK : c < TABLE_CP ? cp_table[c].kind : kind_of(c);
+        if (kind == CP_LETTER) {
+            if (c < TABLE_CP)
+                letter(w, (UScriptCode)cp_table[c].script, cp_table[c].lower);
+            else
+                letter(w, icu_script(c), u_tolower(c));
+        } else if (kind == CP_BREAK) {
+            word_end(w); /* digits, punctuation, symbols */
+        }
     }
     word_end(w);
 }
@@ -354,6 +384,7 @@ static void script_name(UScriptCode sc, char out[8])
 size_t nf_langid_features(const char *utf8, size_t len, nf_langid_feature_fn fn, void *ctx,
                           char script[8])
 {
+    cp_table_init();
     span_t spans[SAMPLE_WINDOWS];
     unsigned n_spans = spans_of(utf8 ? utf8 : "", utf8 ? len : 0, spans);
     size_t letters = 0;
