@@ -118,6 +118,13 @@ static set_t load(const char *name, const char *path)
     return set;
 }
 
+static void free_set(set_t *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        free(set->items[i].text);
+    free(set->items);
+}
+
 static int in_list(const char *lang, const char *const *list)
 {
     for (; *list; list++)
@@ -345,6 +352,8 @@ int main(int argc, char **argv)
                losses);
         textcat_Done(textcat);
         nf_langid_destroy(langid);
+        free_set(&sentences);
+        free_set(&paragraphs);
         return losses ? 1 : 0;
     }
     throughput(&sentences);
@@ -362,5 +371,7 @@ int main(int argc, char **argv)
            rss_models, rss_kb());
     textcat_Done(textcat);
     nf_langid_destroy(langid);
+    free_set(&sentences);
+    free_set(&paragraphs);
     return 0;
 }
