@@ -1,0 +1,314 @@
+/* Canonical entity keys. The transliteration gets every script to the same 26 letters; the
+ * skeleton then throws away what spellings disagree on (vowels, doubling, digraph choice)
+ * and keeps the consonant frame, which is what survives from Зеленський to Selenskyj to
+ * زيلينسكي. README.md ("Entities") documents the rules and the false merges they cause. */
+#include "newsflow/entkey.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "newsflow/alloc.h"
+
+#define MAX_UCHARS 256 /* longer names are cut: a key needs the first few words only */
+#define MAX_WORDS 12
+
+struct nf_entkey {
+    UTransliterator *cyrillic; /* Russian-Latin/BGN reads like news English (Zelenskiy, Tsoy) */
+    UTransliterator *any;
+};
+
+typedef struct word {
+    char ascii[NF_ENTKEY_MAX];
+    int from_arabic;
+} word_t;
+
+static UTransliterator *open_trans(const char *id, char *errstr, size_t errstr_size)
+{
+    UChar uid[128];
+    UErrorCode status = U_ZERO_ERROR;
+    u_uastrcpy(uid, id);
+    UTransliterator *t = utrans_openU(uid, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
+    if (U_FAILURE(status)) {
+        snprintf(errstr, errstr_size, "ICU transliterator '%s': %s", id, u_errorName(status));
+        return NULL;
+    }
+    return t;
+}
+
+nf_entkey_t *nf_entkey_new(char *errstr, size_t errstr_size)
+{
+    nf_entkey_t *k = nf_calloc(1, sizeof(*k));
+    if (!k) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    if (!(k->cyrillic = open_trans("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower", errstr,
+                                   errstr_size)) ||
+        !(k->any = open_trans("Any-Latin; Latin-ASCII; Lower", errstr, errstr_size))) {
+        nf_entkey_destroy(k);
+        return NULL;
+    }
+    return k;
+}
+
+void nf_entkey_destroy(nf_entkey_t *k)
+{
+    if (!k)
+        return;
+    if (k->cyrillic)
+        utrans_close(k->cyrillic);
+    if (k->any)
+        utrans_close(k->any);
+    nf_free(k);
+}
+
+static int is_word_char(UChar32 c)
+{
+    return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) || c == 0x200C || c == 0x200D;
+}
+
+/* Splits a name into transliterated ASCII words. Returns the word count or -1 (ICU error). */
+static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *words, int max)
+{
+    UChar text[MAX_UCHARS];
+    int32_t n16 = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    if (len > (size_t)MAX_UCHARS * 3)
+        len = (size_t)MAX_UCHARS * 3; /* a cut at a code point boundary is not needed: lenient */
+    u_strFromUTF8Lenient(text, MAX_UCHARS, &n16, utf8, (int32_t)len, &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR || status == U_STRING_NOT_TERMINATED_WARNING) {
+        status = U_ZERO_ERROR;
+        n16 = MAX_UCHARS;
+    }
+    if (U_FAILURE(status))
+        return -1;
+    int count = 0;
+    int32_t i = 0;
+    while (i < n16 && count < max) {
+        UChar32 c;
+        int32_t start = i;
+        U16_NEXT(text, i, n16, c);
+        if (!is_word_char(c))
+            continue;
+        int32_t end = i;
+        while (end < n16) {
+            int32_t j = end;
+            U16_NEXT(text, j, n16, c);
+            if (!is_word_char(c))
+                break;
+            end = j;
+        }
+        i = end;
+        UChar word[MAX_UCHARS * 2];
+        int32_t wlen = end - start;
+        memcpy(word, text + start, (size_t)wlen * sizeof(UChar));
+        UChar32 first;
+        U16_GET(word, 0, 0, wlen, first);
+        UScriptCode script = uscript_getScript(first, &status);
+        if (U_FAILURE(status))
+            return -1;
+        int arabic = script == USCRIPT_ARABIC;
+        /* The Arabic article is written attached: الأسد -> أسد, as "al-Assad" loses "al". */
+        if (arabic && wlen > 3 && word[0] == 0x0627 && word[1] == 0x0644) {
+            memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
+            wlen -= 2;
+        }
+        int32_t limit = wlen;
+        utrans_transUChars(script == USCRIPT_CYRILLIC ? k->cyrillic : k->any, word, &wlen,
+                           (int32_t)(sizeof(word) / sizeof(word[0])), 0, &limit, &status);
+        if (U_FAILURE(status))
+            return -1;
+        word_t *w = &words[count];
+        size_t o = 0;
+        for (int32_t p = 0; p < wlen && o + 1 < sizeof(w->ascii); p++) {
+            UChar ch = word[p];
+            if (ch >= 'A' && ch <= 'Z')
+                ch = (UChar)(ch - 'A' + 'a');
+            if (ch >= 'a' && ch <= 'z')
+                w->ascii[o++] = (char)ch;
+        }
+        w->ascii[o] = '\0';
+        w->from_arabic = arabic;
+        if (o)
+            count++;
+    }
+    return count;
+}
+
+nf_err_t nf_entkey_ascii(nf_entkey_t *k, const char *utf8, size_t len, char *out, size_t out_size)
+{
+    word_t words[MAX_WORDS];
+    if (out_size)
+        out[0] = '\0';
+    int n = split_words(k, utf8, len, words, MAX_WORDS);
+    if (n < 0)
+        return NF_ERR_ICU;
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(out + o, out_size - o, "%s%s", i ? " " : "", words[i].ascii);
+        if (w < 0 || (size_t)w >= out_size - o)
+            break;
+        o += (size_t)w;
+    }
+    return NF_OK;
+}
+
+static int is_vowel(char c)
+{
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+}
+
+/* Digraphs first (longest match), each to one class letter; upper case marks the classes
+ * spelt with two letters so they stay apart from the single letters. */
+static const struct {
+    const char *from;
+    const char *to;
+} rewrites[] = {
+    {"shch", "S"}, {"tsch", "C"}, {"sch", "S"}, {"tch", "C"}, {"ch", "C"}, {"ts", "C"}, {"tz", "C"},
+    {"cz", "C"},   {"zh", "Z"},   {"sh", "S"},  {"kh", "X"},  {"gh", "g"}, {"ph", "f"}, {"th", "t"},
+    {"dh", "d"},   {"ck", "k"},   {"x", "ks"},  {"q", "k"},   {"w", "v"},  {"c", "k"},
+};
+
+void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out_size)
+{
+    char phon[NF_ENTKEY_MAX * 2];
+    size_t n = 0;
+    size_t wlen = strlen(word);
+    for (size_t i = 0; i < wlen && n + 3 < sizeof(phon);) {
+        char c = word[i];
+        if (from_arabic && i > 0 && (c == 'w' || c == 'y')) {
+            /* و and ي write the vowels o/u and e/i of foreign names: ماكرون = Macron. */
+            phon[n++] = 'a';
+            i++;
+            continue;
+        }
+        if (c == 'j' || c == 'y') {
+            /* Initial j/y is the consonant (Yanukovych, Janukowytsch); elsewhere a vowel
+             * letter (-skyj, -skiy, -skyy). */
+            phon[n++] = i == 0 ? 'Y' : 'a';
+            i++;
+            continue;
+        }
+        size_t r;
+        for (r = 0; r < sizeof(rewrites) / sizeof(rewrites[0]); r++) {
+            size_t fl = strlen(rewrites[r].from);
+            if (strncmp(word + i, rewrites[r].from, fl) == 0) {
+                for (const char *t = rewrites[r].to; *t; t++)
+                    phon[n++] = *t;
+                i += fl;
+                break;
+            }
+        }
+        if (r < sizeof(rewrites) / sizeof(rewrites[0]))
+            continue;
+        phon[n++] = is_vowel(c) ? 'a' : c;
+        i++;
+    }
+    phon[n] = '\0';
+
+    size_t o = 0;
+    char last = 0;
+    for (size_t i = 0; i < n && o + 3 < out_size; i++) {
+        char c = phon[i];
+        if (i == 0) {
+            if (c == 'a')
+                c = 'a'; /* an initial vowel is kept as one marker */
+            else if (c == 'z')
+                c = 's'; /* Zelensky / Selenskyj */
+        } else if (c == 'a' || c == 'h') {
+            continue; /* vowels and h (ta marbuta, Muhammad/Mohamed) */
+        }
+        if (c == last)
+            continue; /* doubled letters, also across a dropped vowel */
+        last = c;
+        switch (c) {
+        case 'S':
+            out[o++] = 's', out[o++] = 'h';
+            break;
+        case 'C':
+            out[o++] = 'c', out[o++] = 'h';
+            break;
+        case 'Z':
+            out[o++] = 'z', out[o++] = 'h';
+            break;
+        case 'X':
+            out[o++] = 'k', out[o++] = 'h';
+            break;
+        case 'Y':
+            out[o++] = 'y';
+            break;
+        default:
+            out[o++] = c;
+        }
+    }
+    if (out_size)
+        out[o < out_size ? o : out_size - 1] = '\0';
+}
+
+static int in_list(const char *w, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcmp(w, *list) == 0)
+            return 1;
+    return 0;
+}
+
+/* Words that are part of a surname's key (von der Leyen, da Silva). */
+static const char *const european_particles[] = {"von", "van", "der", "den",   "de",  "da",
+                                                 "di",  "du",  "del", "della", "la",  "le",
+                                                 "ten", "ter", "dos", "das",   "des", NULL};
+/* Words that are not: Arabic particles, generational suffixes. */
+static const char *const dropped_person_words[] = {"al",  "el",   "ul", "bin", "ben", "ibn", "bint",
+                                                   "abu", "ould", "jr", "sr",  "ii",  "iii", NULL};
+/* Function words inside organisation and place names. */
+static const char *const function_words[] = {
+    "of",  "the", "and", "for", "de",  "del", "des", "du", "la", "le", "les", "el", "al",
+    "der", "die", "das", "fur", "und", "et",  "y",   "e",  "di", "da", "of",  "i",  NULL};
+
+nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8, size_t len,
+                        char *out, size_t out_size)
+{
+    word_t words[MAX_WORDS];
+    out[0] = '\0';
+    int n = split_words(k, utf8, len, words, MAX_WORDS);
+    if (n < 0)
+        return NF_ERR_ICU;
+    int first = 0;
+    if (type == NF_ENTITY_PERSON) {
+        while (n > 0 && in_list(words[n - 1].ascii, dropped_person_words))
+            n--;
+        if (n == 0)
+            return NF_OK;
+        first = n - 1;
+        while (first > 1 && in_list(words[first - 1].ascii, european_particles))
+            first--;
+        if (first == 1 && n > 2 && in_list(words[0].ascii, european_particles))
+            first = 0;
+        /* Surname only, particles glued: "von der Leyen" -> one skeleton. */
+        char glued[NF_ENTKEY_MAX] = "";
+        size_t g = 0;
+        for (int i = first; i < n; i++)
+            for (const char *c = words[i].ascii; *c && g + 1 < sizeof(glued); c++)
+                glued[g++] = *c;
+        glued[g] = '\0';
+        nf_entkey_skeleton(glued, words[n - 1].from_arabic, out, out_size);
+        return NF_OK;
+    }
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        if (n > 1 && in_list(words[i].ascii, function_words))
+            continue;
+        char sk[NF_ENTKEY_MAX];
+        nf_entkey_skeleton(words[i].ascii, words[i].from_arabic, sk, sizeof(sk));
+        int w = snprintf(out + o, out_size - o, "%s%s", o ? "-" : "", sk);
+        if (w < 0 || (size_t)w >= out_size - o)
+            break;
+        o += (size_t)w;
+    }
+    return NF_OK;
+}
