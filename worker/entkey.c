@@ -25,6 +25,7 @@ struct nf_entkey {
 typedef struct word {
     char ascii[NF_ENTKEY_MAX];
     int from_arabic;
+    int from_cyrillic;
 } word_t;
 
 static UTransliterator *open_trans(const char *id, char *errstr, size_t errstr_size)
@@ -118,6 +119,7 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
             wlen -= 2;
         }
+        int ayin = arabic && word[0] == 0x0639;
         int32_t limit = wlen;
         utrans_transUChars(script == USCRIPT_CYRILLIC ? k->cyrillic : k->any, word, &wlen,
                            (int32_t)(sizeof(word) / sizeof(word[0])), 0, &limit, &status);
@@ -125,6 +127,10 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             return -1;
         word_t *w = &words[count];
         size_t o = 0;
+        /* An initial ayin is a vowel onset to Latin ears (العطار = al-Attar); ICU writes it as a
+         * modifier letter that the ASCII step drops. */
+        if (ayin)
+            w->ascii[o++] = 'a';
         for (int32_t p = 0; p < wlen && o + 1 < sizeof(w->ascii); p++) {
             UChar ch = word[p];
             if (ch >= 'A' && ch <= 'Z')
@@ -134,6 +140,7 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
         }
         w->ascii[o] = '\0';
         w->from_arabic = arabic;
+        w->from_cyrillic = script == USCRIPT_CYRILLIC;
         if (o)
             count++;
     }
@@ -169,9 +176,10 @@ static const struct {
     const char *from;
     const char *to;
 } rewrites[] = {
-    {"shch", "S"}, {"tsch", "C"}, {"sch", "S"}, {"tch", "C"}, {"ch", "C"}, {"ts", "C"}, {"tz", "C"},
-    {"cz", "C"},   {"zh", "Z"},   {"sh", "S"},  {"kh", "X"},  {"gh", "g"}, {"ph", "f"}, {"th", "t"},
-    {"dh", "d"},   {"ck", "k"},   {"x", "ks"},  {"q", "k"},   {"w", "v"},  {"c", "k"},
+    {"shch", "S"}, {"tsch", "C"}, {"sch", "S"}, {"tch", "C"}, {"ch", "C"}, {"ts", "C"},
+    {"tz", "C"},   {"cz", "C"},   {"zh", "Z"},  {"sh", "S"},  {"kh", "X"}, {"gh", "g"},
+    {"ph", "f"},   {"th", "t"},   {"dh", "d"},  {"dt", "t"},  {"ck", "k"}, {"x", "ks"},
+    {"q", "k"},    {"w", "v"},    {"c", "k"},   {"f", "v"},
 };
 
 void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out_size)
@@ -289,6 +297,21 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
             first--;
         if (first == 1 && n > 2 && in_list(words[0].ascii, european_particles))
             first = 0;
+        /* Russian and Ukrainian decline surnames; the endings that add a consonant go
+         * (Макроном, Зеленского, Путиным: the vowel endings vanish with the vowels anyway). */
+        if (words[n - 1].from_cyrillic) {
+            static const char *const endings[] = {"ogo", "ego", "omu", "emu", "ymi", "imi", "ykh",
+                                                  "ikh", "om",  "em",  "ym",  "im",  NULL};
+            char *w = words[n - 1].ascii;
+            size_t wl = strlen(w);
+            for (const char *const *end = endings; *end && wl >= 7; end++) {
+                size_t el = strlen(*end);
+                if (strcmp(w + wl - el, *end) == 0) {
+                    w[wl - el] = '\0';
+                    break;
+                }
+            }
+        }
         /* Surname only, particles glued: "von der Leyen" -> one skeleton. */
         char glued[NF_ENTKEY_MAX] = "";
         size_t g = 0;

@@ -78,6 +78,16 @@ static void test_person_variants(void **state)
     static const char *const leyen[] = {"Ursula von der Leyen", "von der Leyen",
                                         "Ursula von-der-Leyen", NULL};
     expect_same(NF_ENTITY_PERSON, leyen);
+    static const char *const attar[] = {"Karim al-Attar", "Karim el-Attar",  "Attar",
+                                        "كريم العطار",    "Карим аль-Аттар", NULL};
+    expect_same(NF_ENTITY_PERSON, attar);
+    static const char *const waldschmidt[] = {"Henrike Waldschmidt", "Вальдшмидт", "فالدشميت",
+                                              NULL};
+    expect_same(NF_ENTITY_PERSON, waldschmidt);
+    static const char *const declined[] = {"Макрон", "Макроном", "Макрона", NULL};
+    expect_same(NF_ENTITY_PERSON, declined);
+    static const char *const korvanenko[] = {"Lidia Korvanenko", "ليديا كورفانينكو", NULL};
+    expect_same(NF_ENTITY_PERSON, korvanenko);
     static const char *const mohammed[] = {"Muhammad", "Mohamed", "Mohammed", "محمد", NULL};
     expect_same(NF_ENTITY_PERSON, mohammed);
     static const char *const fatima[] = {"Fatima Haddad", "Fatimah Haddad", "Haddad", "فاطمة حداد",
