@@ -16,7 +16,18 @@
 
 #include "lexicon.inc"
 
-enum { K_TITLE, K_ABBREV, K_ORG_HEAD, K_ORG_WORD, K_PREP, K_STOP, K_PARTICLE, K_PLACE, K_COUNT };
+enum {
+    K_TITLE,
+    K_ABBREV,
+    K_ORG_HEAD,
+    K_ORG_WORD,
+    K_PREP,
+    K_STOP,
+    K_PARTICLE,
+    K_PLACE,
+    K_ADJ,
+    K_COUNT
+};
 
 static const char *const lex_langs[] = {"en", "fr", "de", "es", "it", "pt", "nl",
                                         "pl", "tr", "ru", "uk", "ar", "fa"};
@@ -65,10 +76,20 @@ static int kind_index(char k)
         return K_STOP;
     case 'L':
         return K_PLACE;
+    case 'J':
+        return K_ADJ;
     default:
         return K_PARTICLE;
     }
 }
+
+/* German function words: a field full of them capitalises its nouns, so capitalisation is no
+ * evidence of a name there. */
+static const char *const german_words[] = {"der",   "die", "das", "und",  "den",  "dem",  "des",
+                                           "nicht", "ist", "mit", "sich", "auf",  "eine", "einen",
+                                           "einer", "zur", "zum", "vom",  "wird", "hat"};
+#define N_GERMAN_WORDS (sizeof(german_words) / sizeof(german_words[0]))
+static uint64_t german_hashes[N_GERMAN_WORDS];
 
 static int build_lexicon(void)
 {
@@ -84,6 +105,8 @@ static int build_lexicon(void)
         return 0;
     }
     lex_table = table;
+    for (size_t g = 0; g < N_GERMAN_WORDS; g++)
+        german_hashes[g] = nf_token_hash(german_words[g], strlen(german_words[g]));
     for (size_t s = 0; s < sizeof(lexicon_source) / sizeof(lexicon_source[0]); s++) {
         const struct lex_source *src = &lexicon_source[s];
         unsigned lang = 0;
@@ -247,6 +270,47 @@ static unsigned lex_kinds(const nf_entities_t *e, uint64_t hash)
 }
 
 #define HAS(kinds, k) (((kinds) >> (k)) & 1u)
+#define ROMANCE_LANGS 0x3Au /* fr es it pt */
+#define GERMAN_LANG 0x4u
+
+/* A Romance head word ("ministère", "parlement"): written in lower case in running text. */
+static int romance_head(const nf_entities_t *e, uint64_t hash)
+{
+    const lex_slot_t *slot = lex_slot(hash, 0);
+    return slot && (slot->masks[K_ORG_HEAD] & e->active & ROMANCE_LANGS);
+}
+
+/* German compounds ending in a title: Energieministerin, Regierungssprecher. */
+static int german_title(const nf_entities_t *e, const char *text, const nf_token_t *t)
+{
+    static const char *const suffixes[] = {"minister",
+                                           "ministerin",
+                                           "sprecher",
+                                           "sprecherin",
+                                           "kanzler",
+                                           "kanzlerin",
+                                           "kommissar",
+                                           "kommissarin",
+                                           "pr\xC3\xA4sident",
+                                           "pr\xC3\xA4sidentin",
+                                           "chef",
+                                           "chefin",
+                                           "botschafter",
+                                           "botschafterin",
+                                           "b\xC3\xBCrgermeister",
+                                           "b\xC3\xBCrgermeisterin",
+                                           NULL};
+    if (!(e->active & GERMAN_LANG) || !(t->flags & NF_TOK_UPPER))
+        return 0;
+    size_t len = t->byte_end - t->byte_start;
+    const char *w = text + t->byte_start;
+    for (const char *const *suf = suffixes; *suf; suf++) {
+        size_t sl = strlen(*suf);
+        if (len > sl + 2 && memcmp(w + len - sl, *suf, sl) == 0)
+            return 1;
+    }
+    return 0;
+}
 
 /* Arabic-script clitics written attached to the next word: و ف (and), ب (in/with), ل (to),
  * ك (like), and ل + the article (لل). Fills up to 3 variants of the token without them. */
@@ -319,17 +383,36 @@ static size_t cyrillic_variants(const field_t *f, const nf_token_t *tok, nf_toke
     char buf[128];
     size_t n = 0;
     size_t stem = len - 2; /* every Cyrillic letter is 2 bytes */
-    static const char *const tails[] = {"", "\xD0\xB0" /* а */, "\xD1\x8F" /* я */};
+    static const char *const tails[] = {"", "\xD0\xB0" /* а */, "\xD1\x8F" /* я */,
+                                        "\xD1\x8C" /* ь */};
     size_t stems[2] = {stem, 0};
+    /* Only a vowel ending (а е и ы у ю я і ї є ь) goes: Карим stays Карим. */
+    uint8_t b0 = (uint8_t)s[len - 2], b1 = (uint8_t)s[len - 1];
+    int vowel = (b0 == 0xD0 && (b1 == 0xB0 || b1 == 0xB5 || b1 == 0xB8)) ||
+                (b0 == 0xD1 && (b1 == 0x8B || b1 == 0x83 || b1 == 0x8E || b1 == 0x8F ||
+                                b1 == 0x96 || b1 == 0x97 || b1 == 0x94 || b1 == 0x8C));
+    if (!vowel)
+        stems[0] = 0;
     /* -ой/-ей/-ом/-ем/-ью: two letters to replace */
     const char *two = s + len - 4;
     if (memcmp(two, "\xD0\xBE\xD0\xB9", 4) == 0 || memcmp(two, "\xD0\xB5\xD0\xB9", 4) == 0 ||
-        memcmp(two, "\xD0\xBE\xD0\xBC", 4) == 0 || memcmp(two, "\xD0\xB5\xD0\xBC", 4) == 0)
+        memcmp(two, "\xD0\xBE\xD0\xBC", 4) == 0 || memcmp(two, "\xD0\xB5\xD0\xBC", 4) == 0 ||
+        memcmp(two, "\xD0\xB5\xD1\x8E", 4) == 0 || memcmp(two, "\xD1\x94\xD1\x8E", 4) == 0 ||
+        memcmp(two, "\xD0\xBE\xD1\x8E", 4) == 0) /* -ей -ой -ом -ем -ею -єю -ою */
         stems[1] = len - 4;
+    if (stems[0] && stem >= 6) {
+        /* The fleeting e: Египта -> Египет, Кремля -> Кремль is covered by ь below. */
+        memcpy(buf, s, stem - 2);
+        memcpy(buf + stem - 2, "\xD0\xB5", 2);
+        memcpy(buf + stem, s + stem - 2, 2);
+        nf_token_t v = *tok;
+        v.hash = nf_token_hash(buf, stem + 2);
+        out[n++] = v;
+    }
     for (int st = 0; st < 2; st++) {
         if (!stems[st])
             continue;
-        for (int t = 0; t < 3; t++) {
+        for (int t = 0; t < 4; t++) {
             size_t tl = strlen(tails[t]);
             memcpy(buf, s, stems[st]);
             memcpy(buf + stems[st], tails[t], tl);
@@ -406,7 +489,7 @@ static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
     const nf_gaz_entry_t *best_entry = NULL;
     size_t best = 0;
     unsigned best_flags = 0;
-    nf_token_t variants[8];
+    nf_token_t variants[16];
     size_t n_var = 0;
     variants[n_var++] = *t;
     if (t->flags & NF_TOK_ARABIC)
@@ -475,8 +558,12 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         size_t g = j < f->n ? gazetteer_at(e, f, j, &ent, &tb, &tc) : 0;
         if (g) {
             int has_org, has_place;
-            if (!strchr(ent->id + 4, ':') || capitalised_run(e, f, j, &has_org, &has_place) <= g)
-                return 0; /* "Президент Украины Владимир Зеленский": the place first */
+            /* "Президент Украины Владимир Зеленский", "Мэр Мадрида Рамон Гутьеррес": the place
+             * first; "organizadora Marta Quiroga": a name that starts like a place. */
+            if (!strchr(ent->id + 4, ':') ||
+                capitalised_run(e, f, j, &has_org, &has_place) < g + 1 ||
+                capitalised_run(e, f, j, &has_org, &has_place) >= g + 2)
+                return 0;
         }
         size_t start = j, k = j;
         size_t words = 0;
@@ -508,7 +595,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
     /* No case (Arabic, Persian): skip adjectives with the article and places, then take the
      * words up to a function word, another title or the next article-bearing word. */
     size_t skipped = 0;
-    while (j < f->n && skipped < 3) {
+    while (j < f->n && skipped < 4) {
         const nf_token_t *w = &f->toks[j];
         if (j > i + 1 && (w->flags & NF_TOK_BREAK))
             return 0;
@@ -526,6 +613,8 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
             skipped++;
             continue;
         }
+        if (HAS(kinds, K_PREP))
+            return 0; /* "سفیر در مادرید منصوب": a preposition, then no name */
         if ((arabic_definite(f, w) && !HAS(kinds, K_PARTICLE)) || HAS(kinds, K_TITLE) ||
             HAS(kinds, K_STOP)) {
             j++;
@@ -534,14 +623,20 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         }
         break;
     }
-    size_t start = j, k = j;
-    while (k < f->n && k - start < 3) {
+    size_t start = j, k = j, words = 0;
+    while (k < f->n && words < 2) {
         const nf_token_t *w = &f->toks[k];
         if (k > start && (w->flags & NF_TOK_BREAK))
             break;
         if (is_cased(w) || (w->flags & (NF_TOK_DIGIT | NF_TOK_SOLO)))
             break;
         unsigned kinds = lex_kinds(e, w->hash);
+        nf_token_t var[4];
+        size_t nv = (w->flags & NF_TOK_ARABIC) ? arabic_variants(f, w, var) : 0;
+        for (size_t v = 0; v < nv; v++)
+            kinds |= lex_kinds(e, var[v].hash) & (1u << K_TITLE | 1u << K_STOP);
+        if (!HAS(kinds, K_PARTICLE))
+            words++;
         if (HAS(kinds, K_STOP) || HAS(kinds, K_TITLE) || HAS(kinds, K_ORG_HEAD) ||
             HAS(kinds, K_PREP))
             break;
@@ -556,7 +651,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         }
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
-        if (k > start && gazetteer_at(e, f, k, &ent, &tb, &tc))
+        if (gazetteer_at(e, f, k, &ent, &tb, &tc))
             break;
         k++;
     }
@@ -572,7 +667,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
 
 /* "Ministry of Foreign Affairs", "Ministère des Affaires étrangères", "Министерство обороны
  * России", "وزارة الخارجية": the head word and what completes it. 0 if nothing does. */
-static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i)
+static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int romance)
 {
     size_t k = i + 1, last_good = 0;
     unsigned lower_run = 0;
@@ -590,8 +685,10 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i)
                 /* of, de, des, l', für: may join, never end */
                 if (lower_run++ > 2)
                     break;
-            } else if (last_good && last_good == k && lower_run == 0 && !HAS(kinds, K_TITLE) &&
-                       w->cp_end - w->cp_start > 4 && is_cased(w) && !is_cyrillic(f, w)) {
+            } else if (((last_good && last_good == k && lower_run == 0) ||
+                        (romance && k == i + 1)) &&
+                       !HAS(kinds, K_TITLE) && w->cp_end - w->cp_start > 4 && is_cased(w) &&
+                       !is_cyrillic(f, w)) {
                 /* Romance languages write the adjective in lower case: Affaires étrangères. */
                 last_good = k + 1;
                 break;
@@ -637,6 +734,8 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
         unsigned kinds = lex_kinds(e, w->hash);
         if (k > i && HAS(kinds, K_TITLE))
             break; /* German Chancellor | Olaf Scholz */
+        if (k > i && (w->flags & NF_TOK_ALL_UPPER) && !*has_org && !*has_place)
+            break; /* Vertreter der | IAEA */
         if (is_upper(w) && !(k > i && HAS(kinds, K_STOP) && !HAS(kinds, K_PARTICLE))) {
             if (HAS(kinds, K_ORG_WORD) || HAS(kinds, K_ORG_HEAD))
                 *has_org = 1;
@@ -689,6 +788,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             for (size_t v = 0; v < nv; v++)
                 cue_kinds |= lex_kinds(e, var[v].hash);
         }
+        if (german_title(e, f->text, t))
+            cue_kinds |= 1u << K_TITLE;
         if (HAS(cue_kinds, K_TITLE) || HAS(cue_kinds, K_ABBREV)) {
             size_t from, to, place_from = 0, place_to = 0;
             const nf_gaz_entry_t *place;
@@ -722,8 +823,17 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 continue;
             }
         }
-        if (HAS(cue_kinds, K_ORG_HEAD) && (!is_cased(t) || is_upper(t))) {
-            size_t n = org_after_head(e, f, i);
+        int romance = romance_head(e, t->hash);
+        if (HAS(cue_kinds, K_ORG_HEAD) && (!is_cased(t) || is_upper(t) || romance)) {
+            size_t n = org_after_head(e, f, i, romance);
+            if (n && is_cased(t) && !is_upper(t)) {
+                /* "ministère de l'Économie": a lower-case head needs a capitalised word. */
+                size_t k;
+                for (k = i + 1; k < i + n && !is_upper(&f->toks[k]); k++)
+                    ;
+                if (k == i + n)
+                    n = 0;
+            }
             if (n) {
                 if ((err = push(e, field, NF_ENTITY_ORG, i, i + n, NULL)) != NF_OK)
                     return err;
@@ -733,8 +843,20 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         }
         if (run) {
             size_t start = i;
-            /* A function word that starts a sentence is not part of the name. */
-            if (HAS(kinds, K_STOP) && !HAS(kinds, K_PARTICLE)) {
+            /* A function word that starts a sentence is not part of the name; a particle
+             * starts one only inside a sentence (de Gaulle); a nationality adjective only a
+             * place or an organisation (Persian Gulf, Russian Foreign Ministry). */
+            if ((HAS(kinds, K_STOP) &&
+                 ((t->flags & NF_TOK_SENT_START) || !HAS(kinds, K_PARTICLE))) ||
+                (HAS(kinds, K_ADJ) && !has_org && !has_place)) {
+                i++;
+                continue;
+            }
+            /* "Devant le Parlement", "Lokführer von Orvane Rail": a sentence's first word
+             * followed by a particle is an ordinary word before an organisation's name. */
+            if ((t->flags & NF_TOK_SENT_START) && has_org && run > 2 &&
+                !(kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD)) &&
+                HAS(lex_kinds(e, f->toks[i + 1].hash), K_PARTICLE)) {
                 i++;
                 continue;
             }
@@ -768,8 +890,9 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 continue;
             }
             if (run == 1 && i > 0 && !(t->flags & (NF_TOK_BREAK | NF_TOK_SENT_START)) &&
-                HAS(lex_kinds(e, f->toks[i - 1].hash), K_PREP) && !HAS(kinds, K_STOP) &&
-                !(t->flags & NF_TOK_ALL_UPPER) && t->cp_end - t->cp_start > 3) {
+                (lex_kinds(e, f->toks[i - 1].hash) & (1u << K_PREP | 1u << K_PLACE)) &&
+                !HAS(kinds, K_STOP) && !(t->flags & NF_TOK_ALL_UPPER) &&
+                t->cp_end - t->cp_start > 3) {
                 /* "in Velmora": a capitalised word after a locative preposition. */
                 if ((err = push(e, field, NF_ENTITY_LOC, i, i + 1, NULL)) != NF_OK)
                     return err;
@@ -783,12 +906,18 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
 }
 
 /* Headline case and German nouns make capitalisation worthless as evidence for names. */
-static void judge_case(field_t *f)
+static void judge_case(const nf_entities_t *e, field_t *f)
 {
-    size_t cased = 0, upper = 0, all_upper = 0;
+    size_t cased = 0, upper = 0, all_upper = 0, german = 0;
     for (size_t i = 0; i < f->n; i++) {
         const nf_token_t *t = &f->toks[i];
-        if (!is_cased(t) || t->cp_end - t->cp_start < 4)
+        if (!is_cased(t))
+            continue;
+        if ((e->active & GERMAN_LANG) && t->cp_end - t->cp_start <= 5)
+            for (size_t g = 0; g < N_GERMAN_WORDS; g++)
+                if (t->hash == german_hashes[g])
+                    german++;
+        if (t->cp_end - t->cp_start < 4)
             continue;
         cased++;
         if (t->flags & NF_TOK_ALL_UPPER)
@@ -797,12 +926,11 @@ static void judge_case(field_t *f)
             upper++;
     }
     f->all_caps = cased >= 3 && all_upper * 2 > cased;
-    f->title_case = cased >= 4 && upper * 10 > cased * 6;
-    if (!f->title_case && cased >= 20 && upper * 10 > cased * 3)
-        f->title_case = 1; /* German-like: a third of all words capitalised */
+    /* Headline Case, or German: every noun capitalised. */
+    f->title_case = (cased >= 4 && upper * 10 > cased * 6) || (german >= 2 && german * 25 >= f->n);
 }
 
-static nf_err_t tokenize_field(field_t *f, const char *text, size_t len)
+static nf_err_t tokenize_field(const nf_entities_t *e, field_t *f, const char *text, size_t len)
 {
     f->text = text ? text : "";
     f->len = text ? len : 0;
@@ -819,7 +947,7 @@ static nf_err_t tokenize_field(field_t *f, const char *text, size_t len)
         f->toks = t;
         f->cap = cap;
     }
-    judge_case(f);
+    judge_case(e, f);
     return NF_OK;
 }
 
@@ -932,6 +1060,32 @@ static nf_err_t link_surnames(nf_entities_t *e)
                 n->byte_start = var[v].byte_start;
                 n->cp_start = var[v].cp_start;
                 memcpy(n->id, id, sizeof(id));
+                /* Take the words before it that repeat the person's name (Iryna | Kovalyk) or
+                 * a name particle (Al-Attar). */
+                const cand_t *pc = &e->cands[c];
+                const field_t *pf = &e->fields[pc->field];
+                size_t ft = i, pt = pc->tok_end - 1;
+                while (ft > 0 && pt > pc->tok_start && !(f->toks[ft].flags & NF_TOK_BREAK) &&
+                       f->toks[ft - 1].hash == pf->toks[pt - 1].hash) {
+                    ft--;
+                    pt--;
+                }
+                if (ft == i && i > 0 && !(f->toks[i].flags & NF_TOK_BREAK) && nv == 1 &&
+                    HAS(lex_kinds(e, f->toks[i - 1].hash), K_PARTICLE) &&
+                    (!is_cased(&f->toks[i - 1]) || is_upper(&f->toks[i - 1])))
+                    ft = i - 1;
+                if (ft < i) {
+                    int clash = 0; /* never into a word another candidate holds */
+                    for (size_t o = 0; o < strong; o++)
+                        if (e->cands[o].field == field && e->cands[o].tok_end > ft &&
+                            e->cands[o].tok_start < i)
+                            clash = 1;
+                    if (!clash) {
+                        n->tok_start = (uint32_t)ft;
+                        n->byte_start = f->toks[ft].byte_start;
+                        n->cp_start = f->toks[ft].cp_start;
+                    }
+                }
                 break;
             }
         }
@@ -1031,8 +1185,8 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
     e->user = nf_gazetteer_user_acquire();
     nf_err_t err;
     if ((err = refresh_user_keys(e)) != NF_OK ||
-        (err = tokenize_field(&e->fields[0], title, title_len)) != NF_OK ||
-        (err = tokenize_field(&e->fields[1], body, body_len)) != NF_OK ||
+        (err = tokenize_field(e, &e->fields[0], title, title_len)) != NF_OK ||
+        (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
         (err = assign_ids(e)) != NF_OK || (err = link_surnames(e)) != NF_OK ||
         (err = build_output(e, out)) != NF_OK) {

@@ -177,7 +177,7 @@ static const struct {
     const char *to;
 } rewrites[] = {
     {"shch", "S"}, {"tsch", "C"}, {"sch", "S"}, {"tch", "C"}, {"ch", "C"}, {"ts", "C"},
-    {"tz", "C"},   {"cz", "C"},   {"zh", "Z"},  {"sh", "S"},  {"kh", "X"}, {"gh", "g"},
+    {"tz", "C"},   {"cz", "C"},   {"zh", "Z"},  {"sh", "S"},  {"kh", "h"}, {"gh", "g"},
     {"ph", "f"},   {"th", "t"},   {"dh", "d"},  {"dt", "t"},  {"ck", "k"}, {"x", "ks"},
     {"q", "k"},    {"w", "v"},    {"c", "k"},   {"f", "v"},
 };
@@ -189,10 +189,28 @@ void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out
     size_t wlen = strlen(word);
     for (size_t i = 0; i < wlen && n + 3 < sizeof(phon);) {
         char c = word[i];
+        if (c == 'c' && word[i + 1] == 'h' && word[i + 2] == '\0' && i > 0) {
+            /* Final -ch is German/Slavic [x] (Ebersbach = Эберсбах, Abramovich = Абрамович). */
+            phon[n++] = 'h';
+            i += 2;
+            continue;
+        }
+        if (from_arabic && i > 0 && c == 'w' && word[i + 1] == 'a') {
+            /* و before ا is the consonant: کوالیک = Kovalyk (elsewhere a vowel letter). */
+            phon[n++] = 'v';
+            i++;
+            continue;
+        }
         if (from_arabic && i > 0 && (c == 'w' || c == 'y')) {
             /* و and ي write the vowels o/u and e/i of foreign names: ماكرون = Macron. */
             phon[n++] = 'a';
             i++;
+            continue;
+        }
+        if (i == 0 && c == 'y' && word[1] == 'e') {
+            /* Russian writes initial Е as Ye: Yelena = Elena, Еберсбах = Ebersbach. */
+            phon[n++] = 'a';
+            i += 2;
             continue;
         }
         if (c == 'j' || c == 'y') {

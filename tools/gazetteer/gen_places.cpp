@@ -151,10 +151,21 @@ static std::string lower_ascii_id(const std::string &s)
     return out;
 }
 
-// City names come from the languages with a large news output only: in the others, CLDR's
-// exemplar city names collide with given names and common words far more often than they help
-// (Pashto توماس for Tomsk is also Thomas).
-static bool city_language(const std::string &l)
+// Names come from the languages with a large news output, plus the country's own main
+// language (CLDR likely subtags): in the other ~200 CLDR languages, country and city names
+// collide with given names and common words far more often than they help (one of them calls
+// Ireland "Iryna", another Malta "Marta"; Pashto توماس for Tomsk is also Thomas).
+static std::string own_language(const std::string &region)
+{
+    char max[64];
+    UErrorCode st = U_ZERO_ERROR;
+    uloc_addLikelySubtags(("und_" + region).c_str(), max, sizeof(max), &st);
+    char lang[16] = "";
+    uloc_getLanguage(max, lang, sizeof(lang), &st);
+    return U_SUCCESS(st) ? std::string(lang) : std::string();
+}
+
+static bool news_language(const std::string &l)
 {
     static const std::set<std::string> keep = {
         "en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "uk", "ar", "fa", "tr", "zh",
@@ -197,7 +208,10 @@ int main(int argc, char **argv)
         for (char ch : code)
             id += (char)(ch - 'A' + 'a');
         Entry &e = countries[id];
+        std::string own = own_language(code);
         for (const auto &l : langs) {
+            if (!news_language(l) && l != own)
+                continue;
             st = U_ZERO_ERROR;
             len = uloc_getDisplayCountry(probe.c_str(), l.c_str(), buf, 256, &st);
             if (U_FAILURE(st) || st == U_USING_DEFAULT_WARNING || st == U_USING_FALLBACK_WARNING)
@@ -242,8 +256,9 @@ int main(int argc, char **argv)
             id += (char)(*r >= 'A' && *r <= 'Z' ? *r - 'A' + 'a' : *r);
         id += ":" + lower_ascii_id(utf8(en));
         Entry &e = cities[id];
+        std::string own = own_language(region);
         for (const auto &l : langs) {
-            if (!city_language(l))
+            if (!news_language(l) && l != own)
                 continue;
             auto it = names_by_lang.find(l);
             if (it == names_by_lang.end())
