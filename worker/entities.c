@@ -145,10 +145,16 @@ typedef struct cand {
     char id[NF_ENTKEY_MAX + 16];
 } cand_t;
 
+typedef struct gaz_memo {
+    const nf_gaz_entry_t *entry;
+    uint8_t known, len, flags, trim_bytes, trim_cps;
+} gaz_memo_t;
+
 typedef struct field {
     const char *text;
     size_t len;
     nf_token_t *toks;
+    gaz_memo_t *memo;
     size_t n, cap;
     int title_case; /* capitalised spans are not evidence here (headline case, German nouns) */
     int all_caps;
@@ -158,6 +164,14 @@ typedef struct user_key {
     char key[NF_ENTKEY_MAX];
     const nf_gaz_entry_t *entry;
 } user_key_t;
+
+/* Keys cost an ICU transliteration; names recur (the same people every day), so each tagger
+ * keeps the last keys it computed in a direct-mapped cache. */
+#define KEY_CACHE_SLOTS 4096
+typedef struct key_slot {
+    uint64_t hash; /* of type + name bytes; 0 empty */
+    char key[NF_ENTKEY_MAX];
+} key_slot_t;
 
 struct nf_entities {
     const nf_gazetteer_t *builtin;
@@ -170,6 +184,7 @@ struct nf_entities {
     uint64_t keyed;       /* generation of the user gazetteer user_keys were computed for */
     user_key_t *user_keys;
     size_t n_user_keys;
+    key_slot_t *key_cache;
 };
 
 nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size)
@@ -187,6 +202,10 @@ nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size)
         goto fail;
     if (!(e->keys = nf_entkey_new(errstr, errstr_size)))
         goto fail;
+    if (!(e->key_cache = nf_calloc(KEY_CACHE_SLOTS, sizeof(key_slot_t)))) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
     return e;
 fail:
     nf_entities_destroy(e);
@@ -198,10 +217,13 @@ void nf_entities_destroy(nf_entities_t *e)
     if (!e)
         return;
     nf_entkey_destroy(e->keys);
-    for (int f = 0; f < 2; f++)
+    for (int f = 0; f < 2; f++) {
         nf_free(e->fields[f].toks);
+        nf_free(e->fields[f].memo);
+    }
     nf_free(e->cands);
     nf_free(e->user_keys);
+    nf_free(e->key_cache);
     nf_free(e);
 }
 
@@ -479,46 +501,62 @@ static nf_err_t push(nf_entities_t *e, int field, nf_entity_type_t type, size_t 
 }
 
 /* Gazetteer match at token i that the context accepts; 0 if none. */
+/* Longest gazetteer name at token i as written, else read without a clitic or case ending;
+ * memoised per token (the discovery rules ask about the same words several times). */
+static size_t gazetteer_raw(nf_entities_t *e, const field_t *f, size_t i,
+                            const nf_gaz_entry_t **entry, unsigned *flags, uint32_t *trim_bytes,
+                            uint32_t *trim_cps)
+{
+    gaz_memo_t *m = &f->memo[i];
+    if (!m->known) {
+        const nf_token_t *t = &f->toks[i];
+        size_t avail = f->n - i < NF_GAZ_MAX_WORDS ? f->n - i : NF_GAZ_MAX_WORDS;
+        const nf_gazetteer_t *gs[2] = {e->user, e->builtin};
+        nf_token_t variants[16];
+        size_t n_var = 1;
+        variants[0] = *t;
+        m->known = 1;
+        m->len = 0;
+        for (size_t v = 0; v < n_var; v++) {
+            for (int g = 0; g < 2; g++) {
+                const nf_gaz_entry_t *ent = NULL;
+                unsigned fl = 0;
+                size_t n = gs[g] ? nf_gazetteer_match_as(gs[g], variants[v].hash, f->toks + i,
+                                                         avail, &ent, &fl)
+                                 : 0;
+                if (n > m->len) {
+                    m->len = (uint8_t)n;
+                    m->entry = ent;
+                    m->flags = (uint8_t)fl;
+                    m->trim_bytes = (uint8_t)(variants[v].byte_start - t->byte_start);
+                    m->trim_cps = (uint8_t)(variants[v].cp_start - t->cp_start);
+                }
+            }
+            if (m->len)
+                break; /* the word as written beats a clitic reading */
+            if (v == 0 && !(t->flags & NF_TOK_DIGIT)) {
+                if (t->flags & NF_TOK_ARABIC)
+                    n_var += arabic_variants(f, t, variants + 1);
+                else if (is_upper(t))
+                    n_var += cyrillic_variants(f, t, variants + 1);
+            }
+        }
+    }
+    *entry = m->entry;
+    *flags = m->flags;
+    *trim_bytes = m->trim_bytes;
+    *trim_cps = m->trim_cps;
+    return m->len;
+}
+
+/* Gazetteer match at token i that the context accepts; 0 if none. */
 static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
                            const nf_gaz_entry_t **entry, uint32_t *trim_bytes, uint32_t *trim_cps)
 {
     const nf_token_t *t = &f->toks[i];
-    *trim_bytes = *trim_cps = 0;
-    if (t->flags & NF_TOK_DIGIT)
-        return 0;
     const nf_gaz_entry_t *best_entry = NULL;
-    size_t best = 0;
     unsigned best_flags = 0;
-    nf_token_t variants[16];
-    size_t n_var = 0;
-    variants[n_var++] = *t;
-    if (t->flags & NF_TOK_ARABIC)
-        n_var += arabic_variants(f, t, variants + 1);
-    else if (is_upper(t))
-        n_var += cyrillic_variants(f, t, variants + 1);
-    nf_token_t window[NF_GAZ_MAX_WORDS];
-    for (size_t v = 0; v < n_var; v++) {
-        size_t avail = f->n - i < NF_GAZ_MAX_WORDS ? f->n - i : NF_GAZ_MAX_WORDS;
-        window[0] = variants[v];
-        memcpy(window + 1, f->toks + i + 1, (avail - 1) * sizeof(nf_token_t));
-        const nf_gazetteer_t *gs[2] = {e->user, e->builtin};
-        for (int g = 0; g < 2; g++) {
-            if (!gs[g])
-                continue;
-            const nf_gaz_entry_t *ent = NULL;
-            unsigned flags = 0;
-            size_t n = nf_gazetteer_match(gs[g], window, avail, &ent, &flags);
-            if (n > best) {
-                best = n;
-                best_entry = ent;
-                best_flags = flags;
-                *trim_bytes = variants[v].byte_start - t->byte_start;
-                *trim_cps = variants[v].cp_start - t->cp_start;
-            }
-        }
-        if (best)
-            break; /* the word as written beats a clitic reading */
-    }
+    size_t best = gazetteer_raw(e, f, i, &best_entry, &best_flags, trim_bytes, trim_cps);
     if (!best)
         return 0;
     if (is_cased(t) && !is_upper(t))
@@ -945,8 +983,14 @@ static nf_err_t tokenize_field(const nf_entities_t *e, field_t *f, const char *t
         if (!t)
             return NF_ERR_NOMEM;
         f->toks = t;
+        gaz_memo_t *m = nf_realloc(f->memo, cap * sizeof(*m));
+        if (!m)
+            return NF_ERR_NOMEM;
+        f->memo = m;
         f->cap = cap;
     }
+    if (f->n)
+        memset(f->memo, 0, f->n * sizeof(*f->memo));
     judge_case(e, f);
     return NF_OK;
 }
@@ -996,10 +1040,22 @@ static nf_err_t assign_ids(nf_entities_t *e)
         }
         const field_t *f = &e->fields[cand->field];
         char key[NF_ENTKEY_MAX];
-        nf_err_t err = nf_entkey_name(e->keys, cand->type, f->text + cand->byte_start,
-                                      cand->byte_end - cand->byte_start, key, sizeof(key));
-        if (err != NF_OK)
-            return err;
+        const char *name = f->text + cand->byte_start;
+        size_t name_len = cand->byte_end - cand->byte_start;
+        uint64_t h = 1469598103934665603ull ^ (uint64_t)cand->type;
+        for (size_t b = 0; b < name_len; b++)
+            h = (h ^ (uint8_t)name[b]) * 1099511628211ull;
+        h |= 1; /* never 0 */
+        key_slot_t *slot = &e->key_cache[(h >> 20) & (KEY_CACHE_SLOTS - 1)];
+        if (slot->hash == h) {
+            memcpy(key, slot->key, sizeof(key));
+        } else {
+            nf_err_t err = nf_entkey_name(e->keys, cand->type, name, name_len, key, sizeof(key));
+            if (err != NF_OK)
+                return err;
+            slot->hash = h;
+            memcpy(slot->key, key, sizeof(key));
+        }
         if (!key[0])
             continue;
         /* A discovered name links to a user gazetteer person with the same key. */

@@ -13,6 +13,7 @@
 #include <unicode/utrans.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/gazetteer.h"
 
 #define MAX_UCHARS 256 /* longer names are cut: a key needs the first few words only */
 #define MAX_WORDS 12
@@ -118,6 +119,26 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
         if (arabic && wlen > 3 && word[0] == 0x0627 && word[1] == 0x0644) {
             memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
             wlen -= 2;
+        }
+        if (script == USCRIPT_LATIN) {
+            /* Fast path: a Latin word whose letters fold to ASCII needs no transliterator. */
+            word_t *w = &words[count];
+            size_t o = 0;
+            int32_t p;
+            for (p = 0; p < wlen && o + 1 < sizeof(w->ascii); p++) {
+                uint32_t ch = nf_fold_cp(word[p]);
+                if (U16_IS_SURROGATE(word[p]) || ch >= 0x80)
+                    break;
+                if (ch >= 'a' && ch <= 'z')
+                    w->ascii[o++] = (char)ch;
+            }
+            if (p == wlen || o + 1 >= sizeof(w->ascii)) {
+                w->ascii[o] = '\0';
+                w->from_arabic = w->from_cyrillic = 0;
+                if (o)
+                    count++;
+                continue;
+            }
         }
         int ayin = arabic && word[0] == 0x0639;
         int32_t limit = wlen;

@@ -131,6 +131,11 @@ static inline uint32_t lookup(const uint32_t *table, UChar32 c)
     return classify(c);
 }
 
+uint32_t nf_fold_cp(int32_t c)
+{
+    return lookup(get_fold_table(), c) >> 8;
+}
+
 /* ---- tokenizer ----------------------------------------------------------------------- */
 
 #define FNV_OFFSET 1469598103934665603ull
@@ -405,12 +410,18 @@ const nf_gaz_entry_t *nf_gazetteer_find_id(const nf_gazetteer_t *g, const char *
 size_t nf_gazetteer_match(const nf_gazetteer_t *g, const nf_token_t *tokens, size_t n,
                           const nf_gaz_entry_t **entry, unsigned *name_flags)
 {
+    return n ? nf_gazetteer_match_as(g, tokens[0].hash, tokens, n, entry, name_flags) : 0;
+}
+
+size_t nf_gazetteer_match_as(const nf_gazetteer_t *g, uint64_t first_hash, const nf_token_t *tokens,
+                             size_t n, const nf_gaz_entry_t **entry, unsigned *name_flags)
+{
     uint32_t node = 0;
     size_t best = 0;
     for (size_t t = 0; t < n && t < MAX_NAME_TOKENS; t++) {
         if (t > 0 && (tokens[t].flags & NF_TOK_BREAK))
             break;
-        node = child_of(g, node, tokens[t].hash);
+        node = child_of(g, node, t ? tokens[t].hash : first_hash);
         if (!node)
             break;
         if (g->node_entry[node] >= 0) {

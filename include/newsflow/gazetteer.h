@@ -47,6 +47,10 @@ typedef struct nf_token {
  */
 size_t nf_tokenize(const char *text, size_t len, nf_token_t *tokens, size_t max);
 
+/** @brief The folded form of one code point as the tokenizer hashes it (lower case, accents
+ *         removed, Arabic letter variants merged). */
+uint32_t nf_fold_cp(int32_t c);
+
 /** @brief Folded form hash of a UTF-8 word, as nf_tokenize computes it (0 for no letters). */
 uint64_t nf_token_hash(const char *word, size_t len);
 
@@ -92,6 +96,11 @@ const nf_gazetteer_t *nf_gazetteer_builtin(uint64_t *load_ns, char *errstr, size
  */
 size_t nf_gazetteer_match(const nf_gazetteer_t *g, const nf_token_t *tokens, size_t n,
                           const nf_gaz_entry_t **entry, unsigned *name_flags);
+
+/** @brief nf_gazetteer_match with the first word's hash replaced (a word read without its
+ *         clitic or case ending). */
+size_t nf_gazetteer_match_as(const nf_gazetteer_t *g, uint64_t first_hash, const nf_token_t *tokens,
+                             size_t n, const nf_gaz_entry_t **entry, unsigned *name_flags);
 
 /** @brief Entry with this id, or NULL. */
 const nf_gaz_entry_t *nf_gazetteer_find_id(const nf_gazetteer_t *g, const char *id);
