@@ -194,7 +194,7 @@ nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
-    if (!build_lexicon()) {
+    if (nf_tokenizer_init() != NF_OK || !build_lexicon()) {
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }

@@ -131,6 +131,11 @@ static inline uint32_t lookup(const uint32_t *table, UChar32 c)
     return classify(c);
 }
 
+nf_err_t nf_tokenizer_init(void)
+{
+    return get_fold_table() ? NF_OK : NF_ERR_NOMEM;
+}
+
 uint32_t nf_fold_cp(int32_t c)
 {
     return lookup(get_fold_table(), c) >> 8;
@@ -266,6 +271,8 @@ struct nf_gazetteer {
     size_t n_names;
     int refs; /* user gazetteer references (guarded by user_lock) */
     uint64_t generation;
+    char *arena; /* ids and display names, one block (few allocations to fail) */
+    size_t arena_used, arena_size;
 };
 
 static uint64_t generations; /* guarded by gen_lock */
@@ -458,10 +465,7 @@ void nf_gazetteer_destroy(nf_gazetteer_t *g)
 {
     if (!g)
         return;
-    for (size_t e = 0; e < g->n_entries; e++) {
-        nf_free((char *)g->entries[e].id);
-        nf_free((char *)g->entries[e].name);
-    }
+    nf_free(g->arena);
     nf_free(g->entries);
     nf_free(g->node_entry);
     nf_free(g->node_flags);
@@ -596,15 +600,19 @@ static nf_err_t parse_into(nf_gazetteer_t *g, const char *text, size_t len, cons
                     g->cap_entries = cap;
                 }
                 nf_gaz_entry_t *e = &g->entries[g->n_entries];
-                e->id = nf_strndup(fields[0], flen[0]);
-                e->name = nf_strndup(name, nlen);
+                if (g->arena_used + flen[0] + nlen + 2 > g->arena_size)
+                    return NF_ERR_NOMEM; /* cannot happen: the arena is as large as the text */
+                char *id = g->arena + g->arena_used;
+                memcpy(id, fields[0], flen[0]);
+                id[flen[0]] = '\0';
+                char *display = id + flen[0] + 1;
+                memcpy(display, name, nlen);
+                display[nlen] = '\0';
+                g->arena_used += flen[0] + nlen + 2;
+                e->id = id;
+                e->name = display;
                 e->type = type;
                 e->flags = flags;
-                if (!e->id || !e->name) {
-                    nf_free((char *)e->id);
-                    nf_free((char *)e->name);
-                    return NF_ERR_NOMEM;
-                }
                 entry = (int32_t)g->n_entries++;
                 if ((g->n_entries * 2 > g->id_mask + 1 || !g->id_slots) && grow_ids(g) != NF_OK)
                     return NF_ERR_NOMEM;
@@ -646,7 +654,15 @@ static nf_gazetteer_t *gazetteer_alloc(void)
 nf_gazetteer_t *nf_gazetteer_parse(const char *text, size_t len, const char *source_name,
                                    char *errstr, size_t errstr_size)
 {
-    nf_gazetteer_t *g = gazetteer_alloc();
+    nf_gazetteer_t *g = get_fold_table() ? gazetteer_alloc() : NULL;
+    if (g) {
+        /* Each line holds its id and first name once, with a tab or newline after each. */
+        g->arena_size = len + 2;
+        if (!(g->arena = nf_malloc(g->arena_size))) {
+            nf_gazetteer_destroy(g);
+            g = NULL;
+        }
+    }
     if (!g) {
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;

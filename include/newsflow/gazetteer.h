@@ -39,6 +39,10 @@ typedef struct nf_token {
     uint32_t flags;
 } nf_token_t;
 
+/** @brief Build the shared folding table now (nf_tokenize otherwise builds it on first use and,
+ *         out of memory, works without it, slowly). NF_OK or NF_ERR_NOMEM. */
+nf_err_t nf_tokenizer_init(void);
+
 /**
  * @brief Split UTF-8 text into words. Writes at most `max` tokens and returns how many it
  *        found (which may exceed max: call again with more room). Invalid UTF-8 bytes are
