@@ -91,6 +91,37 @@ static const char *const german_words[] = {"der",   "die", "das", "und",  "den",
 #define N_GERMAN_WORDS (sizeof(german_words) / sizeof(german_words[0]))
 static uint64_t german_hashes[N_GERMAN_WORDS];
 
+static const char *const conjunctions[] = {"and", "und",  "et", "y", "e",  "or",
+                                           "ou",  "oder", "и",  "і", "та", "o"};
+#define N_CONJUNCTIONS (sizeof(conjunctions) / sizeof(conjunctions[0]))
+static uint64_t conjunction_hashes[N_CONJUNCTIONS];
+
+/* Words that join the parts of an organisation's name ("Bank of England", "Committee on
+ * Foreign Relations", "Ministère de la Défense"). */
+static const char *const connectors[] = {
+    "of", "the", "for", "on",  "and",   "fur", "und", "et", "y",   "e",   "de",  "des", "du", "la",
+    "le", "l",   "d",   "del", "della", "di",  "da",  "do", "dos", "das", "der", "die", "i"};
+#define N_CONNECTORS (sizeof(connectors) / sizeof(connectors[0]))
+static uint64_t connector_hashes[N_CONNECTORS];
+
+static int is_connector(uint64_t hash)
+{
+    for (size_t c = 0; c < N_CONNECTORS; c++)
+        if (connector_hashes[c] == hash)
+            return 1;
+    return 0;
+}
+
+static int is_conjunction(uint64_t hash)
+{
+    for (size_t c = 0; c < N_CONNECTORS; c++)
+        connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
+    for (size_t c = 0; c < N_CONJUNCTIONS; c++)
+        if (conjunction_hashes[c] == hash)
+            return 1;
+    return 0;
+}
+
 static int build_lexicon(void)
 {
     pthread_mutex_lock(&lex_lock);
@@ -105,6 +136,10 @@ static int build_lexicon(void)
         return 0;
     }
     lex_table = table;
+    for (size_t c = 0; c < N_CONNECTORS; c++)
+        connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
+    for (size_t c = 0; c < N_CONJUNCTIONS; c++)
+        conjunction_hashes[c] = nf_token_hash(conjunctions[c], strlen(conjunctions[c]));
     for (size_t g = 0; g < N_GERMAN_WORDS; g++)
         german_hashes[g] = nf_token_hash(german_words[g], strlen(german_words[g]));
     for (size_t s = 0; s < sizeof(lexicon_source) / sizeof(lexicon_source[0]); s++) {
@@ -148,6 +183,9 @@ typedef struct cand {
 typedef struct gaz_memo {
     const nf_gaz_entry_t *entry;
     uint8_t known, len, flags, trim_bytes, trim_cps;
+    uint8_t var_known, n_var; /* Arabic clitic readings of the word */
+    uint8_t var_trim_bytes[3], var_trim_cps[3];
+    uint64_t var_hash[3];
 } gaz_memo_t;
 
 typedef struct field {
@@ -388,6 +426,33 @@ static size_t arabic_variants(const field_t *f, const nf_token_t *tok, nf_token_
     return n;
 }
 
+/* arabic_variants of token i, computed once per token. */
+static size_t token_variants(const field_t *f, size_t i, nf_token_t *out)
+{
+    gaz_memo_t *m = &f->memo[i];
+    const nf_token_t *t = &f->toks[i];
+    if (!(t->flags & NF_TOK_ARABIC))
+        return 0;
+    if (!m->var_known) {
+        nf_token_t v[4];
+        size_t n = arabic_variants(f, t, v);
+        m->var_known = 1;
+        m->n_var = (uint8_t)(n > 3 ? 3 : n);
+        for (size_t k = 0; k < m->n_var; k++) {
+            m->var_hash[k] = v[k].hash;
+            m->var_trim_bytes[k] = (uint8_t)(v[k].byte_start - t->byte_start);
+            m->var_trim_cps[k] = (uint8_t)(v[k].cp_start - t->cp_start);
+        }
+    }
+    for (size_t k = 0; k < m->n_var; k++) {
+        out[k] = *t;
+        out[k].hash = m->var_hash[k];
+        out[k].byte_start += m->var_trim_bytes[k];
+        out[k].cp_start += m->var_trim_cps[k];
+    }
+    return m->n_var;
+}
+
 static int is_cyrillic(const field_t *f, const nf_token_t *t)
 {
     uint8_t b = (uint8_t)f->text[t->byte_start];
@@ -536,7 +601,7 @@ static size_t gazetteer_raw(nf_entities_t *e, const field_t *f, size_t i,
                 break; /* the word as written beats a clitic reading */
             if (v == 0 && !(t->flags & NF_TOK_DIGIT)) {
                 if (t->flags & NF_TOK_ARABIC)
-                    n_var += arabic_variants(f, t, variants + 1);
+                    n_var += token_variants(f, i, variants + 1);
                 else if (is_upper(t))
                     n_var += cyrillic_variants(f, t, variants + 1);
             }
@@ -670,7 +735,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
             break;
         unsigned kinds = lex_kinds(e, w->hash);
         nf_token_t var[4];
-        size_t nv = (w->flags & NF_TOK_ARABIC) ? arabic_variants(f, w, var) : 0;
+        size_t nv = token_variants(f, k, var);
         for (size_t v = 0; v < nv; v++)
             kinds |= lex_kinds(e, var[v].hash) & (1u << K_TITLE | 1u << K_STOP);
         if (!HAS(kinds, K_PARTICLE))
@@ -744,9 +809,11 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
                 break;
             if (HAS(kinds, K_TITLE) || HAS(kinds, K_PREP))
                 break;
-            last_good = k + 1;
-            if (!arabic_definite(f, w) && !HAS(kinds, K_STOP))
+            if (!arabic_definite(f, w) && k > i + 1)
                 break; /* وزارة الخارجية الروسية ends at the first word without ال */
+            last_good = k + 1;
+            if (!arabic_definite(f, w))
+                break; /* وزارة خارجية: one word without the article, right after the head */
         }
         k++;
     }
@@ -772,8 +839,8 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
         unsigned kinds = lex_kinds(e, w->hash);
         if (k > i && HAS(kinds, K_TITLE))
             break; /* German Chancellor | Olaf Scholz */
-        if (k > i && (w->flags & NF_TOK_ALL_UPPER) && !*has_org && !*has_place)
-            break; /* Vertreter der | IAEA */
+        if (k > i && (w->flags & NF_TOK_ALL_UPPER) && (end < k || (!*has_org && !*has_place)))
+            break; /* Vertreter der | IAEA; Orvane Port Authority and the | KVR */
         if (is_upper(w) && !(k > i && HAS(kinds, K_STOP) && !HAS(kinds, K_PARTICLE))) {
             if (HAS(kinds, K_ORG_WORD) || HAS(kinds, K_ORG_HEAD))
                 *has_org = 1;
@@ -783,8 +850,14 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
             end = k;
             continue;
         }
-        if (k > i && (HAS(kinds, K_PARTICLE) || (*has_org && HAS(kinds, K_STOP)))) {
-            k++; /* may continue: "von der Leyen", "Bank of England" */
+        if (k > i && (HAS(kinds, K_PARTICLE) || (*has_org && is_connector(w->hash)))) {
+            /* may continue: "von der Leyen", "Bank of England"; a conjunction only straight
+             * into a capitalised word ("Trade and Industry", not "Authority and the") */
+            if (is_conjunction(w->hash) &&
+                (k + 1 >= f->n || !is_upper(&f->toks[k + 1]) ||
+                 (f->toks[k + 1].flags & (NF_TOK_BREAK | NF_TOK_ALL_UPPER))))
+                break;
+            k++;
             continue;
         }
         break;
@@ -822,7 +895,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         unsigned cue_kinds = kinds;
         nf_token_t var[4];
         if (!HAS(kinds, K_TITLE) && (t->flags & NF_TOK_ARABIC)) {
-            size_t nv = arabic_variants(f, t, var);
+            size_t nv = token_variants(f, i, var);
             for (size_t v = 0; v < nv; v++)
                 cue_kinds |= lex_kinds(e, var[v].hash);
         }
@@ -946,7 +1019,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
 /* Headline case and German nouns make capitalisation worthless as evidence for names. */
 static void judge_case(const nf_entities_t *e, field_t *f)
 {
-    size_t cased = 0, upper = 0, all_upper = 0, german = 0;
+    size_t cased = 0, upper = 0, all_upper = 0, german = 0, lower = 0;
     for (size_t i = 0; i < f->n; i++) {
         const nf_token_t *t = &f->toks[i];
         if (!is_cased(t))
@@ -962,10 +1035,13 @@ static void judge_case(const nf_entities_t *e, field_t *f)
             all_upper++;
         if (is_upper(t) && !(t->flags & NF_TOK_SENT_START))
             upper++;
+        if (!is_upper(t))
+            lower++;
     }
     f->all_caps = cased >= 3 && all_upper * 2 > cased;
     /* Headline Case, or German: every noun capitalised. */
-    f->title_case = (cased >= 4 && upper * 10 > cased * 6) || (german >= 2 && german * 25 >= f->n);
+    f->title_case =
+        (cased >= 3 && lower == 0 && upper >= 2) || (german >= 2 && german * 25 >= f->n);
 }
 
 static nf_err_t tokenize_field(const nf_entities_t *e, field_t *f, const char *text, size_t len)
@@ -1095,8 +1171,7 @@ static nf_err_t link_surnames(nf_entities_t *e)
             nf_token_t var[4];
             size_t nv = 0;
             var[nv++] = *t;
-            if (t->flags & NF_TOK_ARABIC)
-                nv += arabic_variants(f, t, var + 1);
+            nv += token_variants(f, i, var + 1);
             for (size_t c = 0; c < strong; c++) {
                 const cand_t *p = &e->cands[c];
                 if (p->type != NF_ENTITY_PERSON || !p->id[0])

@@ -243,9 +243,28 @@ size_t nf_tokenize(const char *text, size_t len, nf_token_t *tokens, size_t max)
 
 uint64_t nf_token_hash(const char *word, size_t len)
 {
-    nf_token_t tok;
-    size_t n = nf_tokenize(word, len, &tok, 1);
-    return n ? tok.hash : 0;
+    /* The first word's hash, as nf_tokenize computes it, without scanning the rest. */
+    const uint32_t *table = get_fold_table();
+    const uint8_t *s = (const uint8_t *)word;
+    int32_t n = len > INT32_MAX ? INT32_MAX : (int32_t)len, i = 0;
+    uint64_t h = FNV_OFFSET;
+    int in_word = 0, solo = 0;
+    while (i < n) {
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        uint32_t v = lookup(table, c);
+        if (!in_word) {
+            if (!(v & C_WORD) || (v & C_SKIP))
+                continue;
+            in_word = 1;
+            solo = (v & C_SOLO) != 0;
+        } else if (!(v & C_WORD) || (solo && !(v & C_SKIP)) || (!solo && (v & C_SOLO))) {
+            break;
+        }
+        if (!(v & C_SKIP))
+            h = hash_cp(h, v >> 8);
+    }
+    return in_word ? h : 0;
 }
 
 /* ---- the trie ------------------------------------------------------------------------ */
