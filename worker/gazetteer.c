@@ -180,7 +180,13 @@ size_t nf_tokenize(const char *text, size_t len, nf_token_t *tokens, size_t max)
             else if (!(c == ' ' || c == '\t' || c == '\r' || c == 0xA0 || c == '-' || c == '\'' ||
                        c == 0x2019 || c == 0x2010 || c == 0x2011 || (v & C_SKIP)))
                 gap_flags |= NF_TOK_BREAK | NF_TOK_PUNCT;
-            cp_index++;
+            if (c >= 0) {
+                cp_index++;
+            } else {
+                /* Invalid bytes (the chain never passes any): one per lead byte. */
+                for (int32_t b = start; b < i; b++)
+                    cp_index += (s[b] & 0xC0) != 0x80;
+            }
             continue;
         }
         /* A word: letters, digits and marks; a solo letter is a word by itself. */
