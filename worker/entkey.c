@@ -74,8 +74,11 @@ static int is_word_char(UChar32 c)
     return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) || c == 0x200C || c == 0x200D;
 }
 
-/* Splits a name into transliterated ASCII words. Returns the word count or -1 (ICU error). */
-static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *words, int max)
+/* Splits a name into transliterated ASCII words; with last > 0 only the last `last` words are
+ * transliterated (a surname key needs no given names, and ICU is the expensive part). Returns
+ * the word count or -1 (ICU error). */
+static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *words, int max,
+                       int last)
 {
     UChar text[MAX_UCHARS];
     int32_t n16 = 0;
@@ -89,6 +92,18 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
     }
     if (U_FAILURE(status))
         return -1;
+    int skip = 0;
+    if (last > 0) {
+        int total = 0, in_word = 0;
+        for (int32_t i = 0; i < n16;) {
+            UChar32 c;
+            U16_NEXT(text, i, n16, c);
+            int w = is_word_char(c);
+            total += w && !in_word;
+            in_word = w;
+        }
+        skip = total > last ? total - last : 0;
+    }
     int count = 0;
     int32_t i = 0;
     while (i < n16 && count < max) {
@@ -106,6 +121,10 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             end = j;
         }
         i = end;
+        if (skip > 0) {
+            skip--;
+            continue;
+        }
         UChar word[MAX_UCHARS * 2];
         int32_t wlen = end - start;
         memcpy(word, text + start, (size_t)wlen * sizeof(UChar));
@@ -173,7 +192,7 @@ nf_err_t nf_entkey_ascii(nf_entkey_t *k, const char *utf8, size_t len, char *out
     word_t words[MAX_WORDS];
     if (out_size)
         out[0] = '\0';
-    int n = split_words(k, utf8, len, words, MAX_WORDS);
+    int n = split_words(k, utf8, len, words, MAX_WORDS, 0);
     if (n < 0)
         return NF_ERR_ICU;
     size_t o = 0;
@@ -322,7 +341,8 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
 {
     word_t words[MAX_WORDS];
     out[0] = '\0';
-    int n = split_words(k, utf8, len, words, MAX_WORDS);
+    /* A person's key needs the surname and its particles: the last four words at most. */
+    int n = split_words(k, utf8, len, words, MAX_WORDS, type == NF_ENTITY_PERSON ? 4 : 0);
     if (n < 0)
         return NF_ERR_ICU;
     int first = 0;
