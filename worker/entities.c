@@ -1106,6 +1106,27 @@ static nf_err_t refresh_user_keys(nf_entities_t *e)
     return NF_OK;
 }
 
+/* The key of a name through the tagger's cache. */
+static nf_err_t cached_key(nf_entities_t *e, nf_entity_type_t type, const char *name,
+                           size_t name_len, char key[NF_ENTKEY_MAX])
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)type;
+    for (size_t b = 0; b < name_len; b++)
+        h = (h ^ (uint8_t)name[b]) * 1099511628211ull;
+    h |= 1; /* never 0 */
+    key_slot_t *slot = &e->key_cache[(h >> 20) & (KEY_CACHE_SLOTS - 1)];
+    if (slot->hash == h) {
+        memcpy(key, slot->key, NF_ENTKEY_MAX);
+        return NF_OK;
+    }
+    nf_err_t err = nf_entkey_name(e->keys, type, name, name_len, key, NF_ENTKEY_MAX);
+    if (err != NF_OK)
+        return err;
+    slot->hash = h;
+    memcpy(slot->key, key, NF_ENTKEY_MAX);
+    return NF_OK;
+}
+
 static nf_err_t assign_ids(nf_entities_t *e)
 {
     for (size_t c = 0; c < e->n_cands; c++) {
@@ -1116,24 +1137,10 @@ static nf_err_t assign_ids(nf_entities_t *e)
         }
         const field_t *f = &e->fields[cand->field];
         char key[NF_ENTKEY_MAX];
-        const char *name = f->text + cand->byte_start;
-        size_t name_len = cand->byte_end - cand->byte_start;
-        uint64_t h = 1469598103934665603ull ^ (uint64_t)cand->type;
-        for (size_t b = 0; b < name_len; b++)
-            h = (h ^ (uint8_t)name[b]) * 1099511628211ull;
-        h |= 1; /* never 0 */
-        key_slot_t *slot = &e->key_cache[(h >> 20) & (KEY_CACHE_SLOTS - 1)];
-        if (slot->hash == h) {
-            memcpy(key, slot->key, sizeof(key));
-        } else {
-            nf_err_t err = nf_entkey_name(e->keys, cand->type, name, name_len, key, sizeof(key));
-            if (err != NF_OK)
-                return err;
-            slot->hash = h;
-            memcpy(slot->key, key, sizeof(key));
-        }
-        if (!key[0])
-            continue;
+        nf_err_t err = cached_key(e, cand->type, f->text + cand->byte_start,
+                                  cand->byte_end - cand->byte_start, key);
+        if (err != NF_OK)
+            return err;
         /* A discovered name links to a user gazetteer person with the same key. */
         for (size_t k = 0; cand->type == NF_ENTITY_PERSON && k < e->n_user_keys; k++)
             if (strcmp(e->user_keys[k].key, key) == 0) {
@@ -1172,15 +1179,44 @@ static nf_err_t link_surnames(nf_entities_t *e)
             size_t nv = 0;
             var[nv++] = *t;
             nv += token_variants(f, i, var + 1);
-            for (size_t c = 0; c < strong; c++) {
+            size_t c, v = 0;
+            for (c = 0; c < strong; c++) {
                 const cand_t *p = &e->cands[c];
                 if (p->type != NF_ENTITY_PERSON || !p->id[0])
                     continue;
-                size_t v;
                 for (v = 0; v < nv && var[v].hash != p->last_hash; v++)
                     ;
-                if (v == nv)
-                    continue;
+                if (v < nv)
+                    break;
+            }
+            if (c == strong && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
+                t->cp_end - t->cp_start >= 4 &&
+                !(lex_kinds(e, t->hash) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
+                                           1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
+                /* Another spelling or case form of a surname found in this article
+                 * (Zelensky / Zelenskyy, Зеленский / Зеленского): same key. */
+                char key[NF_ENTKEY_MAX] = "";
+                for (c = 0; c < strong; c++) {
+                    const cand_t *p = &e->cands[c];
+                    if (p->type != NF_ENTITY_PERSON || p->gaz || strncmp(p->id, "person:", 7))
+                        continue;
+                    if (!key[0]) {
+                        nf_err_t err = cached_key(e, NF_ENTITY_PERSON, f->text + t->byte_start,
+                                                  t->byte_end - t->byte_start, key);
+                        if (err != NF_OK)
+                            return err;
+                        if (strlen(key) < 3) {
+                            c = strong; /* too short a key to vouch for a link */
+                            break;
+                        }
+                    }
+                    if (strcmp(p->id + 7, key) == 0)
+                        break;
+                }
+                v = 0;
+            }
+            if (c < strong) {
+                const cand_t *p = &e->cands[c];
                 const nf_gaz_entry_t *gaz = p->gaz;
                 char id[sizeof(p->id)];
                 memcpy(id, p->id, sizeof(id)); /* push may move the array */
@@ -1217,7 +1253,6 @@ static nf_err_t link_surnames(nf_entities_t *e)
                         n->cp_start = f->toks[ft].cp_start;
                     }
                 }
-                break;
             }
         }
     }
