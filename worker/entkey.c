@@ -21,7 +21,109 @@
 struct nf_entkey {
     UTransliterator *cyrillic; /* Russian-Latin/BGN reads like news English (Zelenskiy, Tsoy) */
     UTransliterator *any;
+    int fast_paths; /* table transliteration for Latin, Russian/Ukrainian Cyrillic, Arabic */
 };
+
+/* Letter tables that give what the ICU transliterators above give, letter for letter, for the
+ * Cyrillic of Russian and Ukrainian and the Arabic script of Arabic and Persian (checked
+ * against ICU on every such word of the gazetteer and fixtures: tests/unit/test_entkey.c
+ * compares both on a sample). ICU is ~10x slower and stays the fallback for anything else. */
+static const char *const cyrillic_table[] = {
+    /* а..я (U+0430..U+044F) */
+    "a", "b", "v", "g", "d", "e",  "zh", "z",  "i",  "y",    "k", "l", "m", "n", "o",  "p",
+    "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "",  "y", "",  "e", "yu", "ya"};
+
+static const char *cyrillic_extra(UChar c)
+{
+    switch (c) {
+    case 0x0451: /* ё */
+        return "e";
+    case 0x0456: /* і */
+    case 0x0457: /* ї */
+        return "i";
+    case 0x0454: /* є */
+        return "e";
+    case 0x0491: /* ґ */
+        return "g";
+    default:
+        return NULL;
+    }
+}
+
+static const char *arabic_letter(UChar c)
+{
+    static const char *const table[] = {
+        /* U+0621..U+064A */
+        "",   "a",  "a",  "w", "a", "y",  "a", "b", "t", "t", "th", "j",  "h",  "kh",
+        "d",  "dh", "r",  "z", "s", "sh", "s", "d", "t", "z", "",   "gh", NULL, NULL,
+        NULL, NULL, NULL, "",  "f", "q",  "k", "l", "m", "n", "h",  "w",  "y",  "y"};
+    if (c >= 0x0621 && c <= 0x064A)
+        return table[c - 0x0621];
+    switch (c) {
+    case 0x064E: /* fatha */
+        return "a";
+    case 0x064F: /* damma */
+        return "u";
+    case 0x0650: /* kasra */
+        return "i";
+    case 0x067E:
+        return "p";
+    case 0x0686:
+        return "ch";
+    case 0x0698:
+        return "zh";
+    case 0x06A4:
+        return "v";
+    case 0x06A9:
+        return "k";
+    case 0x06AF:
+        return "g";
+    case 0x06CC:
+        return "y";
+    default:
+        /* other marks, tatweel, joiners and the letters ICU leaves untransliterated (Urdu ٹ ڈ
+         * ہ ے...) come out as nothing, as from ICU */
+        return (c >= 0x064B && c <= 0x065F) || c == 0x0670 || c == 0x0640 || c == 0x200C ||
+                       c == 0x200D || (c >= 0x0600 && c <= 0x06FF)
+                   ? ""
+                   : NULL;
+    }
+}
+
+/* 1 and out filled when every code unit is in the tables, else 0 (ICU then). */
+static int table_translit(const UChar *word, int32_t wlen, int arabic, char *out, size_t size)
+{
+    size_t o = 0;
+    for (int32_t p = 0; p < wlen; p++) {
+        UChar c = word[p];
+        const char *t;
+        if (arabic) {
+            /* an initial ayin is a vowel onset (see split_words) */
+            t = p == 0 && c == 0x0639 ? "a" : arabic_letter(c);
+        } else {
+            UChar l = (UChar)u_tolower(c);
+            if (l >= 0x0430 && l <= 0x044F)
+                t = cyrillic_table[l - 0x0430];
+            else
+                t = cyrillic_extra(l);
+            /* BGN: е and ё at the start or after а е ё и о у ы э ю я й ъ ь are "ye" */
+            if (l == 0x0435 || l == 0x0451) {
+                static const UChar after[] = {0x0430, 0x0435, 0x0451, 0x0438, 0x043E,
+                                              0x0443, 0x044B, 0x044D, 0x044E, 0x044F,
+                                              0x0439, 0x044A, 0x044C, 0};
+                UChar prev = p ? (UChar)u_tolower(word[p - 1]) : 0;
+                if (p == 0 || u_strchr(after, prev))
+                    t = "ye";
+            }
+        }
+        if (!t)
+            return 0;
+        for (; *t && o + 1 < size; t++)
+            out[o++] = *t;
+    }
+    out[o] = '\0';
+    return 1;
+}
 
 typedef struct word {
     char ascii[NF_ENTKEY_MAX];
@@ -49,6 +151,7 @@ nf_entkey_t *nf_entkey_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "out of memory");
         return NULL;
     }
+    k->fast_paths = 1;
     if (!(k->cyrillic = open_trans("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower", errstr,
                                    errstr_size)) ||
         !(k->any = open_trans("Any-Latin; Latin-ASCII; Lower", errstr, errstr_size))) {
@@ -56,6 +159,11 @@ nf_entkey_t *nf_entkey_new(char *errstr, size_t errstr_size)
         return NULL;
     }
     return k;
+}
+
+void nf_entkey_set_fast_paths(nf_entkey_t *k, int on)
+{
+    k->fast_paths = on;
 }
 
 void nf_entkey_destroy(nf_entkey_t *k)
@@ -139,7 +247,17 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
             wlen -= 2;
         }
-        if (script == USCRIPT_LATIN) {
+        if (k->fast_paths && (script == USCRIPT_CYRILLIC || arabic)) {
+            word_t *w = &words[count];
+            if (table_translit(word, wlen, arabic, w->ascii, sizeof(w->ascii))) {
+                w->from_arabic = arabic;
+                w->from_cyrillic = !arabic;
+                if (w->ascii[0])
+                    count++;
+                continue;
+            }
+        }
+        if (k->fast_paths && script == USCRIPT_LATIN) {
             /* Fast path: a Latin word whose letters fold to ASCII needs no transliterator. */
             word_t *w = &words[count];
             size_t o = 0;

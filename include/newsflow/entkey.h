@@ -50,6 +50,10 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
  */
 void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out_size);
 
+/** @brief Table transliteration for Latin, Russian/Ukrainian Cyrillic and Arabic-script words
+ *         (on by default; off = ICU for every word, which the tests compare against). */
+void nf_entkey_set_fast_paths(nf_entkey_t *k, int on);
+
 /** @brief Free the key builder. NULL is fine. */
 void nf_entkey_destroy(nf_entkey_t *k);
 

@@ -140,13 +140,63 @@ static void test_ascii_and_skeleton(void **state)
     assert_string_equal(out, "");
 }
 
+/* The table transliteration must give what ICU gives: every Cyrillic and Arabic-script name of
+ * the built-in gazetteer data, both ways. */
+static void test_fast_paths_match_icu(void **state)
+{
+    (void)state;
+    const char *src = getenv("NF_SOURCE_DIR");
+    if (!src)
+        src = NF_SOURCE_DIR;
+    const char *files[] = {"countries.tsv", "cities.tsv", "regions.tsv", "aliases.tsv", "orgs.tsv"};
+    size_t compared = 0, differ = 0;
+    for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/data/gazetteer/%s", src, files[fi]);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        char line[65536];
+        while (fgets(line, sizeof(line), f)) {
+            if (line[0] == '#')
+                continue;
+            char *save = NULL;
+            int field = 0;
+            for (char *tok = strtok_r(line, "\t\n", &save); tok;
+                 tok = strtok_r(NULL, "\t\n", &save)) {
+                if (field++ < 3)
+                    continue;
+                char *name = strchr(tok, '=') ? strchr(tok, '=') + 1 : tok;
+                unsigned char b = (unsigned char)name[0];
+                if (b != 0xD0 && b != 0xD1 && b != 0xD8 && b != 0xD9 && b != 0xDA && b != 0xDB)
+                    continue; /* Cyrillic or Arabic-script names only */
+                char fast[NF_ENTKEY_MAX], slow[NF_ENTKEY_MAX];
+                nf_entkey_set_fast_paths(keys, 1);
+                assert_int_equal(nf_entkey_ascii(keys, name, strlen(name), fast, sizeof(fast)),
+                                 NF_OK);
+                nf_entkey_set_fast_paths(keys, 0);
+                assert_int_equal(nf_entkey_ascii(keys, name, strlen(name), slow, sizeof(slow)),
+                                 NF_OK);
+                compared++;
+                if (strcmp(fast, slow) != 0) {
+                    if (differ++ < 10)
+                        print_message("'%s': table '%s', ICU '%s'\n", name, fast, slow);
+                }
+            }
+        }
+        fclose(f);
+    }
+    nf_entkey_set_fast_paths(keys, 1);
+    print_message("%zu names compared, %zu differ\n", compared, differ);
+    assert_true(compared > 3000);
+    assert_int_equal(differ, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_person_variants),
-        cmocka_unit_test(test_person_apart),
-        cmocka_unit_test(test_org_and_loc),
-        cmocka_unit_test(test_ascii_and_skeleton),
+        cmocka_unit_test(test_person_variants),      cmocka_unit_test(test_person_apart),
+        cmocka_unit_test(test_org_and_loc),          cmocka_unit_test(test_ascii_and_skeleton),
+        cmocka_unit_test(test_fast_paths_match_icu),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -342,23 +342,30 @@ int main(int argc, char **argv)
            bytes_per_pass, rates[1], rates[0], rates[1] / rates[0]);
     /* A fresh tagger after all that: its key cache is empty but ICU's own lazy set-up is done,
      * which is what a long-running worker meeting new names sees. */
-    nf_entities_t *fresh = nf_entities_new(err, sizeof(err));
-    double fresh_start = cpu_now();
-    size_t fresh_bytes = 0;
-    for (size_t d = 0; fresh && d < n_docs; d++) {
-        const char *title = json_string_value(json_object_get(docs[d], "title"));
-        const char *body = json_string_value(json_object_get(docs[d], "body"));
-        nf_entity_list_t out = {0};
-        nf_entities_tag(fresh, title, strlen(title), body, strlen(body), &langs[d], &out);
-        nf_entity_list_clear(&out);
-        fresh_bytes += strlen(title) + strlen(body);
+    double fresh_rate = 0;
+    for (int round = 0; round < 5; round++) {
+        nf_entities_t *fresh = nf_entities_new(err, sizeof(err));
+        if (!fresh)
+            break;
+        double fresh_start = cpu_now();
+        size_t fresh_bytes = 0;
+        for (size_t d = 0; d < n_docs; d++) {
+            const char *title = json_string_value(json_object_get(docs[d], "title"));
+            const char *body = json_string_value(json_object_get(docs[d], "body"));
+            nf_entity_list_t out = {0};
+            nf_entities_tag(fresh, title, strlen(title), body, strlen(body), &langs[d], &out);
+            nf_entity_list_clear(&out);
+            fresh_bytes += strlen(title) + strlen(body);
+        }
+        double rate = fresh_bytes / (cpu_now() - fresh_start) / 1e6;
+        if (rate > fresh_rate)
+            fresh_rate = rate;
+        nf_entities_destroy(fresh);
     }
-    double fresh_seconds = cpu_now() - fresh_start;
-    nf_entities_destroy(fresh);
     free(langs);
-    printf("every name new to the key cache (each transliterated by ICU): %.1f MB/s in a fresh "
-           "tagger, %.1f MB/s in the process's first pass (ICU's own set-up included)\n",
-           fresh_bytes / fresh_seconds / 1e6, cold_bytes / cold_seconds / 1e6);
+    printf("every name new to the key cache: %.1f MB/s in a fresh tagger (best of 5), %.1f MB/s in "
+           "the process's first pass (ICU's own lazy set-up included)\n",
+           fresh_rate, cold_bytes / cold_seconds / 1e6);
     free(toks);
     for (size_t d = 0; d < n_docs; d++)
         json_decref(docs[d]);
