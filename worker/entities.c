@@ -862,7 +862,6 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
         }
         break;
     }
-    /* "Bank of England": an organisation word may also come right after the run's end. */
     return end - i;
 }
 
