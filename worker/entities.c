@@ -986,7 +986,11 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 i = start + run;
                 continue;
             }
-            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE)) {
+            /* "Slovak Economy Minister": a run right before a title qualifies the title. */
+            int before_title = start + run < f->n && !(f->toks[start + run].flags & NF_TOK_BREAK) &&
+                               (HAS(lex_kinds(e, f->toks[start + run].hash), K_TITLE) ||
+                                german_title(e, f->text, &f->toks[start + run]));
+            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title) {
                 if ((err = push(e, field, NF_ENTITY_PERSON, start, start + run, NULL)) != NF_OK)
                     return err;
                 i = start + run;
