@@ -223,7 +223,60 @@ struct nf_entities {
     user_key_t *user_keys;
     size_t n_user_keys;
     key_slot_t *key_cache;
+    user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted */
+    size_t n_place_keys;
 };
+
+static int cmp_user_key(const void *a, const void *b)
+{
+    const user_key_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    /* the first entry of the data keeps a shared key (countries before cities) */
+    return c ? c : (x->entry < y->entry ? -1 : x->entry > y->entry);
+}
+
+/* Keys of the built-in places and organisations (display names), so that a discovered name
+ * written in another script links to them: روتردام -> loc:nl:rotterdam. */
+static nf_err_t build_place_keys(nf_entities_t *e)
+{
+    size_t n = nf_gazetteer_entries(e->builtin);
+    e->place_keys = nf_malloc((n ? n : 1) * sizeof(user_key_t));
+    if (!e->place_keys)
+        return NF_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const nf_gaz_entry_t *ent = nf_gazetteer_entry_at(e->builtin, i);
+        if (ent->type == NF_ENTITY_PERSON)
+            continue;
+        user_key_t *k = &e->place_keys[e->n_place_keys];
+        nf_err_t err = nf_entkey_name(e->keys, ent->type, ent->name, strlen(ent->name), k->key,
+                                      sizeof(k->key));
+        if (err != NF_OK)
+            return err;
+        if (strlen(k->key) < 3)
+            continue; /* too short to vouch for a link */
+        k->entry = ent;
+        e->n_place_keys++;
+    }
+    qsort(e->place_keys, e->n_place_keys, sizeof(user_key_t), cmp_user_key);
+    return NF_OK;
+}
+
+static const nf_gaz_entry_t *place_by_key(const nf_entities_t *e, nf_entity_type_t type,
+                                          const char *key)
+{
+    size_t lo = 0, hi = e->n_place_keys;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (strcmp(e->place_keys[mid].key, key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < e->n_place_keys && strcmp(e->place_keys[lo].key, key) == 0; lo++)
+        if (e->place_keys[lo].entry->type == type)
+            return e->place_keys[lo].entry;
+    return NULL;
+}
 
 nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size)
 {
@@ -244,6 +297,10 @@ nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "out of memory");
         goto fail;
     }
+    if (build_place_keys(e) != NF_OK) {
+        snprintf(errstr, errstr_size, "out of memory or ICU error while keying the gazetteer");
+        goto fail;
+    }
     return e;
 fail:
     nf_entities_destroy(e);
@@ -262,6 +319,7 @@ void nf_entities_destroy(nf_entities_t *e)
     nf_free(e->cands);
     nf_free(e->user_keys);
     nf_free(e->key_cache);
+    nf_free(e->place_keys);
     nf_free(e);
 }
 
@@ -1144,6 +1202,9 @@ static nf_err_t assign_ids(nf_entities_t *e)
                                   cand->byte_end - cand->byte_start, key);
         if (err != NF_OK)
             return err;
+        /* A discovered place or organisation links to a built-in one with the same key. */
+        if (cand->type != NF_ENTITY_PERSON && strlen(key) >= 3)
+            cand->gaz = place_by_key(e, cand->type, key);
         /* A discovered name links to a user gazetteer person with the same key. */
         for (size_t k = 0; cand->type == NF_ENTITY_PERSON && k < e->n_user_keys; k++)
             if (strcmp(e->user_keys[k].key, key) == 0) {

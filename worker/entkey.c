@@ -329,16 +329,61 @@ static int is_vowel(char c)
 }
 
 /* Digraphs first (longest match), each to one class letter; upper case marks the classes
- * spelt with two letters so they stay apart from the single letters. */
-static const struct {
-    const char *from;
-    const char *to;
-} rewrites[] = {
-    {"shch", "S"}, {"tsch", "C"}, {"sch", "S"}, {"tch", "C"}, {"ch", "C"}, {"ts", "C"},
-    {"tz", "C"},   {"cz", "C"},   {"zh", "Z"},  {"sh", "S"},  {"kh", "h"}, {"gh", "g"},
-    {"ph", "f"},   {"th", "t"},   {"dh", "d"},  {"dt", "t"},  {"ck", "k"}, {"x", "ks"},
-    {"q", "k"},    {"w", "v"},    {"c", "k"},   {"f", "v"},
-};
+ * spelt with two letters so they stay apart from the single letters. Returns how many letters
+ * of `w` were read (0: none applies) and the replacement in *to. */
+static size_t rewrite(const char *w, const char **to)
+{
+    char n1 = w[0] ? w[1] : 0, n2 = n1 ? w[2] : 0, n3 = n2 ? w[3] : 0;
+    switch (w[0]) {
+    case 's':
+        if (n1 == 'h' && n2 == 'c' && n3 == 'h')
+            return *to = "S", 4;
+        if (n1 == 'c' && n2 == 'h')
+            return *to = "S", 3;
+        if (n1 == 'h')
+            return *to = "S", 2;
+        return 0;
+    case 't':
+        if (n1 == 's' && n2 == 'c' && n3 == 'h')
+            return *to = "C", 4;
+        if (n1 == 'c' && n2 == 'h')
+            return *to = "C", 3;
+        if (n1 == 's' || n1 == 'z')
+            return *to = "C", 2;
+        if (n1 == 'h')
+            return *to = "t", 2;
+        return 0;
+    case 'c':
+        if (n1 == 'h' || n1 == 'z')
+            return *to = "C", 2;
+        if (n1 == 'k')
+            return *to = "k", 2;
+        return *to = "k", 1;
+    case 'z':
+        return n1 == 'h' ? (*to = "Z", 2) : 0;
+    case 'k':
+        return n1 == 'h' ? (*to = "h", 2) : 0;
+    case 'g':
+        return n1 == 'h' ? (*to = "g", 2) : 0;
+    case 'p':
+        return n1 == 'h' ? (*to = "f", 2) : 0;
+    case 'd':
+        if (n1 == 'h')
+            return *to = "d", 2;
+        if (n1 == 't')
+            return *to = "t", 2;
+        return 0;
+    case 'x':
+        return *to = "ks", 1;
+    case 'q':
+        return *to = "k", 1;
+    case 'w':
+    case 'f':
+        return *to = "v", 1;
+    default:
+        return 0;
+    }
+}
 
 void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out_size)
 {
@@ -378,18 +423,14 @@ void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out
             i++;
             continue;
         }
-        size_t r;
-        for (r = 0; r < sizeof(rewrites) / sizeof(rewrites[0]); r++) {
-            size_t fl = strlen(rewrites[r].from);
-            if (strncmp(word + i, rewrites[r].from, fl) == 0) {
-                for (const char *t = rewrites[r].to; *t; t++)
-                    phon[n++] = *t;
-                i += fl;
-                break;
-            }
-        }
-        if (r < sizeof(rewrites) / sizeof(rewrites[0]))
+        const char *to;
+        size_t fl = rewrite(word + i, &to);
+        if (fl) {
+            for (; *to; to++)
+                phon[n++] = *to;
+            i += fl;
             continue;
+        }
         phon[n++] = is_vowel(c) ? 'a' : c;
         i++;
     }
