@@ -29,16 +29,21 @@ enum {
     K_COUNT
 };
 
-static const char *const lex_langs[] = {"en", "fr", "de", "es", "it", "pt", "nl",
-                                        "pl", "tr", "ru", "uk", "ar", "fa"};
+/* Bit i of a language mask is lex_langs[i]. */
+static const char *const lex_langs[] = {"en", "fr", "de", "es", "it", "pt", "nl", "pl", "tr",
+                                        "ru", "uk", "ar", "fa", "sv", "da", "nb", "fi", "cs",
+                                        "sk", "ro", "hu", "hr", "id", "bg", "sr", "el", "he"};
 #define N_LEX_LANGS (sizeof(lex_langs) / sizeof(lex_langs[0]))
-#define LATN_LANGS 0x1FFu  /* en..tr */
-#define CYRL_LANGS 0x600u  /* ru uk */
-#define ARAB_LANGS 0x1800u /* ar fa */
+#define LATN_LANGS 0x7FE01FFu /* en..tr, sv..id */
+#define CYRL_LANGS 0x1800600u /* ru uk bg sr */
+#define ARAB_LANGS 0x1800u    /* ar fa */
+#define GREK_LANGS 0x2000000u /* el */
+#define HEBR_LANGS 0x4000000u /* he */
+#define ALL_LANGS 0x7FFFFFFu
 
 typedef struct lex_slot {
     uint64_t hash;
-    uint16_t masks[K_COUNT]; /* per kind: the languages that have the word */
+    uint32_t masks[K_COUNT]; /* per kind: the languages that have the word */
 } lex_slot_t;
 
 static lex_slot_t *lex_table; /* built once under lex_lock (retried after a failure) */
@@ -156,7 +161,7 @@ static int build_lexicon(void)
             size_t n = nf_tokenize(w, len, toks, 4);
             if (n > 0 && n <= 4) { /* "porte-parole": the last word is the cue */
                 lex_slot_t *slot = lex_slot(toks[n - 1].hash, 1);
-                slot->masks[kind] |= (uint16_t)(1u << lang);
+                slot->masks[kind] |= 1u << lang;
             }
             w += len;
             while (*w == ' ')
@@ -358,20 +363,25 @@ void nf_entity_list_clear(nf_entity_list_t *list)
 static unsigned active_languages(const nf_lang_t *lang)
 {
     if (!lang)
-        return 0xFFFFu;
+        return ALL_LANGS;
     unsigned group = 0, mine = 0;
     for (unsigned i = 0; i < N_LEX_LANGS; i++)
         if (strcmp(lang->code, lex_langs[i]) == 0)
             mine = 1u << i;
-    if (strcmp(lang->script, "Latn") == 0 || (mine & LATN_LANGS))
-        group = LATN_LANGS;
-    else if (strcmp(lang->script, "Cyrl") == 0 || (mine & CYRL_LANGS))
-        group = CYRL_LANGS;
-    else if (strcmp(lang->script, "Arab") == 0 || (mine & ARAB_LANGS))
-        group = ARAB_LANGS;
+    static const struct {
+        const char *script;
+        unsigned langs;
+    } groups[] = {{"Latn", LATN_LANGS},
+                  {"Cyrl", CYRL_LANGS},
+                  {"Arab", ARAB_LANGS},
+                  {"Grek", GREK_LANGS},
+                  {"Hebr", HEBR_LANGS}};
+    for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+        if (strcmp(lang->script, groups[g].script) == 0 || (mine & groups[g].langs))
+            group = groups[g].langs;
     if (!group)
-        return 0xFFFFu;
-    return (0xFFFFu & ~group) | (mine ? mine : group);
+        return ALL_LANGS;
+    return (ALL_LANGS & ~group) | (mine ? mine : group);
 }
 
 /* Kinds of a word in the article's languages, as a bit set of K_*. */
@@ -388,7 +398,7 @@ static unsigned lex_kinds(const nf_entities_t *e, uint64_t hash)
 }
 
 #define HAS(kinds, k) (((kinds) >> (k)) & 1u)
-#define ROMANCE_LANGS 0x3Au /* fr es it pt */
+#define ROMANCE_LANGS 0x8003Au /* fr es it pt ro */
 #define GERMAN_LANG 0x4u
 
 /* A Romance head word ("ministère", "parlement"): written in lower case in running text. */
