@@ -79,6 +79,10 @@ static const setting_t settings[] = {
      "IPv4 address the HTTP server listens on"},
     {"input", "NEWSFLOW_INPUT", T_STRING, S(input), "-", 0, 0, 0, NF_CMD_ENRICH,
      "JSONL input file (- = stdin)"},
+    {"entities_gazetteer", "NEWSFLOW_ENTITIES_GAZETTEER", T_STRING, S(entities_gazetteer), "", 0, 0,
+     0, NF_CMD_RUN | NF_CMD_ENRICH,
+     "user gazetteer file (TSV: id, type, flags, names; see data/gazetteer/README.md), loaded at "
+     "start and reloaded on SIGHUP by run"},
     {"log_level", "NEWSFLOW_LOG_LEVEL", T_STRING, S(log_level), "info", 0, 0, 0, NF_CMD_ALL,
      "debug, info, warn, error or off"},
     {"config", "NEWSFLOW_CONFIG", T_STRING, S(config_file), "", 0, 0, 0, NF_CMD_ALL,

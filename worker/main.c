@@ -9,6 +9,7 @@
 
 #include "newsflow/config.h"
 #include "newsflow/enrich.h"
+#include "newsflow/gazetteer.h"
 #include "newsflow/log.h"
 #include "newsflow/pipeline.h"
 #include "newsflow/store.h"
@@ -35,6 +36,25 @@ static void on_stop(int sig)
         _exit(130); /* second signal: the operator insists */
     stop_requested = 1;
     alarm((unsigned)shutdown_seconds); /* hard bound, whatever blocks */
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    nf_gazetteer_user_request_reload(); /* the pipeline reloads between batches */
+}
+
+/* The user gazetteer is loaded before any stage runs; a bad file at start is a config error. */
+static int load_user_gazetteer(const nf_config_t *cfg, const char *cmd)
+{
+    if (!cfg->entities_gazetteer || !cfg->entities_gazetteer[0])
+        return 0;
+    char err[512];
+    if (nf_gazetteer_user_load(cfg->entities_gazetteer, err, sizeof(err)) != NF_OK) {
+        fprintf(stderr, "newsflow %s: entities_gazetteer: %s\n", cmd, err);
+        return 1;
+    }
+    return 0;
 }
 
 static void usage(FILE *out)
@@ -133,6 +153,9 @@ static int cmd_run(nf_config_t *cfg)
     sigaction(SIGINT, &sa, NULL);
     sa.sa_handler = on_alarm;
     sigaction(SIGALRM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     shutdown_seconds = (sig_atomic_t)((cfg->shutdown_timeout_ms + 999) / 1000);
 
@@ -182,9 +205,9 @@ int main(int argc, char **argv)
         int rc = parse_or_exit(cfg, cmds[i].mask, cmd, argc - 1, argv + 1);
         if (rc < 0) {
             if (!strcmp(cmd, "run"))
-                rc = cmd_run(cfg);
+                rc = load_user_gazetteer(cfg, cmd) ? 1 : cmd_run(cfg);
             else if (!strcmp(cmd, "enrich"))
-                rc = cmd_enrich(cfg);
+                rc = load_user_gazetteer(cfg, cmd) ? 1 : cmd_enrich(cfg);
             else if (!strcmp(cmd, "migrate"))
                 rc = cmd_migrate(cfg);
             else {

@@ -15,6 +15,7 @@
 #include "newsflow/chain.h"
 #include "newsflow/consumer.h"
 #include "newsflow/dedup.h"
+#include "newsflow/gazetteer.h"
 #include "newsflow/http.h"
 #include "newsflow/log.h"
 #include "newsflow/metrics.h"
@@ -955,6 +956,25 @@ static void housekeeping(nf_pipeline_t *p)
         nf_log(NF_LOG_WARN, "PostgreSQL unreachable", "error", nf_store_last_error(p->store), NULL);
 }
 
+/* SIGHUP (main.c) asks for a reload of the user gazetteer; it happens here, between batches,
+ * so no message is dropped or tagged twice. A bad file keeps the old one. */
+static void reload_gazetteer(void)
+{
+    if (!nf_gazetteer_user_reload_requested())
+        return;
+    char err[512] = "";
+    nf_err_t rc = nf_gazetteer_user_reload(err, sizeof(err));
+    const char *help = "User gazetteer reloads (SIGHUP), by result";
+    nf_counter_add(nf_counter("newsflow_gazetteer_reloads_total", help, "result",
+                              rc == NF_OK ? "ok" : "error"),
+                   1);
+    if (rc == NF_OK)
+        nf_log(NF_LOG_INFO, "user gazetteer reloaded", "path", nf_gazetteer_user_path(), NULL);
+    else
+        nf_log(NF_LOG_ERROR, "user gazetteer not reloaded: keeping the previous one", "path",
+               nf_gazetteer_user_path(), "error", err, NULL);
+}
+
 /* ---- the loop --------------------------------------------------------------------------- */
 
 nf_err_t nf_pipeline_run(nf_pipeline_t *p)
@@ -974,6 +994,7 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
         }
         replay_outbox(p);
         housekeeping(p);
+        reload_gazetteer();
 
         if (nf_monotonic_ms() - p->last_progress_ms >= 30000) {
             log_stats(p, "progress");

@@ -45,6 +45,8 @@ typedef struct nf_config {
     char *http_bind;
     /* enrich */
     char *input;
+    /* entities: user gazetteer file (TSV, data/gazetteer/README.md); "" = none */
+    char *entities_gazetteer;
     /* general */
     char *log_level;
     char *config_file;

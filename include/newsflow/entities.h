@@ -1,8 +1,9 @@
 /**
  * @file entities.h
  * @brief Named entities (PERSON, ORG, LOC) with cross-language canonical ids and code-point
- *        mention offsets. Foundation version: the stage runs and returns no entities; the
- *        gazetteer and pattern tagger replace it (issue 8) without changing this interface.
+ *        mention offsets: gazetteer matches (gazetteer.h), discovery by cue words,
+ *        capitalisation and organisation patterns, ids from the cross-script key (entkey.h).
+ *        README.md ("Entities") describes the rules.
  */
 #ifndef NEWSFLOW_ENTITIES_H
 #define NEWSFLOW_ENTITIES_H
@@ -35,12 +36,16 @@ typedef struct nf_entity_list {
 
 typedef struct nf_entities nf_entities_t;
 
-/** @brief The tagger. NULL with errstr on failure. */
+/** @brief The tagger (builds the shared built-in gazetteer on first use). NULL with errstr on
+ *         failure. One tagger per thread: a tagger is not thread-safe, the gazetteers are. */
 nf_entities_t *nf_entities_new(char *errstr, size_t errstr_size);
 
 /**
- * @brief Tag the (normalized) title and body. Fills *out (release with nf_entity_list_clear).
- * @return NF_OK or NF_ERR_NOMEM.
+ * @brief Tag the (normalized) title and body (borrowed; title may be NULL). `lang` (may be
+ *        NULL) chooses the cue words: its code when known, else every language of its script.
+ *        Fills *out (release with nf_entity_list_clear); entities are ordered by first mention.
+ *        Uses the current user gazetteer, if any, for the whole call.
+ * @return NF_OK, NF_ERR_NOMEM or NF_ERR_ICU.
  */
 nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, const char *body,
                          size_t body_len, const nf_lang_t *lang, nf_entity_list_t *out);

@@ -29,7 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t title_len = nl ? (size_t)(nl - text) : 0;
     const char *body = nl ? nl + 1 : text;
     size_t body_len = nl ? size - title_len - 1 : size;
-    nf_lang_t lang = {"und", "Latn", 0.0};
+    /* The script (and so the cue words) varies with the input. */
+    static const nf_lang_t langs[] = {
+        {"und", "Latn", 0.0}, {"und", "Cyrl", 0.0}, {"und", "Arab", 0.0}, {"fr", "Latn", 0.9},
+        {"ru", "Cyrl", 0.9},  {"fa", "Arab", 0.9},  {"und", "Zyyy", 0.0}, {"de", "Latn", 0.9}};
+    nf_lang_t lang = langs[size % (sizeof(langs) / sizeof(langs[0]))];
     nf_entity_list_t list = {NULL, 0};
     if (nf_entities_tag(t, text, title_len, body, body_len, &lang, &list) == NF_OK) {
         for (size_t i = 0; i < list.count; i++) {
@@ -40,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const nf_mention_t *men = &e->mentions[m];
                 size_t limit = strcmp(men->field, "title") == 0 ? code_points(text, title_len)
                                                                 : code_points(body, body_len);
-                if (men->start >= men->end || men->end > limit)
+                if (men->start >= men->end || men->end > limit || !men->text || !*men->text)
                     abort();
             }
         }

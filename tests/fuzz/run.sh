@@ -17,6 +17,16 @@ while IFS= read -r line; do
     i=$((i + 1))
 done <"$ROOT/tests/fixtures/samples.jsonl"
 /usr/bin/python3 "$ROOT/tests/fixtures/poison.py" "$WORK/poison" --no-huge 2>/dev/null
+# Entity seeds: the annotated set's articles as "title\nbody" (8 languages, 3 scripts).
+mkdir -p "$WORK/seeds/entities"
+/usr/bin/python3 - "$ROOT/tests/fixtures/entities/annotated.jsonl" "$WORK/seeds/entities" <<'PY'
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8")):
+    d = json.loads(line)
+    if "body" in d:
+        open("%s/%s" % (sys.argv[2], d["id"]), "w", encoding="utf-8").write(d["title"] + "\n" + d["body"])
+PY
+cp "$WORK"/seeds/text/* "$WORK/seeds/entities/"
 cp "$WORK"/poison/*.msg "$WORK/seeds/text/"
 printf 'brokers = a:9092\nbatch_max_messages = 10\nkafka.security.protocol = SSL\n# c\n' >"$WORK/seeds/config/1"
 printf 'pg_url = postgresql://u:pw@h/db\nstop_at_end = yes\n' >"$WORK/seeds/config/2"
@@ -24,6 +34,7 @@ printf '%-24s %12s %8s\n' target executions seconds
 for target in article normalize langid chain entities config; do
     seeds=$WORK/seeds/text
     [ "$target" = config ] && seeds=$WORK/seeds/config
+    [ "$target" = entities ] && seeds=$WORK/seeds/entities
     mkdir -p "$WORK/corpus.$target" "$WORK/crash.$target"
     log=$WORK/$target.log
     if ! "$BUILD/tests/fuzz_$target" -max_total_time="$SECONDS_PER" -max_len=65536 -timeout=10 \

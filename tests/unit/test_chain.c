@@ -102,7 +102,25 @@ static void test_record_shape(void **state)
     assert_true(json_is_number(json_object_get(lang, "confidence")));
     assert_true(json_number_value(json_object_get(lang, "confidence")) >= 0.5);
     assert_true(json_is_array(json_object_get(rec, "entities")));
-    assert_int_equal(json_array_size(json_object_get(rec, "entities")), 0);
+    /* "in Mirograd", "Varna" (a city name in the GeoNames data), "in Dunmere": places found by
+     * the entity stage (issue 8), in the record's shape: id, type, name, mentions with field
+     * and code-point offsets. */
+    json_t *ents = json_object_get(rec, "entities");
+    assert_int_equal(json_array_size(ents), 3);
+    const char *ent_keys[] = {"id", "type", "name", "mentions"};
+    const char *men_keys[] = {"field", "start", "end", "text"};
+    for (size_t i = 0; i < json_array_size(ents); i++) {
+        json_t *ent = json_array_get(ents, i);
+        assert_exact_keys(ent, ent_keys, 4);
+        assert_string_equal(json_string_value(json_object_get(ent, "type")), "LOC");
+        json_t *men = json_array_get(json_object_get(ent, "mentions"), 0);
+        assert_exact_keys(men, men_keys, 4);
+    }
+    json_t *first = json_array_get(json_object_get(json_array_get(ents, 0), "mentions"), 0);
+    assert_string_equal(json_string_value(json_object_get(first, "field")), "title");
+    assert_int_equal(json_integer_value(json_object_get(first, "start")), 9);
+    assert_int_equal(json_integer_value(json_object_get(first, "end")), 17);
+    assert_string_equal(json_string_value(json_object_get(first, "text")), "Mirograd");
     json_t *dedup = json_object_get(rec, "dedup");
     const char *dedup_keys[] = {"status", "duplicate_of", "similarity"};
     assert_exact_keys(dedup, dedup_keys, 3);

@@ -1,0 +1,253 @@
+/* The entity stage: ids across scripts, offsets, longest match, ambiguity rules, discovery,
+ * surname linking, the user gazetteer, stable ids. */
+#include "nf_test.h"
+
+#include "newsflow/entities.h"
+#include "newsflow/gazetteer.h"
+
+static nf_entities_t *tagger;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[256];
+    tagger = nf_entities_new(err, sizeof(err));
+    if (!tagger)
+        fprintf(stderr, "%s\n", err);
+    return tagger ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nf_entities_destroy(tagger);
+    return 0;
+}
+
+static nf_entity_list_t tag_lang(const char *title, const char *body, const char *code,
+                                 const char *script)
+{
+    nf_lang_t lang;
+    snprintf(lang.code, sizeof(lang.code), "%s", code);
+    snprintf(lang.script, sizeof(lang.script), "%s", script);
+    lang.confidence = 0;
+    nf_entity_list_t out;
+    assert_int_equal(
+        nf_entities_tag(tagger, title, title ? strlen(title) : 0, body, strlen(body), &lang, &out),
+        NF_OK);
+    return out;
+}
+
+static nf_entity_list_t tag(const char *body, const char *script)
+{
+    return tag_lang(NULL, body, "und", script);
+}
+
+static const nf_entity_t *find(const nf_entity_list_t *l, const char *id)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (strcmp(l->items[i].id, id) == 0)
+            return &l->items[i];
+    return NULL;
+}
+
+static const nf_entity_t *find_text(const nf_entity_list_t *l, const char *text)
+{
+    for (size_t i = 0; i < l->count; i++)
+        for (size_t m = 0; m < l->items[i].n_mentions; m++)
+            if (strcmp(l->items[i].mentions[m].text, text) == 0)
+                return &l->items[i];
+    return NULL;
+}
+
+static void expect_entity(const nf_entity_list_t *l, const char *text, nf_entity_type_t type,
+                          const char *id)
+{
+    const nf_entity_t *e = find_text(l, text);
+    if (!e)
+        fail_msg("no mention '%s'", text);
+    if (e->type != type || (id && strcmp(e->id, id) != 0))
+        fail_msg("'%s' is %s %s, want %s %s", text, nf_entity_type_name(e->type), e->id,
+                 nf_entity_type_name(type), id ? id : "(any id)");
+}
+
+static void test_cross_script_ids(void **state)
+{
+    (void)state;
+    nf_entity_list_t en =
+        tag("Ukrainian President Volodymyr Zelenskyy met officials in Kyiv.", "Latn");
+    nf_entity_list_t de =
+        tag("Der ukrainische Präsident Wolodymyr Selenskyj traf in Kiew ein.", "Latn");
+    nf_entity_list_t ru = tag("Президент Украины Владимир Зеленский прибыл в Киев.", "Cyrl");
+    nf_entity_list_t ar = tag("وصل الرئيس الأوكراني فولوديمير زيلينسكي إلى كييف.", "Arab");
+    const nf_entity_t *p = find_text(&en, "Volodymyr Zelenskyy");
+    assert_non_null(p);
+    assert_int_equal(p->type, NF_ENTITY_PERSON);
+    expect_entity(&de, "Wolodymyr Selenskyj", NF_ENTITY_PERSON, p->id);
+    expect_entity(&ru, "Владимир Зеленский", NF_ENTITY_PERSON, p->id);
+    expect_entity(&ar, "فولوديمير زيلينسكي", NF_ENTITY_PERSON, p->id);
+    expect_entity(&en, "Kyiv", NF_ENTITY_LOC, "loc:ua:kyiv");
+    expect_entity(&de, "Kiew", NF_ENTITY_LOC, "loc:ua:kyiv");
+    expect_entity(&ru, "Киев", NF_ENTITY_LOC, "loc:ua:kyiv");
+    expect_entity(&ar, "كييف", NF_ENTITY_LOC, "loc:ua:kyiv");
+    expect_entity(&ru, "Украины", NF_ENTITY_LOC, "loc:ua"); /* a declined country name */
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&de);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&ar);
+}
+
+static void test_offsets_with_marks_and_astral(void **state)
+{
+    (void)state;
+    /* 😀 (astral, 1 code point) and a combining acute (1 code point) before the names. */
+    const char *body = "\xf0\x9f\x98\x80 Ne\xcc\x81ws: Mayor Anna Petrova visited Paris.";
+    nf_entity_list_t l = tag_lang("Paris \xf0\x9f\x98\x80 Petrova", body, "en", "Latn");
+    const nf_entity_t *paris = find(&l, "loc:fr:paris");
+    assert_non_null(paris);
+    assert_int_equal(paris->n_mentions, 2);
+    assert_string_equal(paris->mentions[0].field, "title");
+    assert_int_equal(paris->mentions[0].start, 0);
+    assert_int_equal(paris->mentions[0].end, 5);
+    assert_string_equal(paris->mentions[1].field, "body");
+    assert_int_equal(paris->mentions[1].start, 36);
+    assert_int_equal(paris->mentions[1].end, 41);
+    assert_string_equal(paris->mentions[1].text, "Paris");
+    const nf_entity_t *anna = find_text(&l, "Anna Petrova");
+    assert_non_null(anna);
+    assert_string_equal(anna->name, "Anna Petrova");
+    /* title mention by surname (hash link), then the body mention */
+    assert_int_equal(anna->n_mentions, 2);
+    assert_int_equal(anna->mentions[0].start, 8);
+    assert_int_equal(anna->mentions[0].end, 15);
+    assert_int_equal(anna->mentions[1].start, 15);
+    assert_int_equal(anna->mentions[1].end, 27);
+    nf_entity_list_clear(&l);
+}
+
+static void test_longest_and_nested(void **state)
+{
+    (void)state;
+    nf_entity_list_t l = tag("Reporters from the New York Times met the UN Security Council "
+                             "in New York.",
+                             "Latn");
+    expect_entity(&l, "New York Times", NF_ENTITY_ORG, NULL); /* not New York + Times */
+    expect_entity(&l, "UN Security Council", NF_ENTITY_ORG, "org:un-security-council");
+    expect_entity(&l, "New York", NF_ENTITY_LOC, "loc:us:new-york");
+    assert_null(find_text(&l, "UN"));
+    nf_entity_list_clear(&l);
+}
+
+static void test_ambiguity_rules(void **state)
+{
+    (void)state;
+    nf_entity_list_t l = tag("Jordan Peterson spoke. Talks were held in Jordan, Chad and "
+                             "Turkey. Un homme a vu la turkey.",
+                             "Latn");
+    const nf_entity_t *jordan = find(&l, "loc:jo");
+    assert_non_null(jordan);
+    assert_int_equal(jordan->n_mentions, 1); /* "in Jordan" only */
+    assert_int_equal(jordan->mentions[0].start, 42);
+    expect_entity(&l, "Jordan Peterson", NF_ENTITY_PERSON, NULL);
+    assert_null(find(&l, "loc:td")); /* "Chad" without a locative cue right before it */
+    assert_non_null(find(&l, "loc:tr"));
+    assert_int_equal(find(&l, "loc:tr")->n_mentions, 1); /* lower-case "turkey" is no place */
+    assert_null(find(&l, "org:un"));                     /* "Un" is not the UN */
+    nf_entity_list_clear(&l);
+}
+
+static void test_discovery_patterns(void **state)
+{
+    (void)state;
+    nf_entity_list_t l =
+        tag("The Ministry of Water Affairs said on Monday that the Orvane Port Authority and "
+            "the KVR would reopen the canal near Velmora. Spokeswoman Ilse Marmaduke said the "
+            "Velmora Harbour Council agreed. Marmaduke added nothing.",
+            "Latn");
+    expect_entity(&l, "Ministry of Water Affairs", NF_ENTITY_ORG, NULL);
+    expect_entity(&l, "Orvane Port Authority", NF_ENTITY_ORG, NULL);
+    expect_entity(&l, "KVR", NF_ENTITY_ORG, NULL);
+    expect_entity(&l, "Velmora", NF_ENTITY_LOC, NULL);
+    expect_entity(&l, "Ilse Marmaduke", NF_ENTITY_PERSON, NULL);
+    expect_entity(&l, "Velmora Harbour Council", NF_ENTITY_ORG, NULL);
+    const nf_entity_t *p = find_text(&l, "Ilse Marmaduke");
+    assert_int_equal(p->n_mentions, 2); /* the surname alone links to the full name */
+    assert_string_equal(p->mentions[1].text, "Marmaduke");
+    assert_null(find_text(&l, "Monday"));
+    assert_null(find_text(&l, "The Ministry of Water Affairs"));
+    nf_entity_list_clear(&l);
+
+    nf_entity_list_t ar = tag("قال وزير الخارجية كريم العطار إن وزارة الطاقة ستعمل مع الأمم "
+                              "المتحدة. وأكد العطار ذلك.",
+                              "Arab");
+    const nf_entity_t *attar = find_text(&ar, "كريم العطار");
+    assert_non_null(attar);
+    assert_int_equal(attar->type, NF_ENTITY_PERSON);
+    assert_int_equal(attar->n_mentions, 2);
+    expect_entity(&ar, "وزارة الطاقة", NF_ENTITY_ORG, NULL);
+    expect_entity(&ar, "الأمم المتحدة", NF_ENTITY_ORG, "org:un");
+    nf_entity_list_clear(&ar);
+}
+
+static void test_user_gazetteer_links(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nf_ent_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *tsv = "person:q42\tPERSON\t-\ten=Ilse Marmaduke\n"
+                      "org:varna-rail\tORG\t-\ten=Varna Rail\tru=Варненская железная дорога\n";
+    assert_int_equal(write(fd, tsv, strlen(tsv)), (ssize_t)strlen(tsv));
+    close(fd);
+    char err[256];
+    assert_int_equal(nf_gazetteer_user_load(path, err, sizeof(err)), NF_OK);
+    nf_entity_list_t l = tag("Minister Ilse Marmaduke praised Varna Rail.", "Latn");
+    expect_entity(&l, "Ilse Marmaduke", NF_ENTITY_PERSON, "person:q42");
+    expect_entity(&l, "Varna Rail", NF_ENTITY_ORG, "org:varna-rail");
+    nf_entity_list_clear(&l);
+    /* A discovered name with the same key links to the user entry, in another script. */
+    l = tag("Министр Ильзе Мармадуке похвалила Варненская железная дорога.", "Cyrl");
+    expect_entity(&l, "Ильзе Мармадуке", NF_ENTITY_PERSON, "person:q42");
+    expect_entity(&l, "Варненская железная дорога", NF_ENTITY_ORG, "org:varna-rail");
+    nf_entity_list_clear(&l);
+    assert_int_equal(nf_gazetteer_user_load(NULL, err, sizeof(err)), NF_OK);
+    unlink(path);
+}
+
+static void test_stable_ids_and_empty(void **state)
+{
+    (void)state;
+    char err[256];
+    nf_entities_t *other = nf_entities_new(err, sizeof(err));
+    assert_non_null(other);
+    const char *body = "Spokesman Tarek Benhaddou met Mayor Ilona Vasquez in Lisbon.";
+    nf_lang_t lang = {"und", "Latn", 0};
+    nf_entity_list_t a, b;
+    assert_int_equal(nf_entities_tag(tagger, NULL, 0, body, strlen(body), &lang, &a), NF_OK);
+    assert_int_equal(nf_entities_tag(other, NULL, 0, body, strlen(body), &lang, &b), NF_OK);
+    assert_int_equal(a.count, b.count);
+    assert_true(a.count >= 3);
+    for (size_t i = 0; i < a.count; i++)
+        assert_string_equal(a.items[i].id, b.items[i].id);
+    nf_entity_list_clear(&a);
+    nf_entity_list_clear(&b);
+    nf_entities_destroy(other);
+    /* nothing to find, no language */
+    assert_int_equal(nf_entities_tag(tagger, "", 0, "", 0, NULL, &a), NF_OK);
+    assert_int_equal(a.count, 0);
+    nf_entity_list_clear(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cross_script_ids),
+        cmocka_unit_test(test_offsets_with_marks_and_astral),
+        cmocka_unit_test(test_longest_and_nested),
+        cmocka_unit_test(test_ambiguity_rules),
+        cmocka_unit_test(test_discovery_patterns),
+        cmocka_unit_test(test_user_gazetteer_links),
+        cmocka_unit_test(test_stable_ids_and_empty),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,202 @@
+/* Canonical keys: spelling variants across scripts that must share a key, and near names
+ * that must not. */
+#include "nf_test.h"
+
+#include "newsflow/entkey.h"
+
+static nf_entkey_t *keys;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[256];
+    keys = nf_entkey_new(err, sizeof(err));
+    if (!keys)
+        fprintf(stderr, "%s\n", err);
+    return keys ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nf_entkey_destroy(keys);
+    return 0;
+}
+
+static void key_of(nf_entity_type_t type, const char *name, char *out, size_t size)
+{
+    assert_int_equal(nf_entkey_name(keys, type, name, strlen(name), out, size), NF_OK);
+}
+
+static void expect_same(nf_entity_type_t type, const char *const *names)
+{
+    char first[NF_ENTKEY_MAX], key[NF_ENTKEY_MAX];
+    key_of(type, names[0], first, sizeof(first));
+    assert_true(first[0] != '\0');
+    for (size_t i = 1; names[i]; i++) {
+        key_of(type, names[i], key, sizeof(key));
+        if (strcmp(first, key) != 0)
+            fail_msg("'%s' -> %s but '%s' -> %s", names[0], first, names[i], key);
+    }
+}
+
+static void expect_different(nf_entity_type_t type, const char *a, const char *b)
+{
+    char ka[NF_ENTKEY_MAX], kb[NF_ENTKEY_MAX];
+    key_of(type, a, ka, sizeof(ka));
+    key_of(type, b, kb, sizeof(kb));
+    if (strcmp(ka, kb) == 0)
+        fail_msg("'%s' and '%s' both -> %s", a, b, ka);
+}
+
+static void test_person_variants(void **state)
+{
+    (void)state;
+    static const char *const zelensky[] = {"Zelenskyy",
+                                           "Zelensky",
+                                           "Zelenskiy",
+                                           "Selenskyj",
+                                           "Zelenski",
+                                           "Зеленський",
+                                           "Зеленский",
+                                           "زيلينسكي",
+                                           "زلنسکی",
+                                           "Volodymyr Zelenskyy",
+                                           "Wolodymyr Selenskyj",
+                                           "Володимир Зеленський",
+                                           "ZELENSKY",
+                                           NULL};
+    expect_same(NF_ENTITY_PERSON, zelensky);
+    static const char *const macron[] = {"Macron", "Emmanuel Macron", "Макрон",
+                                         "ماكرون", "ماکرون",          NULL};
+    expect_same(NF_ENTITY_PERSON, macron);
+    static const char *const khamenei[] = {"Khamenei", "Хаменеи", "خامنئي", NULL};
+    expect_same(NF_ENTITY_PERSON, khamenei);
+    static const char *const assad[] = {"Bashar al-Assad", "al-Assad",   "Assad",
+                                        "Bachar el-Assad", "بشار الأسد", NULL};
+    expect_same(NF_ENTITY_PERSON, assad);
+    static const char *const leyen[] = {"Ursula von der Leyen", "von der Leyen",
+                                        "Ursula von-der-Leyen", NULL};
+    expect_same(NF_ENTITY_PERSON, leyen);
+    static const char *const attar[] = {"Karim al-Attar", "Karim el-Attar",  "Attar",
+                                        "كريم العطار",    "Карим аль-Аттар", NULL};
+    expect_same(NF_ENTITY_PERSON, attar);
+    static const char *const waldschmidt[] = {"Henrike Waldschmidt", "Вальдшмидт", "فالدشميت",
+                                              NULL};
+    expect_same(NF_ENTITY_PERSON, waldschmidt);
+    static const char *const declined[] = {"Макрон", "Макроном", "Макрона", NULL};
+    expect_same(NF_ENTITY_PERSON, declined);
+    static const char *const korvanenko[] = {"Lidia Korvanenko", "ليديا كورفانينكو", NULL};
+    expect_same(NF_ENTITY_PERSON, korvanenko);
+    static const char *const mohammed[] = {"Muhammad", "Mohamed", "Mohammed", "محمد", NULL};
+    expect_same(NF_ENTITY_PERSON, mohammed);
+    static const char *const fatima[] = {"Fatima Haddad", "Fatimah Haddad", "Haddad", "فاطمة حداد",
+                                         NULL};
+    expect_same(NF_ENTITY_PERSON, fatima);
+}
+
+static void test_person_apart(void **state)
+{
+    (void)state;
+    expect_different(NF_ENTITY_PERSON, "Guterres", "Gutierrez");
+    expect_different(NF_ENTITY_PERSON, "António Guterres", "Carlos Gutierrez");
+    expect_different(NF_ENTITY_PERSON, "Zelensky", "Zelinsky-Brown");
+    expect_different(NF_ENTITY_PERSON, "Merkel", "Markle-Smith");
+    expect_different(NF_ENTITY_PERSON, "Petrova", "Petrenko");
+}
+
+static void test_org_and_loc(void **state)
+{
+    (void)state;
+    static const char *const council[] = {"Security Council", "security-council",
+                                          "Security  Council", NULL};
+    expect_same(NF_ENTITY_ORG, council);
+    expect_different(NF_ENTITY_ORG, "Security Council", "Security Service");
+    static const char *const kharkiv[] = {"Kharkiv", "Харків", "Kharkov", NULL};
+    expect_same(NF_ENTITY_LOC, kharkiv);
+}
+
+static void test_ascii_and_skeleton(void **state)
+{
+    (void)state;
+    char out[NF_ENTKEY_MAX];
+    assert_int_equal(nf_entkey_ascii(keys, "Jean-Yves Le Drian", 18, out, sizeof(out)), NF_OK);
+    assert_string_equal(out, "jean yves le drian");
+    assert_int_equal(nf_entkey_ascii(keys, "Щербаков", strlen("Щербаков"), out, sizeof(out)),
+                     NF_OK);
+    assert_string_equal(out, "shcherbakov");
+    nf_entkey_skeleton("zelenskyy", 0, out, sizeof(out));
+    assert_string_equal(out, "slnsk");
+    nf_entkey_skeleton("erdogan", 0, out, sizeof(out));
+    assert_string_equal(out, "ardgn");
+    nf_entkey_skeleton("", 0, out, sizeof(out));
+    assert_string_equal(out, "");
+    /* Truncation keeps a terminated string. */
+    char tiny[4];
+    nf_entkey_skeleton("shcherbakov", 0, tiny, sizeof(tiny));
+    assert_true(strlen(tiny) < sizeof(tiny));
+    /* Nothing but punctuation: empty key. */
+    assert_int_equal(nf_entkey_name(keys, NF_ENTITY_PERSON, "--", 2, out, sizeof(out)), NF_OK);
+    assert_string_equal(out, "");
+}
+
+/* The table transliteration must give what ICU gives: every Cyrillic and Arabic-script name of
+ * the built-in gazetteer data, both ways. */
+static void test_fast_paths_match_icu(void **state)
+{
+    (void)state;
+    const char *src = getenv("NF_SOURCE_DIR");
+    if (!src)
+        src = NF_SOURCE_DIR;
+    const char *files[] = {"countries.tsv", "cities.tsv", "regions.tsv", "aliases.tsv", "orgs.tsv"};
+    size_t compared = 0, differ = 0;
+    for (size_t fi = 0; fi < sizeof(files) / sizeof(files[0]); fi++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/data/gazetteer/%s", src, files[fi]);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        char line[65536];
+        while (fgets(line, sizeof(line), f)) {
+            if (line[0] == '#')
+                continue;
+            char *save = NULL;
+            int field = 0;
+            for (char *tok = strtok_r(line, "\t\n", &save); tok;
+                 tok = strtok_r(NULL, "\t\n", &save)) {
+                if (field++ < 3)
+                    continue;
+                char *name = strchr(tok, '=') ? strchr(tok, '=') + 1 : tok;
+                unsigned char b = (unsigned char)name[0];
+                if (b != 0xD0 && b != 0xD1 && b != 0xD8 && b != 0xD9 && b != 0xDA && b != 0xDB)
+                    continue; /* Cyrillic or Arabic-script names only */
+                char fast[NF_ENTKEY_MAX], slow[NF_ENTKEY_MAX];
+                nf_entkey_set_fast_paths(keys, 1);
+                assert_int_equal(nf_entkey_ascii(keys, name, strlen(name), fast, sizeof(fast)),
+                                 NF_OK);
+                nf_entkey_set_fast_paths(keys, 0);
+                assert_int_equal(nf_entkey_ascii(keys, name, strlen(name), slow, sizeof(slow)),
+                                 NF_OK);
+                compared++;
+                if (strcmp(fast, slow) != 0) {
+                    if (differ++ < 10)
+                        print_message("'%s': table '%s', ICU '%s'\n", name, fast, slow);
+                }
+            }
+        }
+        fclose(f);
+    }
+    nf_entkey_set_fast_paths(keys, 1);
+    print_message("%zu names compared, %zu differ\n", compared, differ);
+    assert_true(compared > 3000);
+    assert_int_equal(differ, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_person_variants),      cmocka_unit_test(test_person_apart),
+        cmocka_unit_test(test_org_and_loc),          cmocka_unit_test(test_ascii_and_skeleton),
+        cmocka_unit_test(test_fast_paths_match_icu),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
