@@ -34,6 +34,8 @@ typedef struct nf_config {
     long long max_message_bytes;
     long long dlq_max_payload_bytes;
     long long dedup_cache_entries;
+    long long dedup_window_hours;
+    long long dedup_near_threshold_pct;
     long long backoff_initial_ms;
     long long backoff_max_ms;
     long long shutdown_timeout_ms;
