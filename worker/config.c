@@ -62,7 +62,7 @@ static const setting_t settings[] = {
      8760, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "near copies and stories join only articles whose published_at differ by at most this"},
     {"dedup_near_threshold_pct", "NEWSFLOW_DEDUP_NEAR_THRESHOLD_PCT", T_INT,
-     S(dedup_near_threshold_pct), "50", 1, 100, 0, NF_CMD_RUN | NF_CMD_ENRICH,
+     S(dedup_near_threshold_pct), "55", 1, 100, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "estimated Jaccard similarity (percent, word 2-shingles) at or above which a text in the "
      "same language is a near_duplicate"},
     {"backoff_initial_ms", "NEWSFLOW_BACKOFF_INITIAL_MS", T_INT, S(backoff_initial_ms), "200", 1,

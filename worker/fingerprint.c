@@ -30,7 +30,7 @@ struct nf_fingerprinter {
 
 nf_match_params_t nf_match_params_default(void)
 {
-    nf_match_params_t p = {0.5, 72 * 3600, 2, 4};
+    nf_match_params_t p = {0.55, 72 * 3600, 3, 99};
     return p;
 }
 
@@ -214,275 +214,60 @@ size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t 
 
 /* Capitalised words that are not names, and frequent words of uncased scripts (whose every word
  * is a name candidate). Lower case. Generic news vocabulary: titles, institutions, weekdays. */
+/* clang-format off */
 static const char *const not_names[] = {
-    /* en */
-    "the",
-    "a",
-    "an",
-    "in",
-    "on",
-    "at",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "minister",
-    "ministers",
-    "president",
-    "prime",
-    "foreign",
-    "interior",
-    "finance",
-    "government",
-    "parliament",
-    "police",
-    "mayor",
-    "city",
-    "council",
-    "ministry",
-    "national",
-    "state",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "authority",
-    "company",
-    "union",
-    "court",
-    "news",
-    /* fr */
-    "le",
-    "la",
-    "les",
-    "un",
-    "une",
-    "des",
-    "du",
-    "de",
-    "m",
-    "mme",
-    "ministre",
-    "président",
-    "présidente",
-    "gouvernement",
-    "ville",
-    "maire",
-    "lundi",
-    "mardi",
-    "mercredi",
-    "jeudi",
-    "vendredi",
-    "samedi",
-    "dimanche",
-    /* de */
-    "der",
-    "die",
-    "das",
-    "ein",
-    "eine",
-    "den",
-    "dem",
-    "des",
-    "herr",
-    "frau",
-    "ministerin",
-    "präsident",
-    "präsidentin",
-    "regierung",
-    "stadt",
-    "bürgermeister",
-    "bürgermeisterin",
-    "polizei",
-    "behörde",
-    "behörden",
-    "einwohner",
-    "menschen",
-    "treffen",
-    "gespräche",
-    "abkommen",
-    "vertrag",
-    "außenminister",
-    "außenministerin",
-    "montag",
-    "dienstag",
-    "mittwoch",
-    "donnerstag",
-    "freitag",
-    "samstag",
-    "sonntag",
-    "millionen",
-    "prozent",
-    "euro",
-    "jahr",
-    "jahren",
-    "tag",
-    "tage",
-    "tagen",
-    "uhr",
-    "wochen",
-    "woche",
-    "angaben",
-    "zeit",
-    "land",
-    /* es, it, pt */
-    "el",
-    "los",
-    "las",
-    "una",
-    "del",
-    "al",
-    "sr",
-    "sra",
-    "presidente",
-    "gobierno",
-    "ciudad",
-    "alcalde",
-    "alcaldesa",
-    "lunes",
-    "martes",
-    "miércoles",
-    "jueves",
-    "viernes",
-    "sábado",
-    "domingo",
-    "il",
-    "lo",
-    "gli",
-    "governo",
-    "sindaco",
-    "città",
-    "o",
-    "os",
-    "as",
-    "governo",
-    "prefeito",
-    /* ru, uk */
-    "в",
-    "на",
-    "и",
-    "министр",
-    "президент",
-    "правительство",
-    "мэр",
-    "город",
-    "глава",
-    "понедельник",
-    "вторник",
-    "среда",
-    "четверг",
-    "пятница",
-    "суббота",
-    "воскресенье",
-    "міністр",
-    "уряд",
-    "місто",
-    /* ar */
-    "في",
-    "من",
-    "على",
-    "إلى",
-    "الى",
-    "أن",
-    "ان",
-    "عن",
-    "مع",
-    "التي",
-    "الذي",
-    "هذا",
-    "هذه",
-    "بعد",
-    "قبل",
-    "وقال",
-    "قال",
-    "وقالت",
-    "قالت",
-    "كما",
-    "وزير",
-    "وزيرة",
-    "الوزير",
-    "الوزيرة",
-    "رئيس",
-    "الرئيس",
-    "رئيسة",
-    "الحكومة",
-    "المدينة",
-    "مدينة",
-    "عمدة",
-    "يوم",
-    "اليوم",
-    "الاثنين",
-    "الثلاثاء",
-    "الأربعاء",
-    "الخميس",
-    "الجمعة",
-    "السبت",
-    "الأحد",
-    "خلال",
-    "حيث",
-    "وقد",
-    "لقد",
-    "كان",
-    "كانت",
-    "إن",
-    "او",
-    "أو",
-    "ثم",
-    "بين",
-    "لدى",
-    "منذ",
-    "حتى",
-    "عند",
-    "ذلك",
-    "تلك",
-    "وفي",
-    "وهو",
-    "وهي",
-    "هو",
-    "هي",
-    "الخارجية",
-    "الداخلية",
-    "المالية",
-    "الشرطة",
-    "السلطات",
-    "سكان",
-    "السكان",
-    "مليون",
-    "ملايين",
-    "ألف",
-    "آلاف",
-    "شخص",
-    "أشخاص",
-    "دولار",
-    "نحو",
-    "أكثر",
-    "أمس",
-    "اجتماع",
-    "اجتماعا",
-    "محادثات",
-    "اتفاق",
-    "اتفاقا",
-    "وزارة",
-    "المتحدث",
-    "باسم",
-    "مسؤول",
-    "مسؤولون",
-    "عام",
-    "العام",
-    "بالمئة",
-    "المئة",
-    "متر",
-    "أمتار",
-    "كيلومتر",
-    "ساعة",
-    "ساعات",
+    "the", "a", "an", "in", "on", "at", "mr", "mrs", "ms", "dr", "minister", "ministers",
+    "president", "prime", "foreign", "interior", "finance", "government", "parliament",
+    "police", "mayor", "city", "council", "ministry", "national", "state", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "authority", "company", "union",
+    "court", "news", "le", "la", "les", "un", "une", "des", "du", "de", "m", "mme", "ministre",
+    "président", "présidente", "gouvernement", "ville", "maire", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche", "der", "die", "das", "ein", "eine", "den", "dem",
+    "des", "herr", "frau", "ministerin", "präsident", "präsidentin", "regierung", "stadt",
+    "bürgermeister", "bürgermeisterin", "polizei", "behörde", "behörden", "einwohner",
+    "menschen", "treffen", "gespräche", "abkommen", "vertrag", "außenminister",
+    "außenministerin", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+    "sonntag", "millionen", "prozent", "euro", "jahr", "jahren", "tag", "tage", "tagen", "uhr",
+    "wochen", "woche", "angaben", "zeit", "land", "el", "los", "las", "una", "del", "al", "sr",
+    "sra", "presidente", "gobierno", "ciudad", "alcalde", "alcaldesa", "lunes", "martes",
+    "miércoles", "jueves", "viernes", "sábado", "domingo", "il", "lo", "gli", "governo",
+    "sindaco", "città", "o", "os", "as", "governo", "prefeito", "в", "на", "и", "министр",
+    "президент", "правительство", "мэр", "город", "глава", "понедельник", "вторник", "среда",
+    "четверг", "пятница", "суббота", "воскресенье", "міністр", "уряд", "місто", "في", "من",
+    "على", "إلى", "الى", "أن", "ان", "عن", "مع", "التي", "الذي", "هذا", "هذه", "بعد", "قبل",
+    "وقال", "قال", "وقالت", "قالت", "كما", "وزير", "وزيرة", "الوزير", "الوزيرة", "رئيس",
+    "الرئيس", "رئيسة", "الحكومة", "المدينة", "مدينة", "عمدة", "يوم", "اليوم", "الاثنين",
+    "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد", "خلال", "حيث", "وقد", "لقد",
+    "كان", "كانت", "إن", "او", "أو", "ثم", "بين", "لدى", "منذ", "حتى", "عند", "ذلك", "تلك",
+    "وفي", "وهو", "وهي", "هو", "هي", "الخارجية", "الداخلية", "المالية", "الشرطة", "السلطات",
+    "سكان", "السكان", "مليون", "ملايين", "ألف", "آلاف", "شخص", "أشخاص", "دولار", "نحو", "أكثر",
+    "أمس", "اجتماع", "اجتماعا", "محادثات", "اتفاق", "اتفاقا", "وزارة", "المتحدث", "باسم",
+    "مسؤول", "مسؤولون", "عام", "العام", "بالمئة", "المئة", "متر", "أمتار", "كيلومتر", "ساعة",
+    "ساعات", "dinar", "jahre", "gewerkschaftschef", "gewerkschaft", "lohn", "beschäftigten",
+    "arbeit", "züge", "zügen", "zug", "pendler", "ersatzbusse", "chef", "chefin", "forderung",
+    "unternehmen", "einmalzahlungen", "geld", "amtskollege", "amtskollegin", "umfang",
+    "delegationen", "delegation", "nacht", "ufer", "sicherheit", "mitarbeitern", "mitarbeiter",
+    "stunden", "soforthilfe", "hilfe", "leiter", "leiterin", "wasserbehörde", "regen", "pegel",
+    "meter", "schritt", "morgen", "sandsäcke", "deich", "schulen", "schule", "norden", "süden",
+    "osten", "westen", "notunterkünfte", "saal", "demonstranten", "streik", "ausfall",
+    "grenzübergänge", "wert", "studentenaustausch", "wasserverteilung", "unterstadt",
+    "fangquoten", "bahnverbindung", "energielieferungen", "rettungskräfte", "freiwillige",
+    "hochwasser", "wasser", "fluss", "brücke", "straße", "straßen", "dorf", "dörfer",
+    "krankenhaus", "feuerwehr", "schaden", "schäden", "bericht", "sprecher", "sprecherin",
+    "erklärung", "mitteilung", "zeitung", "agentur", "gericht", "wahl", "partei", "firma",
+    "konzern", "bahn", "preis", "preise", "kosten", "dollar", "opfer", "verletzte", "tote",
+    "lage", "frage", "ende", "anfang", "mitte", "monat", "monate", "plan", "pläne", "vorschlag",
+    "gesetz", "entscheidung", "verhandlungen", "affaires", "exteriores", "rail", "lines",
+    "transit", "group", "airlines", "bank", "بحسب", "شركة", "الشركة", "بزيادة", "دينار",
+    "بقيمة", "بأنه", "بأنها", "إنه", "إنها", "غير", "لكن", "أمام", "مدى", "أخرى", "أولى",
+    "ثلاثة", "نهر", "قرب", "بنسبة", "المزيد", "مزيد",
 };
+/* clang-format on */
 
 static int is_not_name(const char *lower)
 {
+    if (nf_numbers_month(lower, strlen(lower)))
+        return 1;
     for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++)
         if (strcmp(lower, not_names[i]) == 0)
             return 1;
@@ -497,24 +282,29 @@ static int is_token_char(UChar32 c)
 typedef struct candidate {
     uint32_t key;
     uint32_t count;
+    uint32_t first; /* position of the first occurrence */
 } candidate_t;
 
-static void add_candidate(candidate_t *c, size_t *n, uint32_t key, uint32_t weight)
+static void add_candidate(candidate_t *c, size_t *n, uint32_t key, uint32_t weight, uint32_t pos)
 {
     for (size_t i = 0; i < *n; i++)
-        if (c[i].key == key) {
+        if (c[i].key >> 2 == key >> 2) {
             c[i].count += weight;
+            c[i].key &= key | ~NF_NAME_WEAK; /* strong wins */
             return;
         }
     if (*n < MAX_CANDIDATES)
-        c[(*n)++] = (candidate_t){key, weight};
+        c[(*n)++] = (candidate_t){key, weight, pos};
 }
 
+/* The most frequent first; among equals the earliest (the lead says who and where). */
 static int cmp_candidate(const void *a, const void *b)
 {
     const candidate_t *x = a, *y = b;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
     return (x->key > y->key) - (x->key < y->key);
 }
 
@@ -574,7 +364,10 @@ static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, i
     size_t sl = nf_fingerprint_skeleton(ascii, an, skel, sizeof(skel));
     if (sl < 3)
         return 0;
-    return key32("n:", skel, sl);
+    /* In a script without capitals every word is a candidate: such keys are weak (they count
+     * only against a strong key, i.e. across scripts). */
+    uint32_t k = NF_NAME_ID(key32("n:", skel, sl));
+    return cased ? k : k | NF_NAME_WEAK;
 }
 
 static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len,
@@ -703,7 +496,7 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
     size_t n_cand = 0;
     for (size_t i = 0; entities && i < entities->count; i++) {
         const char *id = entities->items[i].id;
-        add_candidate(cand, &n_cand, key32("e:", id, strlen(id)), 1000);
+        add_candidate(cand, &n_cand, NF_NAME_ID(key32("e:", id, strlen(id))), 1000, 0);
     }
     int initial = 1;
     for (int32_t i = 0; i < ulen;) {
@@ -728,12 +521,14 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
             e--;
         uint32_t key = name_key(f, f->u16 + s, e - s, initial);
         if (key)
-            add_candidate(cand, &n_cand, key, 1);
+            add_candidate(cand, &n_cand, key, 1, (uint32_t)s);
         initial = 0;
         i = e;
     }
     qsort(cand, n_cand, sizeof(cand[0]), cmp_candidate);
     out->n_names = (uint8_t)(n_cand < NF_SIG_NAMES ? n_cand : NF_SIG_NAMES);
+    for (size_t i = 0; i < n_cand && i < NF_POSTED_NAMES; i++)
+        cand[i].key |= NF_NAME_POSTED;
     for (size_t i = 0; i < out->n_names; i++)
         out->names[i] = cand[i].key;
     qsort(out->names, out->n_names, sizeof(uint32_t), cmp_u32);
@@ -782,6 +577,38 @@ static int64_t abs64(int64_t x)
     return x < 0 ? -x : x;
 }
 
+/* Keys present in both sorted lists. With `names`, keys compare without their weak bit and a
+ * pair of weak keys does not count. */
+static int shared_keys(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny, int names)
+{
+    size_t i = 0, j = 0;
+    int n = 0;
+    uint32_t mask = names ? NF_NAME_ID(~0u) : ~0u;
+    while (i < nx && j < ny) {
+        uint32_t a = x[i] & mask, b = y[j] & mask;
+        if (a == b) {
+            n += !(names && (x[i] & y[j] & NF_NAME_WEAK));
+            i++;
+            j++;
+        } else if (a < b) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return n;
+}
+
+static int shared(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
+{
+    return shared_keys(x, nx, y, ny, 0);
+}
+
+static int shared_names(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    return shared_keys(a->names, a->n_names, b->names, b->n_names, 1);
+}
+
 int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p,
                   double *similarity)
 {
@@ -794,32 +621,22 @@ int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf
     if (!band)
         return 0;
     *similarity = nf_near_similarity(a, b);
-    return *similarity >= p->near_threshold;
-}
-
-static int shared(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
-{
-    size_t i = 0, j = 0;
-    int n = 0;
-    while (i < nx && j < ny) {
-        if (x[i] == y[j]) {
-            n++;
-            i++;
-            j++;
-        } else if (x[i] < y[j]) {
-            i++;
-        } else {
-            j++;
-        }
-    }
-    return n;
+    if (*similarity < p->near_threshold)
+        return 0;
+    /* A copy keeps the facts and the names: two texts from one template about two events
+     * (another flood the same day) are alike word for word but disagree on them. */
+    if (a->n_facts && b->n_facts && !shared(a->facts, a->n_facts, b->facts, b->n_facts))
+        return 0;
+    if (a->n_names && b->n_names && !shared_keys(a->names, a->n_names, b->names, b->n_names, 0))
+        return 0;
+    return 1;
 }
 
 int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p)
 {
     if (abs64(a->t - b->t) > p->window_s)
         return 0;
-    int names = shared(a->names, a->n_names, b->names, b->n_names);
+    int names = shared_names(a, b);
     if (names < p->story_min_names)
         return 0;
     int facts = shared(a->facts, a->n_facts, b->facts, b->n_facts);

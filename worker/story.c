@@ -11,7 +11,11 @@
 #include "newsflow/buf.h"
 
 #define NONE UINT32_MAX
-#define KEYS_PER_ENTRY (NF_NEAR_BANDS + NF_SIG_NAMES)
+#define KEYS_PER_ENTRY (NF_NEAR_BANDS + NF_POSTED_NAMES)
+/* A key shared by very many articles (a name in every story of the day) would make a lookup's
+ * cost grow with the window: at most this many articles are taken per key, so the cost per
+ * article is bounded whatever the window holds. */
+#define MAX_PER_KEY 64
 
 typedef struct entry {
     nf_fingerprint_t fp;
@@ -39,7 +43,7 @@ struct nf_story_index {
     size_t capacity, count, next;
     entry_t *ring;
     posting_t *table;
-    size_t mask;
+    size_t mask, n_postings, max_postings;
     story_t *stories;
     uint32_t n_stories, cap_stories, free_story;
     uint32_t mark;
@@ -89,9 +93,10 @@ nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *p
         return NULL;
     }
     size_t slots = 16;
-    while (slots < capacity * KEYS_PER_ENTRY * 3 / 2)
+    while (slots < capacity * KEYS_PER_ENTRY)
         slots *= 2;
     x->mask = slots - 1;
+    x->max_postings = slots / 10 * 9;
     x->ring = nf_calloc(capacity, sizeof(entry_t));
     x->table = nf_malloc(slots * sizeof(posting_t));
     x->cand = nf_malloc(capacity * sizeof(uint32_t) < 4096 * sizeof(uint32_t)
@@ -147,12 +152,20 @@ static size_t home(const nf_story_index_t *x, uint32_t key)
     return (size_t)((key * 0x9E3779B1u) ^ (key >> 16)) & x->mask;
 }
 
+/* Files idx under key, unless MAX_PER_KEY articles already are (a key in every story of the
+ * day tells nothing and would make every probe through its run long) or the table is full. */
 static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
-    size_t i = home(x, key);
-    while (x->table[i].idx != NONE)
+    if (x->n_postings >= x->max_postings)
+        return;
+    size_t i = home(x, key), same = 0;
+    while (x->table[i].idx != NONE) {
+        if (x->table[i].key == key && ++same >= MAX_PER_KEY)
+            return;
         i = (i + 1) & x->mask;
+    }
     x->table[i] = (posting_t){key, idx};
+    x->n_postings++;
 }
 
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
@@ -175,6 +188,7 @@ static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
         }
     }
     x->table[hole].idx = NONE;
+    x->n_postings--;
 }
 
 /* Keys of an article: its bands and its names, each once. */
@@ -184,7 +198,8 @@ static size_t keys_of(const nf_fingerprint_t *fp, uint32_t *keys)
     for (int b = 0; b < NF_NEAR_BANDS; b++)
         keys[n++] = fp->bands[b];
     for (int i = 0; i < fp->n_names; i++)
-        keys[n++] = fp->names[i] ^ 0x5bd1e995u;
+        if (fp->names[i] & NF_NAME_POSTED)
+            keys[n++] = NF_NAME_ID(fp->names[i]) ^ 0x5bd1e995u;
     return n;
 }
 

@@ -25,7 +25,15 @@
 #define NF_MINHASH_K 32
 #define NF_NEAR_BANDS 8
 #define NF_NEAR_ROWS 4
-#define NF_SIG_NAMES 10 /**< name keys kept (the most frequent) */
+#define NF_SIG_NAMES 12 /**< name keys kept (the most frequent, then the earliest) */
+/** Bit 0 of a name key: weak (a word of a script without capitals, where every word is a
+ *  candidate); two weak keys never count as a shared name. */
+#define NF_NAME_WEAK 1u
+/** Bit 1 of a name key: one of the NF_POSTED_NAMES most important names, the ones an index
+ *  files the article under (so a lookup's cost does not grow with the signature). */
+#define NF_NAME_POSTED 2u
+#define NF_POSTED_NAMES 6
+#define NF_NAME_ID(k) ((k) & ~(NF_NAME_WEAK | NF_NAME_POSTED))
 #define NF_SIG_FACTS 8  /**< fact keys kept (the first in the text) */
 
 typedef struct nf_fingerprint {

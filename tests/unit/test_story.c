@@ -113,28 +113,38 @@ static void test_threshold_edges(void **state)
     b.t = a.t + p.window_s + 1;
     assert_false(nf_near_match(&a, &b, &p, &sim));
 
-    /* story rule: 2 names + 1 fact, or 4 names */
+    /* story rule (defaults): 3 shared names and a shared fact */
     nf_fingerprint_t s1, s2;
     memset(&s1, 0, sizeof(s1));
     memset(&s2, 0, sizeof(s2));
     s1.n_names = s2.n_names = 4;
     for (int i = 0; i < 4; i++)
-        s1.names[i] = (uint32_t)(10 + i);
-    s2.names[0] = 10;
-    s2.names[1] = 11;
-    s2.names[2] = 50;
-    s2.names[3] = 51;
+        s1.names[i] = (uint32_t)(40 + 4 * i); /* 40 44 48 52 */
+    s2.names[0] = 40;
+    s2.names[1] = 44;
+    s2.names[2] = 48 | NF_NAME_POSTED; /* flags do not change the name */
+    s2.names[3] = 200;
     s1.n_facts = s2.n_facts = 1;
     s1.facts[0] = 5;
     s2.facts[0] = 6;
-    assert_false(nf_story_match(&s1, &s2, &p)); /* 2 names, no fact */
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 3 names, no fact */
     s2.facts[0] = 5;
-    assert_true(nf_story_match(&s1, &s2, &p)); /* 2 names + 1 fact */
-    s2.names[1] = 49;
-    assert_false(nf_story_match(&s1, &s2, &p)); /* 1 name + 1 fact */
+    assert_true(nf_story_match(&s1, &s2, &p)); /* 3 names + 1 fact */
+    s2.names[1] = 100;
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 2 names + 1 fact */
+    s2.names[1] = 44;
+    /* two weak keys (scripts without capitals) are no evidence; weak against strong is */
+    s1.names[0] |= NF_NAME_WEAK;
+    assert_true(nf_story_match(&s1, &s2, &p));
+    s2.names[0] |= NF_NAME_WEAK;
+    assert_false(nf_story_match(&s1, &s2, &p));
+    s1.names[0] = s2.names[0] = 40;
     memcpy(s2.names, s1.names, sizeof(s1.names));
     s2.facts[0] = 6;
-    assert_true(nf_story_match(&s1, &s2, &p)); /* 4 names */
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 4 names, no fact: not without a fact */
+    s2.facts[0] = 5;
+    s2.t = s1.t + p.window_s;
+    assert_true(nf_story_match(&s1, &s2, &p));
     s2.t = s1.t + p.window_s + 1;
     assert_false(nf_story_match(&s1, &s2, &p)); /* outside the window */
 }
@@ -144,7 +154,7 @@ static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
     int n = 0;
     for (int i = 0; i < a->n_names; i++)
         for (int j = 0; j < b->n_names; j++)
-            n += a->names[i] == b->names[j];
+            n += NF_NAME_ID(a->names[i]) == NF_NAME_ID(b->names[j]);
     return n;
 }
 
@@ -256,10 +266,15 @@ static void test_index_merges_and_window(void **state)
     memset(b.minhash, 2, NF_MINHASH_K);
     memset(c.minhash, 3, NF_MINHASH_K);
     a.exact[0] = 1, b.exact[0] = 2, c.exact[0] = 3;
-    a.n_names = 2, a.names[0] = 1, a.names[1] = 2, a.n_facts = 1, a.facts[0] = 9;
-    b.n_names = 4, b.names[0] = 1, b.names[1] = 2, b.names[2] = 3, b.names[3] = 4;
-    b.n_facts = 1, b.facts[0] = 9;
-    c.n_names = 2, c.names[0] = 3, c.names[1] = 4, c.n_facts = 1, c.facts[0] = 9;
+    a.n_names = 3, a.names[0] = 4, a.names[1] = 8, a.names[2] = 12;
+    b.n_names = 6, b.names[0] = 4, b.names[1] = 8, b.names[2] = 12, b.names[3] = 16;
+    b.names[4] = 20, b.names[5] = 24;
+    c.n_names = 3, c.names[0] = 16, c.names[1] = 20, c.names[2] = 24;
+    for (int i = 0; i < 6; i++)
+        b.names[i] |= NF_NAME_POSTED;
+    a.names[0] |= NF_NAME_POSTED, c.names[0] |= NF_NAME_POSTED;
+    a.n_facts = b.n_facts = c.n_facts = 1;
+    a.facts[0] = b.facts[0] = c.facts[0] = 9;
     c.t = a.t + 10;
     b.t = a.t + 20;
     nf_story_decision_t da, db, dc;
