@@ -642,3 +642,89 @@ int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const n
     int facts = shared(a->facts, a->n_facts, b->facts, b->n_facts);
     return facts >= 1 || names >= p->story_names_no_fact;
 }
+
+nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
+                              const nf_match_params_t *p, double *similarity)
+{
+    *similarity = 0;
+    if (nf_exact_match(a, b)) {
+        *similarity = 1;
+        return NF_LINK_EXACT;
+    }
+    if (nf_near_match(a, b, p, similarity))
+        return NF_LINK_NEAR;
+    *similarity = 0;
+    int key = 0;
+    for (int i = 0; i < NF_NEAR_BANDS && !key; i++)
+        key = a->bands[i] == b->bands[i];
+    for (int i = 0; i < a->n_names && !key; i++)
+        if (a->names[i] & NF_NAME_POSTED)
+            for (int j = 0; j < b->n_names && !key; j++)
+                key = (b->names[j] & NF_NAME_POSTED) &&
+                      NF_NAME_ID(a->names[i]) == NF_NAME_ID(b->names[j]);
+    return key && nf_story_match(a, b, p) ? NF_LINK_STORY : NF_LINK_NONE;
+}
+
+static void put32(uint8_t **p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        *(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t **p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)(*(*p)++) << (8 * i);
+    return v;
+}
+
+size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX])
+{
+    uint8_t *p = out;
+    *p++ = 1; /* layout version */
+    put32(&p, (uint32_t)((uint64_t)fp->t & 0xffffffffu));
+    put32(&p, (uint32_t)((uint64_t)fp->t >> 32));
+    put32(&p, fp->lang_key);
+    memcpy(p, fp->exact, 32);
+    p += 32;
+    memcpy(p, fp->minhash, NF_MINHASH_K);
+    p += NF_MINHASH_K;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        put32(&p, fp->bands[i]);
+    *p++ = fp->n_names;
+    *p++ = fp->n_facts;
+    for (int i = 0; i < fp->n_names; i++)
+        put32(&p, fp->names[i]);
+    for (int i = 0; i < fp->n_facts; i++)
+        put32(&p, fp->facts[i]);
+    return (size_t)(p - out);
+}
+
+int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t fixed = 1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2;
+    if (len < fixed || data[0] != 1)
+        return -1;
+    const uint8_t *p = data + 1;
+    uint64_t lo = get32(&p), hi = get32(&p);
+    out->t = (int64_t)(lo | hi << 32);
+    out->lang_key = get32(&p);
+    memcpy(out->exact, p, 32);
+    p += 32;
+    memcpy(out->minhash, p, NF_MINHASH_K);
+    p += NF_MINHASH_K;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        out->bands[i] = get32(&p);
+    out->n_names = *p++;
+    out->n_facts = *p++;
+    if (out->n_names > NF_SIG_NAMES || out->n_facts > NF_SIG_FACTS ||
+        len != fixed + 4 * (size_t)(out->n_names + out->n_facts))
+        return -1;
+    for (int i = 0; i < out->n_names; i++)
+        out->names[i] = get32(&p);
+    for (int i = 0; i < out->n_facts; i++)
+        out->facts[i] = get32(&p);
+    return 0;
+}

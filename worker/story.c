@@ -5,6 +5,7 @@
 #include "newsflow/story.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "newsflow/alloc.h"
@@ -348,9 +349,9 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
             continue;
         }
         double sim = 0;
-        int exact = nf_exact_match(fp, &e->fp);
-        int near = !exact && nf_near_match(fp, &e->fp, &x->p, &sim);
-        int linked = exact || near || nf_story_match(fp, &e->fp, &x->p);
+        nf_link_t link = nf_fingerprint_link(fp, &e->fp, &x->p, &sim);
+        int exact = link == NF_LINK_EXACT, near = link == NF_LINK_NEAR;
+        int linked = link != NF_LINK_NONE;
         if ((exact || near) && nf_article_order(e->fp.t, e->id, fp->t, id) < 0 &&
             (!orig || nf_article_order(e->fp.t, e->id, orig->fp.t, orig->id) < 0)) {
             orig = e;
@@ -409,4 +410,228 @@ int nf_story_index_current(nf_story_index_t *x, uint64_t handle, char out[NF_STO
         return 0;
     memcpy(out, x->stories[story_find(x, e->story)].sid, NF_STORY_ID_LEN);
     return 1;
+}
+
+/* ---- batch resolution (the PostgreSQL decisions) ---- */
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+static const nf_story_node_t *g_nodes; /* for qsort's comparators (resolve is not reentrant) */
+static const size_t *g_rank;
+
+typedef struct post {
+    uint64_t key;
+    size_t node;
+} post_t;
+
+static int cmp_node_story(const void *a, const void *b)
+{
+    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    if (x->stored != y->stored)
+        return x->stored ? -1 : 1;
+    return strcmp(x->story, y->story);
+}
+
+static int cmp_post(const void *a, const void *b)
+{
+    const post_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+    size_t x = g_rank[*(const size_t *)a], y = g_rank[*(const size_t *)b];
+    return (x > y) - (x < y);
+}
+
+static uint32_t exact32(const nf_fingerprint_t *f)
+{
+    return (uint32_t)f->exact[0] << 24 | (uint32_t)f->exact[1] << 16 | (uint32_t)f->exact[2] << 8 |
+           f->exact[3];
+}
+
+static int cmp_node_order(const void *a, const void *b)
+{
+    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    return nf_article_order(x->fp.t, x->id, y->fp.t, y->id);
+}
+
+nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p)
+{
+    size_t *parent = nf_malloc((n ? n : 1) * sizeof(size_t));
+    size_t *first = nf_malloc((n ? n : 1) * sizeof(size_t)); /* per root: node naming it */
+    size_t m = n ? n : 1;
+    size_t *order = nf_malloc(m * sizeof(size_t)), *rank = nf_malloc(m * sizeof(size_t));
+    size_t *stamp = nf_malloc(m * sizeof(size_t)), *near_list = nf_malloc(m * sizeof(size_t));
+    size_t *other_list = nf_malloc(m * sizeof(size_t));
+    post_t *posts = nf_malloc(m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES) * sizeof(post_t));
+    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts) {
+        nf_free(parent);
+        nf_free(first);
+        nf_free(order);
+        nf_free(rank);
+        nf_free(stamp);
+        nf_free(near_list);
+        nf_free(other_list);
+        nf_free(posts);
+        return NF_ERR_NOMEM;
+    }
+    g_rank = rank;
+    for (size_t i = 0; i < n; i++) {
+        parent[i] = i;
+        order[i] = i;
+        nf_story_node_t *x = &nodes[i];
+        x->dedup_changed = x->story_changed = 0;
+        if (!x->stored) {
+            x->status = NF_DEDUP_UNIQUE;
+            x->dup_of[0] = '\0';
+            x->dup_t = 0;
+            x->similarity = 0;
+        }
+    }
+    /* stored articles of one stored story start together */
+    g_nodes = nodes;
+    qsort(order, n, sizeof(size_t), cmp_node_story);
+    for (size_t o = 1; o < n; o++) {
+        const nf_story_node_t *a = &nodes[order[o - 1]], *b = &nodes[order[o]];
+        if (a->stored && b->stored && strcmp(a->story, b->story) == 0)
+            parent[uf_find(parent, order[o])] = uf_find(parent, order[o - 1]);
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* Each new article meets only the articles sharing one of its keys (bands and exact key:
+     * possible copies; posted names: possible story links). Its original is the first copy before
+     * it in (published_at, id) order; a story link is checked only against another component;
+     * stored articles after it may get it as an earlier original. Same result as every pair. */
+    g_nodes = nodes;
+    qsort(order, n, sizeof(size_t), cmp_node_order);
+    for (size_t o = 0; o < n; o++)
+        rank[order[o]] = o;
+    size_t n_posts = 0;
+    for (size_t i = 0; i < n; i++) {
+        const nf_fingerprint_t *f = &nodes[i].fp;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            posts[n_posts++] = (post_t){(uint64_t)1 << 32 | f->bands[b], i};
+        posts[n_posts++] = (post_t){(uint64_t)3 << 32 | exact32(f), i};
+        for (int k = 0; k < f->n_names; k++)
+            if (f->names[k] & NF_NAME_POSTED)
+                posts[n_posts++] = (post_t){(uint64_t)2 << 32 | NF_NAME_ID(f->names[k]), i};
+    }
+    qsort(posts, n_posts, sizeof(post_t), cmp_post);
+    for (size_t i = 0; i < n; i++)
+        stamp[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        nf_story_node_t *x = &nodes[i];
+        if (x->stored)
+            continue;
+        uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
+        size_t nk = 0, n_copy = 0, n_other = 0;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            keys[nk++] = (uint64_t)1 << 32 | x->fp.bands[b];
+        keys[nk++] = (uint64_t)3 << 32 | exact32(&x->fp);
+        size_t copy_keys = nk;
+        for (int k = 0; k < x->fp.n_names; k++)
+            if (x->fp.names[k] & NF_NAME_POSTED)
+                keys[nk++] = (uint64_t)2 << 32 | NF_NAME_ID(x->fp.names[k]);
+        for (size_t k = 0; k < nk; k++) {
+            size_t lo = 0, hi = n_posts;
+            while (lo < hi) { /* first post with this key */
+                size_t mid = (lo + hi) / 2;
+                if (posts[mid].key < keys[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t q = lo; q < n_posts && posts[q].key == keys[k]; q++) {
+                size_t j = posts[q].node;
+                if (j == i || stamp[j] == i)
+                    continue;
+                stamp[j] = i;
+                if (k < copy_keys)
+                    near_list[n_copy++] = j;
+                else
+                    other_list[n_other++] = j;
+            }
+        }
+        qsort(near_list, n_copy, sizeof(size_t), cmp_rank);
+        for (size_t c = 0; c < n_copy; c++) {
+            size_t j = near_list[c];
+            nf_story_node_t *y = &nodes[j];
+            int before = rank[j] < rank[i];
+            size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
+            int want_copy = before ? x->status == NF_DEDUP_UNIQUE : y->stored;
+            if (!want_copy && rx == ry)
+                continue;
+            double sim = 0;
+            nf_link_t link = nf_fingerprint_link(&x->fp, &y->fp, p, &sim);
+            if (link == NF_LINK_NONE)
+                continue;
+            if (rx != ry)
+                parent[ry] = rx;
+            if (link == NF_LINK_STORY || !want_copy)
+                continue;
+            nf_story_node_t *late = before ? x : y;
+            const nf_story_node_t *early = before ? y : x;
+            int better = late->status == NF_DEDUP_UNIQUE ||
+                         nf_article_order(early->fp.t, early->id, late->dup_t, late->dup_of) < 0;
+            if (better) {
+                late->status = link == NF_LINK_EXACT ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
+                snprintf(late->dup_of, sizeof(late->dup_of), "%s", early->id);
+                late->dup_t = early->fp.t;
+                late->similarity = link == NF_LINK_EXACT ? 1.0 : sim;
+                late->dedup_changed = late->stored;
+            }
+        }
+        for (size_t c = 0; c < n_other; c++) {
+            size_t j = other_list[c];
+            size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
+            double sim;
+            if (rx != ry && nf_fingerprint_link(&x->fp, &nodes[j].fp, p, &sim) != NF_LINK_NONE)
+                parent[ry] = rx;
+        }
+    }
+    /* each component is named after its earliest article (stored stories bring their first) */
+    for (size_t i = 0; i < n; i++)
+        first[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = uf_find(parent, i);
+        const nf_story_node_t *x = &nodes[i];
+        int64_t t = x->stored ? x->story_first_t : x->fp.t;
+        const char *id = x->stored ? x->story_first_id : x->id;
+        const nf_story_node_t *cur = first[r] == SIZE_MAX ? NULL : &nodes[first[r]];
+        int64_t ct = cur ? (cur->stored ? cur->story_first_t : cur->fp.t) : 0;
+        const char *cid = cur ? (cur->stored ? cur->story_first_id : cur->id) : NULL;
+        if (!cur || nf_article_order(t, id, ct, cid) < 0)
+            first[r] = i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        nf_story_node_t *x = &nodes[i];
+        const nf_story_node_t *f = &nodes[first[uf_find(parent, i)]];
+        char sid[NF_STORY_ID_LEN];
+        nf_story_id_of(f->stored ? f->story_first_id : f->id, sid);
+        x->story_first_t = f->stored ? f->story_first_t : f->fp.t;
+        x->winner_first_id = f->stored ? f->story_first_id : f->id;
+        if (x->stored && strcmp(sid, x->story) != 0)
+            x->story_changed = 1;
+        x->new_story = !x->stored && f == x;
+        memcpy(x->story, sid, NF_STORY_ID_LEN);
+    }
+    nf_free(parent);
+    nf_free(first);
+    nf_free(order);
+    nf_free(rank);
+    nf_free(stamp);
+    nf_free(near_list);
+    nf_free(other_list);
+    nf_free(posts);
+    return NF_OK;
 }

@@ -34,7 +34,7 @@
 #define NF_NAME_POSTED 2u
 #define NF_POSTED_NAMES 6
 #define NF_NAME_ID(k) ((k) & ~(NF_NAME_WEAK | NF_NAME_POSTED))
-#define NF_SIG_FACTS 8  /**< fact keys kept (the first in the text) */
+#define NF_SIG_FACTS 8 /**< fact keys kept (the first in the text) */
 
 typedef struct nf_fingerprint {
     uint8_t exact[32]; /**< sha256 of the case-folded analysed text */
@@ -93,6 +93,25 @@ int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf
 /** @brief Same event: within the window, and enough shared name and fact keys. Symmetric. */
 int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
                    const nf_match_params_t *p);
+
+/** The kind of link between two articles (nf_fingerprint_link). */
+typedef enum nf_link { NF_LINK_NONE, NF_LINK_EXACT, NF_LINK_NEAR, NF_LINK_STORY } nf_link_t;
+
+/**
+ * @brief How two articles are linked: exact copies; near copies (nf_near_match); or the same
+ *        event (nf_story_match) when they share an index key (a band or a posted name). The one
+ *        definition of an edge, used by the memory index and by the PostgreSQL decisions.
+ */
+nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
+                              const nf_match_params_t *p, double *similarity);
+
+#define NF_FINGERPRINT_WIRE_MAX                                                                    \
+    (1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2 + 4 * (NF_SIG_NAMES + NF_SIG_FACTS))
+
+/** @brief The stored form (PostgreSQL `fingerprints.fp`, layout v1). Returns its length. */
+size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX]);
+/** @brief Back from the stored form; 0 on success, -1 when it is not a v1 fingerprint. */
+int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out);
 
 /** @brief Free the stage. NULL is fine. */
 void nf_fingerprinter_destroy(nf_fingerprinter_t *f);

@@ -75,4 +75,33 @@ uint64_t nf_story_index_lookups(const nf_story_index_t *x);
 /** @brief Free the index. NULL is fine. */
 void nf_story_index_destroy(nf_story_index_t *x);
 
+/** One article in a batch decision (nf_story_resolve). */
+typedef struct nf_story_node {
+    const char *id; /**< borrowed */
+    nf_fingerprint_t fp;
+    int stored; /**< 1: decided before (its state below is the stored one) */
+    /* dedup: in for stored articles, out for all */
+    nf_dedup_status_t status;
+    char dup_of[NF_ID_MAX + 1];
+    int64_t dup_t; /**< published_at of dup_of */
+    double similarity;
+    /* story: in (stored: the current story and its earliest article), out (the final story) */
+    char story[NF_STORY_ID_LEN];
+    int64_t story_first_t;
+    const char *story_first_id; /**< borrowed (stored only) */
+    /* out */
+    const char *winner_first_id;      /**< the earliest article of the final story (borrowed) */
+    int dedup_changed, story_changed; /**< a stored article's decision moved */
+    int new_story;                    /**< a new article that names its story */
+} nf_story_node_t;
+
+/**
+ * @brief Decide a batch against the stored articles it may link to (its candidates): new
+ *        articles get their original (the earliest copy before them) and their story; stored
+ *        articles get an earlier original or a merged story when a new article brings one.
+ *        Stories are the connected components of the links, named after their earliest
+ *        article. The result does not depend on the order of the nodes.
+ */
+nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p);
+
 #endif

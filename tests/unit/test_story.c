@@ -328,13 +328,166 @@ static void test_index_capacity(void **state)
     nf_story_index_destroy(x);
 }
 
+/* ---- nf_story_resolve: the same final state whatever the order and the batch split ---- */
+
+typedef struct sim_article {
+    char id[16];
+    nf_fingerprint_t fp;
+    /* stored state */
+    int stored;
+    nf_dedup_status_t status;
+    char dup_of[NF_ID_MAX + 1];
+    int64_t dup_t;
+    char story[NF_STORY_ID_LEN];
+    int64_t first_t;
+    char first_id[NF_ID_MAX + 1];
+} sim_article_t;
+
+#define SIM_N 18
+
+static void sim_corpus(sim_article_t *a)
+{
+    static const char *bodies[] = {
+        /* event 1 in three languages, a copy, a light edit */
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing.",
+        "La ministre Marek Dolani a rencontré Irina Vostrel à Kessel le 12 mai et signé un accord "
+        "de 340 millions de dinars.",
+        "Министр Марек Долани встретился с Ирина Вострел в Кессел 12 мая; подписано соглашение на "
+        "340 миллионов динаров.",
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing.",
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing. Reporting by Lena Kovrin.",
+        /* event 2: a flood */
+        "The Dorna river flooded Travik on 3 June and mayor Boris Selnik said 12,480 residents "
+        "were evacuated by Oskar Marovin's teams.",
+        "Le fleuve Dorna a inondé Travik le 3 juin et le maire Boris Selnik a évacué 12 480 "
+        "habitants avec Oskar Marovin.",
+        "The Dorna river flooded Travik on 3 June and mayor Boris Selnik said 12,480 residents "
+        "were evacuated by Oskar Marovin's teams.",
+        /* event 3: same people as event 1, another event a day later */
+        "Marek Dolani and Irina Vostrel opened a bridge in Lirdal on 13 May; it cost 58 million "
+        "dinars.",
+        "Marek Dolani und Irina Vostrel eröffneten am 13. Mai in Lirdal eine Brücke für 58 "
+        "Millionen Dinar.",
+        /* a bridge article between event 2's versions (links both) */
+        "Mayor Boris Selnik and Oskar Marovin in Travik: 12,480 residents evacuated on 3 June "
+        "after the Dorna flood.",
+        /* unrelated */
+        "Selma Toravek won the chess final in Fenmark on 20 July with 14 points.",
+        "Selma Toravek a gagné la finale d'échecs à Fenmark le 20 juillet avec 14 points.",
+        "Selma Toravek won the chess final in Fenmark on 20 July with 14 points.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+        "Nadia Bramlin a vendu 4 200 tonnes de blé à Kalmor le 2 août, selon Radek Lundor.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+    };
+    static const int hours[SIM_N] = {0, 1, 2, 3, 4, 0, 1, 1, 20, 21, 2, 0, 1, 2, 0, 1, 1, 3};
+    static const int day[SIM_N] = {0, 0, 0, 0, 0, 20, 20, 20, 0, 0, 20, 40, 40, 40, 60, 60, 60, 60};
+    for (int i = 0; i < SIM_N; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        snprintf(a[i].id, sizeof(a[i].id), "a%02d", i);
+        fp_of(bodies[i], NULL, i == 2 ? "Cyrl" : "Latn", &a[i].fp);
+        a[i].fp.t = 1780000000 + day[i] * 86400 + hours[i] * 3600;
+    }
+}
+
+/* Feeds the articles in `order`, `batch` at a time, through nf_story_resolve with every stored
+ * article as a candidate (what PostgreSQL returns is a subset that holds every link). */
+static void sim_run(sim_article_t *a, const int *order, int batch)
+{
+    nf_match_params_t p = nf_match_params_default();
+    nf_story_node_t nodes[SIM_N];
+    for (int start = 0; start < SIM_N; start += batch) {
+        int nn = 0, idx[SIM_N];
+        for (int i = 0; i < SIM_N; i++)
+            if (a[i].stored) {
+                nf_story_node_t *x = &nodes[nn];
+                memset(x, 0, sizeof(*x));
+                x->id = a[i].id;
+                x->fp = a[i].fp;
+                x->stored = 1;
+                x->status = a[i].status;
+                snprintf(x->dup_of, sizeof(x->dup_of), "%s", a[i].dup_of);
+                x->dup_t = a[i].dup_t;
+                memcpy(x->story, a[i].story, NF_STORY_ID_LEN);
+                x->story_first_t = a[i].first_t;
+                x->story_first_id = a[i].first_id;
+                idx[nn++] = i;
+            }
+        for (int k = start; k < start + batch && k < SIM_N; k++) {
+            nf_story_node_t *x = &nodes[nn];
+            memset(x, 0, sizeof(*x));
+            x->id = a[order[k]].id;
+            x->fp = a[order[k]].fp;
+            idx[nn++] = order[k];
+        }
+        assert_int_equal(nf_story_resolve(nodes, (size_t)nn, &p), NF_OK);
+        /* apply: PostgreSQL keeps the earliest original and relabels merged stories */
+        static char first_ids[SIM_N][NF_ID_MAX + 1];
+        for (int k = 0; k < nn; k++)
+            snprintf(first_ids[k], sizeof(first_ids[k]), "%s", nodes[k].winner_first_id);
+        for (int k = 0; k < nn; k++) {
+            sim_article_t *t = &a[idx[k]];
+            const nf_story_node_t *x = &nodes[k];
+            t->stored = 1;
+            t->status = x->status;
+            snprintf(t->dup_of, sizeof(t->dup_of), "%s", x->dup_of);
+            t->dup_t = x->dup_t;
+            memcpy(t->story, x->story, NF_STORY_ID_LEN);
+            t->first_t = x->story_first_t;
+            snprintf(t->first_id, sizeof(t->first_id), "%.*s", NF_ID_MAX, first_ids[k]);
+        }
+    }
+}
+
+static void test_resolve_order_independent(void **state)
+{
+    (void)state;
+    static sim_article_t ref[SIM_N], other[SIM_N];
+    int fwd[SIM_N], rev[SIM_N], mix[SIM_N];
+    for (int i = 0; i < SIM_N; i++) {
+        fwd[i] = i;
+        rev[i] = SIM_N - 1 - i;
+        mix[i] = (i * 7) % SIM_N; /* 7 is prime to 18 */
+    }
+    sim_corpus(ref);
+    sim_run(ref, fwd, SIM_N); /* one batch */
+    /* what the rules say */
+    assert_int_equal(ref[3].status, NF_DEDUP_EXACT);
+    assert_string_equal(ref[3].dup_of, "a00");
+    assert_int_equal(ref[4].status, NF_DEDUP_NEAR);
+    assert_string_equal(ref[4].dup_of, "a00");
+    assert_int_equal(ref[0].status, NF_DEDUP_UNIQUE);
+    assert_string_equal(ref[1].story, ref[0].story);
+    assert_string_equal(ref[2].story, ref[0].story);     /* Cyrillic */
+    assert_string_not_equal(ref[8].story, ref[0].story); /* same people, other event */
+    assert_string_equal(ref[9].story, ref[8].story);
+    assert_string_equal(ref[6].story, ref[5].story);
+    assert_string_not_equal(ref[11].story, ref[5].story);
+    assert_string_equal(ref[17].dup_of, "a14");
+    const int *orders[] = {fwd, rev, mix, rev, mix, fwd};
+    const int batches[] = {1, 1, 1, 4, 5, 7};
+    for (int o = 0; o < 6; o++) {
+        sim_corpus(other);
+        sim_run(other, orders[o], batches[o]);
+        for (int i = 0; i < SIM_N; i++) {
+            print_message("order %d article %d\n", o, i);
+            assert_int_equal(other[i].status, ref[i].status);
+            assert_string_equal(other[i].dup_of, ref[i].dup_of);
+            assert_string_equal(other[i].story, ref[i].story);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_key_folds), cmocka_unit_test(test_near_similarity),
         cmocka_unit_test(test_threshold_edges), cmocka_unit_test(test_signature_across_scripts),
         cmocka_unit_test(test_index_originals), cmocka_unit_test(test_index_merges_and_window),
-        cmocka_unit_test(test_index_capacity),
+        cmocka_unit_test(test_index_capacity),  cmocka_unit_test(test_resolve_order_independent),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -136,8 +136,10 @@ static result_t evaluate(const nf_match_params_t *params)
     int pred[3] = {0}, truth[3] = {0}, ok[3] = {0}; /* 0 exact, 1 near, 2 any */
     for (size_t i = 0; i < n_arts; i++) {
         const art_t *a = &arts[i];
-        int t_exact = strcmp(a->kind, "exact_copy") == 0, t_near = strcmp(a->kind, "light_edit") == 0;
-        int p_exact = a->d.dedup.status == NF_DEDUP_EXACT, p_near = a->d.dedup.status == NF_DEDUP_NEAR;
+        int t_exact = strcmp(a->kind, "exact_copy") == 0,
+            t_near = strcmp(a->kind, "light_edit") == 0;
+        int p_exact = a->d.dedup.status == NF_DEDUP_EXACT,
+            p_near = a->d.dedup.status == NF_DEDUP_NEAR;
         const art_t *orig = p_exact || p_near ? find(a->d.dedup.duplicate_of) : NULL;
         int right = orig && strcmp(orig->group, a->group) == 0;
         truth[0] += t_exact, truth[1] += t_near, truth[2] += t_exact || t_near;
@@ -176,8 +178,7 @@ static result_t evaluate(const nf_match_params_t *params)
         for (size_t j = 0; j < n_arts && !merged; j++)
             if (arts[j].event == a->hard_of)
                 for (size_t k = 0; k < n_arts && !merged; k++)
-                    merged = arts[k].event == a->event &&
-                             strcmp(arts[k].story, arts[j].story) == 0;
+                    merged = arts[k].event == a->event && strcmp(arts[k].story, arts[j].story) == 0;
         r.hard_merged += merged;
     }
     for (size_t i = 0; i < n_arts; i++) {
@@ -224,8 +225,8 @@ static int quality(const char *fixture, const char *truth)
                          q.story_names_no_fact == p.story_names_no_fact;
         printf("| %d%s | %d | %lld | %.3f | %.3f | %.3f | %zu | %d of %d |\n", q.story_min_names,
                is_default ? " (default)" : "", q.story_names_no_fact,
-               (long long)(q.window_s / 3600), r.b3_p, r.b3_r, r.b3_f1, r.stories,
-               r.hard_merged, r.hard_pairs);
+               (long long)(q.window_s / 3600), r.b3_p, r.b3_r, r.b3_f1, r.stories, r.hard_merged,
+               r.hard_pairs);
     }
     if (getenv("BENCH_VERBOSE")) {
         result_t r = evaluate(&p);
