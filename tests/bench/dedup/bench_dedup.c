@@ -212,7 +212,8 @@ static int quality(const char *fixture, const char *truth)
                r.exact_p, r.exact_r, r.all_p, r.all_r);
     }
     printf("\nstory clustering (B-cubed over events) by story rule:\n");
-    printf("| names needed with a shared fact | names needed without one (99: never) | window h | B3 P | B3 R | "
+    printf("| names needed with a shared fact | names needed without one (99: never) | window h | "
+           "B3 P | B3 R | "
            "B3 F1 | stories | hard negatives merged |\n");
     printf("|---|---|---|---|---|---|---|---|\n");
     int rules[][2] = {{1, 99}, {2, 99}, {3, 99}, {2, 4}, {3, 5}};
