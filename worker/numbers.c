@@ -254,6 +254,7 @@ static int word_value(const UChar32 *cp, size_t ws, size_t we, const word_entry_
     return lookup(t, tn, buf, len);
 }
 
+#define VALUE_CAP 1000000000000000LL /* 1e15 */
 #define N_MONTHS (sizeof(months) / sizeof(months[0]))
 #define N_MULT (sizeof(multipliers) / sizeof(multipliers[0]))
 
@@ -263,7 +264,7 @@ static size_t digit_run(const UChar32 *cp, size_t n, size_t i, int64_t *value, i
     *value = 0;
     *digits = 0;
     while (i < n && is_digit(cp[i])) {
-        if (*value < INT64_MAX / 100)
+        if (*value < VALUE_CAP) /* longer runs saturate: no overflow below */
             *value = *value * 10 + u_charDigitValue(cp[i]);
         (*digits)++;
         i++;
@@ -348,7 +349,7 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
             int64_t g;
             int gd;
             size_t k = digit_run(cp, n, j + 1, &g, &gd);
-            if (gd != 3)
+            if (gd != 3 || value >= VALUE_CAP)
                 break;
             /* "12,480.5": the decimal part follows; "3, 480" (a list) is no group, since the
              * digit must follow the separator directly. */
@@ -379,10 +380,10 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
     size_t ws, we;
     if (next_word(cp, n, j, &ws, &we)) {
         int power = word_value(cp, ws, we, multipliers, N_MULT);
-        if (power) {
-            int64_t mult = 1;
-            for (int p = 0; p < power; p++)
-                mult *= 10;
+        int64_t mult = 1;
+        for (int p = 0; p < power; p++)
+            mult *= 10;
+        if (power && milli <= INT64_MAX / mult) {
             milli *= mult;
             j = we;
             size_t k = j;
@@ -392,7 +393,7 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
                 int64_t rest;
                 int rd;
                 size_t k2 = digit_run(cp, n, k, &rest, &rd);
-                if (rest < mult) {
+                if (rest < mult && milli <= INT64_MAX - rest * 1000) {
                     milli += rest * 1000;
                     j = k2;
                 }

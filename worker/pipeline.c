@@ -94,6 +94,7 @@ struct nf_pipeline {
         nf_metric_t *pg_transient, *pg_data, *pg_retries, *backoff;
         nf_metric_t *outbox_rows, *in_flight, *replayed, *assigned;
         nf_metric_t *entities_created, *stories_created, *dedup_size, *dedup_evictions, *junk;
+        nf_metric_t *revised;
         nf_metric_t *ready;
     } m;
 };
@@ -150,13 +151,16 @@ static void register_metrics(nf_pipeline_t *p)
                    "Outbox rows produced again (restart, rebalance, failed delivery)", NULL, NULL);
     p->m.assigned = nf_gauge("newsflow_assigned_partitions",
                              "Input partitions assigned to this replica", NULL, NULL);
+    p->m.revised = nf_counter("newsflow_records_revised_total",
+                              "Stored records rewritten and republished because a later-processed "
+                              "article moved their dedup or story decision",
+                              NULL, NULL);
     p->m.entities_created =
         nf_counter("newsflow_entities_created_total",
                    "Canonical entities first stored by this replica", NULL, NULL);
     p->m.stories_created = nf_counter(
         "newsflow_stories_created_total",
-        "Stories first stored by this replica (foundation rule: one per distinct normalized text)",
-        NULL, NULL);
+        "Stories opened by this replica (an article that matched no stored story)", NULL, NULL);
     p->m.dedup_size = nf_gauge("newsflow_dedup_cache_entries",
                                "Content hashes held by the in-memory dedup cache", NULL, NULL);
     p->m.dedup_evictions =
@@ -607,6 +611,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     if ((err = nf_store_write_batch(p->store, &batch, &p->outbox, &p->counts)) != NF_OK)
         return err;
     p->counts.stories_created = new_stories;
+    p->counts.records_revised = corrected;
     err = nf_store_commit(p->store);
     nf_histogram_observe(p->m.stage_store, (double)(nf_monotonic_ms() - t1) / 1000.0);
     return err;
@@ -644,6 +649,7 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     nf_counter_add(p->m.stored, p->counts.articles_inserted);
     nf_counter_add(p->m.entities_created, p->counts.entities_created);
     nf_counter_add(p->m.stories_created, p->counts.stories_created);
+    nf_counter_add(p->m.revised, p->counts.records_revised);
 
     int64_t t0 = nf_monotonic_ms();
     for (size_t r = 0; r < p->outbox.count; r++) {

@@ -141,6 +141,7 @@ typedef struct nf_store_counts {
     size_t entities_created;
     size_t hashes_created;  /**< new normalized texts */
     size_t stories_created; /**< set by the caller from nf_store_decide */
+    size_t records_revised; /**< set by the caller from nf_store_decide */
 } nf_store_counts_t;
 
 /**

@@ -305,7 +305,7 @@ static void test_index_capacity(void **state)
     nf_story_index_t *x = new_index(3);
     nf_fingerprint_t f[5];
     nf_story_decision_t d[5];
-    char id[8];
+    char id[16];
     for (int i = 0; i < 5; i++) {
         fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &f[i]);
         f[i].t += i;
