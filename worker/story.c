@@ -572,7 +572,17 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
             if (!want_copy && rx == ry)
                 continue;
             double sim = 0;
-            nf_link_t link = nf_fingerprint_link(&x->fp, &y->fp, p, &sim);
+            nf_link_t link;
+            if (nf_exact_match(&x->fp, &y->fp)) {
+                link = NF_LINK_EXACT;
+                sim = 1;
+            } else if (nf_near_match(&x->fp, &y->fp, p, &sim)) {
+                link = NF_LINK_NEAR;
+            } else if (rx != ry) {
+                link = nf_fingerprint_link(&x->fp, &y->fp, p, &sim); /* a story link? */
+            } else {
+                continue;
+            }
             if (link == NF_LINK_NONE)
                 continue;
             if (rx != ry)
@@ -591,11 +601,12 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
                 late->dedup_changed = late->stored;
             }
         }
+        /* these share a filed name with x and no band or exact key: not copies, so the link
+         * (nf_fingerprint_link) is the signature match alone */
         for (size_t c = 0; c < n_other; c++) {
             size_t j = other_list[c];
             size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
-            double sim;
-            if (rx != ry && nf_fingerprint_link(&x->fp, &nodes[j].fp, p, &sim) != NF_LINK_NONE)
+            if (rx != ry && nf_story_match(&x->fp, &nodes[j].fp, p))
                 parent[ry] = rx;
         }
     }
