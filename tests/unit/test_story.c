@@ -481,6 +481,26 @@ static void test_resolve_order_independent(void **state)
     }
 }
 
+static void test_wire_roundtrip(void **state)
+{
+    (void)state;
+    nf_fingerprint_t a, b;
+    fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
+    uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
+    size_t n = nf_fingerprint_encode(&a, wire);
+    assert_true(n <= sizeof(wire));
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
+    wire[0] = 2;
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* negative times survive */
+    a.t = -86400;
+    n = nf_fingerprint_encode(&a, wire);
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    assert_int_equal(b.t, -86400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -488,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_threshold_edges), cmocka_unit_test(test_signature_across_scripts),
         cmocka_unit_test(test_index_originals), cmocka_unit_test(test_index_merges_and_window),
         cmocka_unit_test(test_index_capacity),  cmocka_unit_test(test_resolve_order_independent),
+        cmocka_unit_test(test_wire_roundtrip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
