@@ -5,12 +5,14 @@
 #include <time.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/story.h"
 
 struct nf_chain {
     nf_validator_t *validator;
     nf_normalizer_t *normalizer;
     nf_langid_t *langid;
     nf_entities_t *entities;
+    nf_fingerprinter_t *fingerprinter;
     uint64_t junk_lines;
     uint64_t stage_ns[NF_STAGE_COUNT];
     uint64_t mark_ns;
@@ -60,7 +62,8 @@ nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
     if (!(c->validator = nf_validator_new((size_t)cfg->max_message_bytes, errstr, errstr_size)) ||
         !(c->normalizer = nf_normalizer_new(errstr, errstr_size)) ||
         !(c->langid = nf_langid_new(&lang_opts, errstr, errstr_size)) ||
-        !(c->entities = nf_entities_new(errstr, errstr_size))) {
+        !(c->entities = nf_entities_new(errstr, errstr_size)) ||
+        !(c->fingerprinter = nf_fingerprinter_new(errstr, errstr_size))) {
         nf_chain_destroy(c);
         return NULL;
     }
@@ -75,6 +78,7 @@ void nf_chain_destroy(nf_chain_t *c)
     nf_normalizer_destroy(c->normalizer);
     nf_langid_destroy(c->langid);
     nf_entities_destroy(c->entities);
+    nf_fingerprinter_destroy(c->fingerprinter);
     nf_free(c);
 }
 
@@ -92,6 +96,7 @@ void nf_enriched_clear(nf_enriched_t *e)
     e->junk_lines = 0;
     memset(&e->lang, 0, sizeof(e->lang));
     memset(&e->dedup, 0, sizeof(e->dedup));
+    memset(&e->fp, 0, sizeof(e->fp));
     e->story_id[0] = '\0';
 }
 
@@ -158,6 +163,10 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
 
     nf_content_sha256(out->body.data, out->body.len, out->sha256);
     nf_hex(out->sha256, NF_SHA256_LEN, out->sha256_hex);
+    err = nf_fingerprint_compute(c->fingerprinter, out->body.data, out->body.len, a->published_at,
+                                 &out->lang, &out->entities, &out->fp);
+    if (err != NF_OK)
+        return err;
     out->dedup.status = NF_DEDUP_UNIQUE;
     nf_chain_assign_story(out);
     lap(c, NF_STAGE_FINGERPRINT);
@@ -176,10 +185,9 @@ stage_failed:
 
 void nf_chain_assign_story(nf_enriched_t *e)
 {
-    /* Foundation rule: the story is named after the normalized text's fingerprint, so exact
-     * duplicates share it. The story stage (issue 9) replaces this with a language-independent
-     * event signature. */
-    snprintf(e->story_id, sizeof(e->story_id), "story:%.16s", e->sha256_hex);
+    char sid[NF_STORY_ID_LEN];
+    nf_story_id_of(e->article.id, sid);
+    snprintf(e->story_id, sizeof(e->story_id), "%s", sid);
 }
 
 static void render_number(nf_buf_t *out, double v)

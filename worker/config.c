@@ -64,6 +64,13 @@ static const setting_t settings[] = {
     {"langid_min_letters", "NEWSFLOW_LANGID_MIN_LETTERS", T_INT, S(langid_min_letters), "8", 0,
      100000, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "fewer letters (of the text's main script) than this give lang.code \"und\""},
+    {"dedup_window_hours", "NEWSFLOW_DEDUP_WINDOW_HOURS", T_INT, S(dedup_window_hours), "72", 1,
+     8760, 0, NF_CMD_RUN | NF_CMD_ENRICH,
+     "near copies and stories join only articles whose published_at differ by at most this"},
+    {"dedup_near_threshold_pct", "NEWSFLOW_DEDUP_NEAR_THRESHOLD_PCT", T_INT,
+     S(dedup_near_threshold_pct), "55", 1, 100, 0, NF_CMD_RUN | NF_CMD_ENRICH,
+     "estimated Jaccard similarity (percent, word 2-shingles) at or above which a text in the "
+     "same language is a near_duplicate"},
     {"backoff_initial_ms", "NEWSFLOW_BACKOFF_INITIAL_MS", T_INT, S(backoff_initial_ms), "200", 1,
      60000, 0, NF_CMD_RUN, "first retry delay after a transient PostgreSQL error"},
     {"backoff_max_ms", "NEWSFLOW_BACKOFF_MAX_MS", T_INT, S(backoff_max_ms), "30000", 1, 600000, 0,

@@ -6,6 +6,7 @@
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
 #include "newsflow/dedup.h"
+#include "newsflow/story.h"
 
 /* Reads one line into buf (cap + 1 bytes: at most cap bytes of line, plus the '\r' of a CRLF
  * ending). Returns 1 for a line, 0 at EOF, -1 on a read error. *overlong is set when the line had
@@ -45,12 +46,14 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
     size_t cap = (size_t)cfg->max_message_bytes;
     char *line = nf_malloc(cap + 1);
     nf_chain_t *chain = nf_chain_new(cfg, errstr, errstr_size);
-    nf_dedup_t *dedup = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size);
-    nf_dedup_t *stories = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size);
+    nf_match_params_t params = nf_match_params_from_config(cfg);
+    nf_story_index_t *index =
+        chain ? nf_story_index_new((size_t)cfg->dedup_cache_entries, &params, errstr, errstr_size)
+              : NULL;
     nf_enriched_t e;
     memset(&e, 0, sizeof(e));
     nf_buf_t rendered = NF_BUF_INIT;
-    if (!line || !chain || !dedup || !stories) {
+    if (!line || !chain || !index) {
         err = line ? NF_ERR_CONFIG : NF_ERR_NOMEM;
         goto done;
     }
@@ -75,18 +78,15 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
             nf_chain_render_error((unsigned long)counts->lines, &rej, &rendered);
         } else if (err == NF_OK) {
             counts->accepted++;
-            if ((err = nf_dedup_check(dedup, e.sha256, e.article.id, &e.dedup)) != NF_OK)
+            nf_story_decision_t d;
+            if ((err = nf_story_index_add(index, e.article.id, &e.fp, &d)) != NF_OK)
                 goto done;
+            e.dedup = d.dedup;
+            snprintf(e.story_id, sizeof(e.story_id), "%s", d.story_id);
             if (e.dedup.status != NF_DEDUP_UNIQUE)
                 counts->duplicates++;
-            nf_chain_assign_story(&e);
-            uint8_t story_key[NF_SHA256_LEN];
-            nf_content_sha256(e.story_id, strlen(e.story_id), story_key);
-            if (!nf_dedup_lookup(stories, story_key)) {
+            if (d.new_story)
                 counts->stories++;
-                if ((err = nf_dedup_insert(stories, story_key, e.story_id)) != NF_OK)
-                    goto done;
-            }
             if ((err = nf_chain_render(&e, &rendered)) != NF_OK)
                 goto done;
         } else {
@@ -120,8 +120,7 @@ done:
         snprintf(errstr, errstr_size, "out of memory");
     nf_enriched_free(&e);
     nf_buf_free(&rendered);
-    nf_dedup_destroy(stories);
-    nf_dedup_destroy(dedup);
+    nf_story_index_destroy(index);
     nf_chain_destroy(chain);
     nf_free(line);
     return err;

@@ -33,6 +33,7 @@ typedef struct slot {
     nf_buf_t json;
     int decided;    /* dedup decided from the cache */
     char *pg_first; /* first article with this hash according to PostgreSQL (owned) */
+    nf_buf_t ents;  /* entity ids as a JSON array (for the story tables) */
 } slot_t;
 
 typedef struct msg_list {
@@ -64,6 +65,8 @@ struct nf_pipeline {
     const char **miss_sha;
     char **miss_first;
     size_t *miss_slot;
+    nf_store_dedup_article_t *dd; /* the batch's accepted articles, for nf_store_decide */
+    nf_match_params_t match;
     nf_outbox_rows_t outbox;
     nf_id_list_t acked;
 
@@ -92,6 +95,7 @@ struct nf_pipeline {
         nf_metric_t *pg_transient, *pg_data, *pg_retries, *backoff;
         nf_metric_t *outbox_rows, *in_flight, *replayed, *assigned;
         nf_metric_t *entities_created, *stories_created, *dedup_size, *dedup_evictions, *junk;
+        nf_metric_t *revised;
         nf_metric_t *ready;
     } m;
 };
@@ -148,13 +152,16 @@ static void register_metrics(nf_pipeline_t *p)
                    "Outbox rows produced again (restart, rebalance, failed delivery)", NULL, NULL);
     p->m.assigned = nf_gauge("newsflow_assigned_partitions",
                              "Input partitions assigned to this replica", NULL, NULL);
+    p->m.revised = nf_counter("newsflow_records_revised_total",
+                              "Stored records rewritten and republished because a later-processed "
+                              "article moved their dedup or story decision",
+                              NULL, NULL);
     p->m.entities_created =
         nf_counter("newsflow_entities_created_total",
                    "Canonical entities first stored by this replica", NULL, NULL);
     p->m.stories_created = nf_counter(
         "newsflow_stories_created_total",
-        "Stories first stored by this replica (foundation rule: one per distinct normalized text)",
-        NULL, NULL);
+        "Stories opened by this replica (an article that matched no stored story)", NULL, NULL);
     p->m.dedup_size = nf_gauge("newsflow_dedup_cache_entries",
                                "Content hashes held by the in-memory dedup cache", NULL, NULL);
     p->m.dedup_evictions =
@@ -341,8 +348,10 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     p->miss_sha = nf_calloc(max, sizeof(char *));
     p->miss_first = nf_calloc(max, sizeof(char *));
     p->miss_slot = nf_calloc(max, sizeof(size_t));
+    p->dd = nf_calloc(max, sizeof(nf_store_dedup_article_t));
+    p->match = nf_match_params_from_config(cfg);
     if (!p->slots || !p->arts || !p->rejs || !p->offs || !p->miss_sha || !p->miss_first ||
-        !p->miss_slot) {
+        !p->miss_slot || !p->dd) {
         snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
         goto fail;
     }
@@ -388,6 +397,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
         nf_message_release(&p->slots[i].msg);
         nf_enriched_free(&p->slots[i].e);
         nf_buf_free(&p->slots[i].json);
+        nf_buf_free(&p->slots[i].ents);
         nf_free(p->slots[i].pg_first);
     }
     for (size_t i = 0; i < p->carry.count; i++)
@@ -409,6 +419,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_free(p->miss_sha);
     nf_free(p->miss_first);
     nf_free(p->miss_slot);
+    nf_free(p->dd);
     nf_free(p);
 }
 
@@ -497,20 +508,6 @@ static nf_err_t run_stages(nf_pipeline_t *p, slot_t *slots, size_t n)
     return NF_OK;
 }
 
-static void decide(slot_t *s, const char *first_id)
-{
-    if (first_id && strcmp(first_id, s->e.article.id) != 0) {
-        s->e.dedup.status = NF_DEDUP_EXACT;
-        snprintf(s->e.dedup.duplicate_of, sizeof(s->e.dedup.duplicate_of), "%s", first_id);
-        s->e.dedup.similarity = 1.0;
-    } else {
-        s->e.dedup.status = NF_DEDUP_UNIQUE;
-        s->e.dedup.duplicate_of[0] = '\0';
-        s->e.dedup.similarity = 0.0;
-    }
-    nf_chain_assign_story(&s->e);
-}
-
 static void free_lookups(slot_t *slots, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -526,39 +523,46 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     if (err != NF_OK)
         return err;
 
-    /* Dedup: the cache answers for hashes PostgreSQL already confirmed; the rest are looked up
-     * under advisory locks so that concurrent replicas agree on the first article. */
+    /* Dedup and stories: decided in PostgreSQL under advisory locks (nf_store_decide), so that
+     * replicas agree whatever the interleaving; stored articles whose decision moves are
+     * rewritten and republished (their outbox rows join this transaction's). */
     int64_t t0 = nf_monotonic_ms();
-    size_t n_miss = 0;
+    size_t n_dd = 0, corrected = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (!s->accepted)
             continue;
-        const char *first = nf_dedup_lookup(p->cache, s->e.sha256);
-        s->decided = first != NULL;
-        if (first) {
-            decide(s, first);
-        } else {
-            p->miss_sha[n_miss] = s->e.sha256_hex;
-            p->miss_slot[n_miss++] = i;
+        s->decided = 1; /* the exact-hash cache is not consulted any more */
+        nf_buf_reset(&s->ents);
+        nf_buf_putc(&s->ents, '[');
+        for (size_t k = 0; k < s->e.entities.count; k++) {
+            if (k)
+                nf_buf_putc(&s->ents, ',');
+            nf_buf_json_string(&s->ents, s->e.entities.items[k].id);
         }
+        nf_buf_putc(&s->ents, ']');
+        if (s->ents.failed)
+            return NF_ERR_NOMEM;
+        const char *lang = strcmp(s->e.lang.code, "und") != 0 && s->e.lang.code[0]
+                               ? s->e.lang.code
+                               : s->e.lang.script;
+        nf_store_dedup_article_t *d = &p->dd[n_dd];
+        memset(d, 0, sizeof(*d));
+        d->id = s->e.article.id;
+        d->fp = &s->e.fp;
+        d->lang = lang;
+        d->entity_ids_json = s->ents.data;
+        p->miss_slot[n_dd++] = i;
     }
-    err = nf_store_lookup_hashes(p->store, p->miss_sha, n_miss, p->miss_first);
+    err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
     if (err != NF_OK)
         return err;
-    for (size_t m = 0; m < n_miss; m++)
-        slots[p->miss_slot[m]].pg_first = p->miss_first[m];
-    nf_dedup_clear(p->batch_index);
-    for (size_t m = 0; m < n_miss; m++) {
-        slot_t *s = &slots[p->miss_slot[m]];
-        if (s->pg_first) {
-            decide(s, s->pg_first);
-            continue;
-        }
-        const char *first = nf_dedup_lookup(p->batch_index, s->e.sha256);
-        decide(s, first);
-        if (!first && (err = nf_dedup_insert(p->batch_index, s->e.sha256, s->e.article.id)))
-            return err;
+    size_t new_stories = 0;
+    for (size_t k = 0; k < n_dd; k++) {
+        slot_t *s = &slots[p->miss_slot[k]];
+        s->e.dedup = p->dd[k].dedup;
+        snprintf(s->e.story_id, sizeof(s->e.story_id), "%s", p->dd[k].story_id);
+        new_stories += (size_t)p->dd[k].new_story;
     }
 
     int64_t t1 = nf_monotonic_ms();
@@ -607,6 +611,8 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
     if ((err = nf_store_write_batch(p->store, &batch, &p->outbox, &p->counts)) != NF_OK)
         return err;
+    p->counts.stories_created = new_stories;
+    p->counts.records_revised = corrected;
     err = nf_store_commit(p->store);
     nf_histogram_observe(p->m.stage_store, (double)(nf_monotonic_ms() - t1) / 1000.0);
     return err;
@@ -643,7 +649,8 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     p->stats.stored += p->counts.articles_inserted;
     nf_counter_add(p->m.stored, p->counts.articles_inserted);
     nf_counter_add(p->m.entities_created, p->counts.entities_created);
-    nf_counter_add(p->m.stories_created, p->counts.hashes_created);
+    nf_counter_add(p->m.stories_created, p->counts.stories_created);
+    nf_counter_add(p->m.revised, p->counts.records_revised);
 
     int64_t t0 = nf_monotonic_ms();
     for (size_t r = 0; r < p->outbox.count; r++) {

@@ -692,3 +692,668 @@ nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
     PQclear(res);
     return NF_OK;
 }
+
+/* ---- dedup and stories ------------------------------------------------------------------ */
+
+/* Advisory lock keys (one-bigint form): 0x6e66 ("nf") << 40 | tag << 32 | 32-bit key, tags
+ * 1 band, 2 name, 3 exact key, 4 story id. Every transaction takes its key locks in ascending
+ * order, then its story locks in ascending order. */
+#define LOCK_BASE ((int64_t)0x6e66 << 40)
+#define TAG_BAND 1
+#define TAG_NAME 2
+#define TAG_EXACT 3
+#define TAG_STORY 4
+#define DECIDE_PARAMS 10
+
+static int64_t lock_key(int tag, uint32_t v)
+{
+    return LOCK_BASE | ((int64_t)tag << 32) | (int64_t)v;
+}
+
+static int64_t index_key(int tag, uint32_t v)
+{
+    return ((int64_t)tag << 32) | (int64_t)v;
+}
+
+static uint32_t text_key32(const char *s)
+{
+    uint8_t sha[NF_SHA256_LEN];
+    nf_content_sha256(s, strlen(s), sha);
+    return (uint32_t)sha[0] << 24 | (uint32_t)sha[1] << 16 | (uint32_t)sha[2] << 8 | sha[3];
+}
+
+/* PostgreSQL array literals, bound as parameters (never spliced into SQL). */
+static void arr_sep(nf_buf_t *b)
+{
+    if (b->len == 0)
+        nf_buf_putc(b, '{');
+    else
+        nf_buf_putc(b, ',');
+}
+
+static void arr_text(nf_buf_t *b, const char *v)
+{
+    arr_sep(b);
+    if (!v) {
+        nf_buf_puts(b, "NULL");
+        return;
+    }
+    nf_buf_putc(b, '"');
+    for (const char *c = v; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            nf_buf_putc(b, '\\');
+        nf_buf_putc(b, *c);
+    }
+    nf_buf_putc(b, '"');
+}
+
+static void arr_int(nf_buf_t *b, int64_t v)
+{
+    arr_sep(b);
+    nf_buf_printf(b, "%lld", (long long)v);
+}
+
+static void arr_real(nf_buf_t *b, double v)
+{
+    arr_sep(b);
+    nf_buf_printf(b, "%.6g", v);
+}
+
+static const char *arr_end(nf_buf_t *b)
+{
+    if (b->len == 0)
+        nf_buf_putc(b, '{');
+    nf_buf_putc(b, '}');
+    return b->data;
+}
+
+static int cmp_i64_asc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static size_t sort_unique(int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof(int64_t), cmp_i64_asc);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    return u;
+}
+
+static nf_err_t take_locks(nf_store_t *s, int64_t *keys, size_t n, const char *what)
+{
+    n = sort_unique(keys, n);
+    if (n == 0)
+        return NF_OK;
+    int_array_literal(&s->arr1, keys, n);
+    if (s->arr1.failed)
+        return NF_ERR_NOMEM;
+    /* unnest() yields the array in order and count() consumes it in order */
+    const char *params[1] = {s->arr1.data};
+    PGresult *res = PQexecParams(
+        s->conn, "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k", 1, NULL,
+        params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, what, res);
+    PQclear(res);
+    return NF_OK;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* bytea in text output ("\x0a1b...") -> fingerprint */
+static int decode_fp(const char *text, nf_fingerprint_t *fp)
+{
+    uint8_t buf[NF_FINGERPRINT_WIRE_MAX];
+    if (text[0] != '\\' || text[1] != 'x')
+        return -1;
+    size_t n = 0;
+    for (const char *c = text + 2; c[0] && c[1]; c += 2) {
+        int hi = hexval(c[0]), lo = hexval(c[1]);
+        if (hi < 0 || lo < 0 || n == sizeof(buf))
+            return -1;
+        buf[n++] = (uint8_t)(hi << 4 | lo);
+    }
+    return nf_fingerprint_decode(buf, n, fp);
+}
+
+static nf_dedup_status_t status_of(const char *name)
+{
+    if (strcmp(name, "exact_duplicate") == 0)
+        return NF_DEDUP_EXACT;
+    if (strcmp(name, "near_duplicate") == 0)
+        return NF_DEDUP_NEAR;
+    return NF_DEDUP_UNIQUE;
+}
+
+static const char *candidates_sql =
+    "WITH c AS ("
+    "  SELECT article_id FROM fingerprint_keys"
+    "  WHERE key = ANY($1::bigint[]) AND t BETWEEN $3::bigint AND $4::bigint"
+    "  UNION SELECT article_id FROM fingerprints WHERE exact_key = ANY($2::text[])"
+    ")"
+    " SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, l.story_id,"
+    "  st.first_article, st.first_t"
+    " FROM c JOIN fingerprints f USING (article_id) JOIN article_stories l USING (article_id)"
+    " JOIN stories st ON st.id = l.story_id";
+
+static const char *insert_fp_sql =
+    "INSERT INTO fingerprints (article_id, t, lang, exact_key, fp, entity_ids, dup_status, dup_of,"
+    "  dup_t, dup_similarity)"
+    " SELECT id, t, lang, ek, decode(fp, 'hex'), ents::jsonb, st, dof, dt, sim"
+    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    "   $7::text[], $8::text[], $9::bigint[], $10::real[])"
+    "   AS x(id, t, lang, ek, fp, ents, st, dof, dt, sim)"
+    " ON CONFLICT (article_id) DO NOTHING";
+
+static const char *insert_keys_sql =
+    "INSERT INTO fingerprint_keys (key, article_id, t)"
+    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING";
+
+static const char *insert_stories_sql =
+    "INSERT INTO stories (id, first_article, first_t)"
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (id) DO NOTHING";
+
+static const char *insert_links_sql =
+    "INSERT INTO article_stories (article_id, story_id)"
+    " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (article_id) DO NOTHING";
+
+/* A stored article gets an earlier original: only if it is still earlier than the stored one
+ * (re-checked on the row's latest version, so concurrent corrections keep the earliest). */
+static const char *correct_dedup_sql =
+    "WITH c AS ("
+    "  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::real[])"
+    "    AS c(id, dup_of, dup_t, status, sim)"
+    "), f AS ("
+    "  UPDATE fingerprints f SET dup_of = c.dup_of, dup_t = c.dup_t, dup_status = c.status,"
+    "    dup_similarity = c.sim"
+    "  FROM c WHERE f.article_id = c.id AND (f.dup_of IS NULL OR f.dup_t > c.dup_t"
+    "    OR (f.dup_t = c.dup_t AND f.dup_of COLLATE \"C\" > c.dup_of COLLATE \"C\"))"
+    "  RETURNING f.article_id, f.dup_of, f.dup_status, f.dup_similarity"
+    "), a AS ("
+    "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
+    "    dedup_similarity = f.dup_similarity,"
+    "    enriched = jsonb_set(jsonb_set(a.enriched, '{dedup}', jsonb_build_object("
+    "      'status', f.dup_status, 'duplicate_of', f.dup_of, 'similarity', f.dup_similarity)),"
+    "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
+    "  FROM f WHERE a.id = f.article_id"
+    "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"
+    ")"
+    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
+    " SELECT $6, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
+    "   a.kafka_partition FROM a ORDER BY a.id"
+    " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
+
+/* Stories merged into another: every article of a losing story moves to the winner. */
+static const char *merge_stories_sql =
+    "WITH m AS ("
+    "  SELECT * FROM unnest($1::text[], $2::text[]) AS m(loser, winner)"
+    "), st AS ("
+    "  UPDATE stories s SET merged_into = m.winner, updated_at = now() FROM m"
+    "  WHERE s.id = m.loser" /* a data-modifying CTE always runs to completion */
+    "), l AS ("
+    "  UPDATE article_stories l SET story_id = m.winner FROM m WHERE l.story_id = m.loser"
+    "  RETURNING l.article_id, l.story_id"
+    "), a AS ("
+    "  UPDATE articles a SET story_id = l.story_id,"
+    "    enriched = jsonb_set(jsonb_set(a.enriched, '{story_id}', to_jsonb(l.story_id)),"
+    "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
+    "  FROM l WHERE a.id = l.article_id"
+    "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"
+    ")"
+    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
+    " SELECT $3, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
+    "   a.kafka_partition FROM a ORDER BY a.id"
+    " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
+
+/* The new articles of a batch added to their stories' counts, languages and entities. */
+static const char *story_add_sql =
+    "WITH x AS ("
+    "  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
+    "    AS x(id, story, lang, ents)"
+    "), agg AS ("
+    "  SELECT x.story, count(DISTINCT x.id)::int AS n, array_agg(DISTINCT x.lang) AS langs,"
+    "    coalesce(array_agg(DISTINCT e) FILTER (WHERE e IS NOT NULL), '{}') AS ents"
+    "  FROM x LEFT JOIN LATERAL jsonb_array_elements_text(x.ents::jsonb) e ON true"
+    "  GROUP BY x.story"
+    ")"
+    " UPDATE stories s SET articles = s.articles + agg.n, updated_at = now(),"
+    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(s.languages || agg.langs) v ORDER BY v),"
+    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(s.entity_ids || agg.ents) v ORDER BY v)"
+    " FROM agg WHERE s.id = agg.story";
+
+/* A merged story's counts, from its members (after a merge). */
+static const char *story_stats_sql =
+    "UPDATE stories s SET languages = x.langs, articles = x.n, updated_at = now(),"
+    "  entity_ids = coalesce((SELECT array_agg(DISTINCT e ORDER BY e)"
+    "    FROM article_stories l2 JOIN fingerprints f2 USING (article_id),"
+    "      jsonb_array_elements_text(f2.entity_ids) e WHERE l2.story_id = s.id), '{}')"
+    " FROM (SELECT l.story_id, array_agg(DISTINCT f.lang ORDER BY f.lang) AS langs,"
+    "   count(*)::int AS n"
+    "   FROM article_stories l JOIN fingerprints f USING (article_id)"
+    "   WHERE l.story_id = ANY($1::text[]) GROUP BY l.story_id) x"
+    " WHERE s.id = x.story_id";
+
+typedef struct decide_ctx {
+    nf_buf_t b[DECIDE_PARAMS];
+    PGresult *stored, *cands;
+    nf_story_node_t *nodes;
+    size_t *uniq; /* batch index of each unique new article */
+    int64_t *keys;
+    int *rows; /* candidate row of each stored node */
+} decide_ctx_t;
+
+static void decide_ctx_free(decide_ctx_t *c)
+{
+    for (int i = 0; i < DECIDE_PARAMS; i++)
+        nf_buf_free(&c->b[i]);
+    if (c->stored)
+        PQclear(c->stored);
+    if (c->cands)
+        PQclear(c->cands);
+    nf_free(c->nodes);
+    nf_free(c->uniq);
+    nf_free(c->keys);
+    nf_free(c->rows);
+}
+
+static void bufs_reset(decide_ctx_t *c)
+{
+    for (int i = 0; i < DECIDE_PARAMS; i++)
+        nf_buf_reset(&c->b[i]);
+}
+
+static int bufs_failed(const decide_ctx_t *c)
+{
+    for (int i = 0; i < DECIDE_PARAMS; i++)
+        if (c->b[i].failed)
+            return 1;
+    return 0;
+}
+
+static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *const *params,
+                            const char *what, nf_outbox_rows_t *out)
+{
+    PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, out ? 1 : 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return classify(s, what, res);
+    if (out)
+        return outbox_collect(s, res, out);
+    PQclear(res);
+    return NF_OK;
+}
+
+static void copy_stored(nf_store_dedup_article_t *a, PGresult *res, int r)
+{
+    a->dedup.status = status_of(PQgetvalue(res, r, 1));
+    snprintf(a->dedup.duplicate_of, sizeof(a->dedup.duplicate_of), "%s", PQgetvalue(res, r, 2));
+    a->dedup.similarity = strtod(PQgetvalue(res, r, 3), NULL);
+    snprintf(a->story_id, sizeof(a->story_id), "%s", PQgetvalue(res, r, 4));
+    a->new_story = 0;
+}
+
+nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
+                         const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected)
+{
+    *corrected = 0;
+    if (n == 0)
+        return NF_OK;
+    decide_ctx_t c;
+    memset(&c, 0, sizeof(c));
+    nf_err_t err = NF_ERR_NOMEM;
+    size_t max_keys = n * (NF_NEAR_BANDS + NF_SIG_NAMES + 1) + 64;
+    c.uniq = nf_malloc(n * sizeof(size_t));
+    c.keys = nf_malloc(max_keys * sizeof(int64_t));
+    if (!c.uniq || !c.keys)
+        goto done;
+
+    /* 1. the batch's distinct ids, already decided or not */
+    nf_buf_t *ids = &c.b[0];
+    for (size_t i = 0; i < n; i++)
+        arr_text(ids, arts[i].id);
+    const char *p_ids[1] = {arr_end(ids)};
+    if (ids->failed)
+        goto done;
+
+    /* 2. lock the index keys of the whole batch, ascending */
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        const nf_fingerprint_t *fp = arts[i].fp;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            c.keys[nk++] = lock_key(TAG_BAND, fp->bands[b]);
+        for (int k = 0; k < fp->n_names; k++)
+            if (fp->names[k] & NF_NAME_POSTED)
+                c.keys[nk++] = lock_key(TAG_NAME, NF_NAME_ID(fp->names[k]));
+        c.keys[nk++] =
+            lock_key(TAG_EXACT, (uint32_t)fp->exact[0] << 24 | (uint32_t)fp->exact[1] << 16 |
+                                    (uint32_t)fp->exact[2] << 8 | fp->exact[3]);
+    }
+    if ((err = take_locks(s, c.keys, nk, "dedup key locks")) != NF_OK)
+        goto done;
+
+    /* 3. ids already decided keep their stored decision */
+    c.stored = PQexecParams(s->conn,
+                            "SELECT f.article_id, f.dup_status, coalesce(f.dup_of, ''),"
+                            " f.dup_similarity, l.story_id"
+                            " FROM fingerprints f JOIN article_stories l USING (article_id)"
+                            " WHERE f.article_id = ANY($1::text[])",
+                            1, NULL, p_ids, NULL, NULL, 0);
+    if (PQresultStatus(c.stored) != PGRES_TUPLES_OK) {
+        err = classify(s, "dedup stored", c.stored);
+        c.stored = NULL;
+        goto done;
+    }
+    size_t n_new = 0;
+    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int known = 0;
+        for (int r = 0; r < PQntuples(c.stored) && !known; r++)
+            if (strcmp(PQgetvalue(c.stored, r, 0), arts[i].id) == 0) {
+                copy_stored(&arts[i], c.stored, r);
+                known = 1;
+            }
+        for (size_t j = 0; j < n_new && !known; j++)
+            known = strcmp(arts[c.uniq[j]].id, arts[i].id) == 0; /* a repeat in the batch */
+        if (known)
+            continue;
+        c.uniq[n_new++] = i;
+        if (arts[i].fp->t < tmin)
+            tmin = arts[i].fp->t;
+        if (arts[i].fp->t > tmax)
+            tmax = arts[i].fp->t;
+    }
+
+    /* 4. candidates, then their stories locked; repeat until the stories read are all locked */
+    int64_t *story_locks = NULL;
+    size_t n_story_locks = 0;
+    for (int round = 0;; round++) {
+        if (round == 5) {
+            snprintf(s->errmsg, sizeof(s->errmsg), "dedup: stories kept moving; retrying");
+            err = NF_ERR_DB_TRANSIENT;
+            nf_free(story_locks);
+            goto done;
+        }
+        bufs_reset(&c);
+        for (size_t u = 0; u < n_new; u++) {
+            const nf_fingerprint_t *fp = arts[c.uniq[u]].fp;
+            char hex[2 * NF_SHA256_LEN + 1];
+            for (int b = 0; b < NF_NEAR_BANDS; b++)
+                arr_int(&c.b[0], index_key(TAG_BAND, fp->bands[b]));
+            for (int k = 0; k < fp->n_names; k++)
+                if (fp->names[k] & NF_NAME_POSTED)
+                    arr_int(&c.b[0], index_key(TAG_NAME, NF_NAME_ID(fp->names[k])));
+            nf_hex(fp->exact, NF_SHA256_LEN, hex);
+            arr_text(&c.b[1], hex);
+        }
+        char lo[32], hi[32];
+        snprintf(lo, sizeof(lo), "%lld", (long long)(n_new ? tmin - params->window_s : 0));
+        snprintf(hi, sizeof(hi), "%lld", (long long)(n_new ? tmax + params->window_s : 0));
+        const char *p4[4] = {arr_end(&c.b[0]), arr_end(&c.b[1]), lo, hi};
+        if (bufs_failed(&c)) {
+            nf_free(story_locks);
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if (c.cands)
+            PQclear(c.cands);
+        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
+        if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
+            err = classify(s, "dedup candidates", c.cands);
+            c.cands = NULL;
+            nf_free(story_locks);
+            goto done;
+        }
+        size_t nc = (size_t)PQntuples(c.cands), missing = 0;
+        int64_t *want = nf_malloc((nc + 1) * sizeof(int64_t));
+        if (!want) {
+            nf_free(story_locks);
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        for (size_t r = 0; r < nc; r++) {
+            int64_t k = lock_key(TAG_STORY, text_key32(PQgetvalue(c.cands, (int)r, 6)));
+            int have = 0;
+            for (size_t l = 0; l < n_story_locks && !have; l++)
+                have = story_locks[l] == k;
+            if (!have)
+                want[missing++] = k;
+        }
+        if (missing == 0) {
+            nf_free(want);
+            break;
+        }
+        missing = sort_unique(want, missing);
+        int64_t *grown = nf_realloc(story_locks, (n_story_locks + missing) * sizeof(int64_t));
+        if (!grown) {
+            nf_free(want);
+            nf_free(story_locks);
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        story_locks = grown;
+        memcpy(story_locks + n_story_locks, want, missing * sizeof(int64_t));
+        n_story_locks += missing;
+        err = take_locks(s, want, missing, "story locks");
+        nf_free(want);
+        if (err != NF_OK) {
+            nf_free(story_locks);
+            goto done;
+        }
+    }
+    nf_free(story_locks);
+
+    /* 5. decide */
+    size_t nc = (size_t)PQntuples(c.cands), nn = nc + n_new;
+    c.nodes = nf_calloc(nn ? nn : 1, sizeof(nf_story_node_t));
+    c.rows = nf_calloc(nc ? nc : 1, sizeof(int));
+    if (!c.nodes || !c.rows) {
+        err = NF_ERR_NOMEM;
+        goto done;
+    }
+    size_t k = 0;
+    for (size_t r = 0; r < nc; r++) {
+        nf_story_node_t *x = &c.nodes[k];
+        int row = (int)r;
+        if (decode_fp(PQgetvalue(c.cands, row, 1), &x->fp) != 0)
+            continue; /* not a fingerprint this version reads: not a candidate */
+        x->id = PQgetvalue(c.cands, row, 0);
+        x->stored = 1;
+        x->status = status_of(PQgetvalue(c.cands, row, 2));
+        snprintf(x->dup_of, sizeof(x->dup_of), "%s", PQgetvalue(c.cands, row, 3));
+        x->dup_t = strtoll(PQgetvalue(c.cands, row, 4), NULL, 10);
+        x->similarity = strtod(PQgetvalue(c.cands, row, 5), NULL);
+        snprintf(x->story, sizeof(x->story), "%s", PQgetvalue(c.cands, row, 6));
+        x->story_first_id = PQgetvalue(c.cands, row, 7);
+        x->story_first_t = strtoll(PQgetvalue(c.cands, row, 8), NULL, 10);
+        c.rows[k] = row;
+        k++;
+    }
+    nc = k;
+    for (size_t u = 0; u < n_new; u++) {
+        nf_story_node_t *x = &c.nodes[k++];
+        x->id = arts[c.uniq[u]].id;
+        x->fp = *arts[c.uniq[u]].fp;
+    }
+    nn = k;
+    if ((err = nf_story_resolve(c.nodes, nn, params)) != NF_OK)
+        goto done;
+
+    /* 6. write: new fingerprints, keys, stories, links */
+    bufs_reset(&c);
+    nf_buf_t *k1 = &c.b[0], *k2 = &c.b[1], *k3 = &c.b[2];
+    for (size_t u = 0; u < n_new; u++) {
+        const nf_story_node_t *x = &c.nodes[nc + u];
+        nf_store_dedup_article_t *a = &arts[c.uniq[u]];
+        uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
+        char hex[2 * NF_FINGERPRINT_WIRE_MAX + 1], ek[2 * NF_SHA256_LEN + 1];
+        size_t wl = nf_fingerprint_encode(&x->fp, wire);
+        nf_hex(wire, wl, hex);
+        nf_hex(x->fp.exact, NF_SHA256_LEN, ek);
+        arr_text(&c.b[0], x->id);
+        arr_int(&c.b[1], x->fp.t);
+        arr_text(&c.b[2], a->lang);
+        arr_text(&c.b[3], ek);
+        arr_text(&c.b[4], hex);
+        arr_text(&c.b[5], a->entity_ids_json ? a->entity_ids_json : "[]");
+        arr_text(&c.b[6], nf_dedup_status_name(x->status));
+        arr_text(&c.b[7], x->status == NF_DEDUP_UNIQUE ? NULL : x->dup_of);
+        if (x->status == NF_DEDUP_UNIQUE)
+            arr_text(&c.b[8], NULL);
+        else
+            arr_int(&c.b[8], x->dup_t);
+        arr_real(&c.b[9], x->similarity);
+        /* the decision, for the record */
+        a->dedup.status = x->status;
+        snprintf(a->dedup.duplicate_of, sizeof(a->dedup.duplicate_of), "%s",
+                 x->status == NF_DEDUP_UNIQUE ? "" : x->dup_of);
+        a->dedup.similarity = x->similarity;
+        memcpy(a->story_id, x->story, NF_STORY_ID_LEN);
+        a->new_story = x->new_story;
+    }
+    if (n_new) {
+        const char *pv[DECIDE_PARAMS];
+        for (int i = 0; i < DECIDE_PARAMS; i++)
+            pv[i] = arr_end(&c.b[i]);
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, insert_fp_sql, DECIDE_PARAMS, pv, "insert fingerprints", NULL)) !=
+            NF_OK)
+            goto done;
+        bufs_reset(&c);
+        for (size_t u = 0; u < n_new; u++) {
+            const nf_story_node_t *x = &c.nodes[nc + u];
+            for (int b = 0; b < NF_NEAR_BANDS; b++) {
+                arr_int(k1, index_key(TAG_BAND, x->fp.bands[b]));
+                arr_text(k2, x->id);
+                arr_int(k3, x->fp.t);
+            }
+            for (int j = 0; j < x->fp.n_names; j++)
+                if (x->fp.names[j] & NF_NAME_POSTED) {
+                    arr_int(k1, index_key(TAG_NAME, NF_NAME_ID(x->fp.names[j])));
+                    arr_text(k2, x->id);
+                    arr_int(k3, x->fp.t);
+                }
+        }
+        const char *pk[3] = {arr_end(k1), arr_end(k2), arr_end(k3)};
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, insert_keys_sql, 3, pk, "insert fingerprint keys", NULL)) !=
+            NF_OK)
+            goto done;
+        bufs_reset(&c);
+        for (size_t u = 0; u < n_new; u++) {
+            const nf_story_node_t *x = &c.nodes[nc + u];
+            if (!x->new_story)
+                continue;
+            arr_text(k1, x->story);
+            arr_text(k2, x->id);
+            arr_int(k3, x->fp.t);
+        }
+        const char *ps[3] = {arr_end(k1), arr_end(k2), arr_end(k3)};
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, insert_stories_sql, 3, ps, "insert stories", NULL)) != NF_OK)
+            goto done;
+    }
+
+    /* 7. stored articles whose original or story moved */
+    bufs_reset(&c);
+    size_t n_dedup_fix = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const nf_story_node_t *x = &c.nodes[i];
+        if (!x->dedup_changed)
+            continue;
+        arr_text(&c.b[0], x->id);
+        arr_text(&c.b[1], x->dup_of);
+        arr_int(&c.b[2], x->dup_t);
+        arr_text(&c.b[3], nf_dedup_status_name(x->status));
+        arr_real(&c.b[4], x->similarity);
+        n_dedup_fix++;
+    }
+    if (n_dedup_fix) {
+        size_t before = out->count;
+        const char *pd[6] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
+                             arr_end(&c.b[3]), arr_end(&c.b[4]), s->output_topic};
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, correct_dedup_sql, 6, pd, "correct dedup", out)) != NF_OK)
+            goto done;
+        *corrected += out->count - before;
+    }
+    bufs_reset(&c);
+    size_t n_merge = 0;
+    for (size_t i = 0; i < nc; i++) {
+        const nf_story_node_t *x = &c.nodes[i];
+        if (!x->story_changed)
+            continue;
+        /* the stored story this article had (read before resolve overwrote it) */
+        const char *old = PQgetvalue(c.cands, c.rows[i], 6);
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = c.nodes[j].story_changed && strcmp(PQgetvalue(c.cands, c.rows[j], 6), old) == 0;
+        if (seen)
+            continue;
+        arr_text(&c.b[0], old);
+        arr_text(&c.b[1], x->story);
+        n_merge++;
+    }
+    if (n_merge) {
+        size_t before = out->count;
+        const char *pm[3] = {arr_end(&c.b[0]), arr_end(&c.b[1]), s->output_topic};
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, merge_stories_sql, 3, pm, "merge stories", out)) != NF_OK)
+            goto done;
+        *corrected += out->count - before;
+    }
+
+    /* 8. counts of merged stories from their stored members, then the new articles' links
+     * and their contribution */
+    if (n_merge) {
+        const char *pw[1] = {c.b[1].data}; /* the winners (repeats are harmless) */
+        if ((err = exec_params(s, story_stats_sql, 1, pw, "story counts", NULL)) != NF_OK)
+            goto done;
+    }
+    if (n_new) {
+        bufs_reset(&c);
+        for (size_t u = 0; u < n_new; u++) {
+            const nf_store_dedup_article_t *a = &arts[c.uniq[u]];
+            arr_text(&c.b[0], c.nodes[nc + u].id);
+            arr_text(&c.b[1], c.nodes[nc + u].story);
+            arr_text(&c.b[2], a->lang);
+            arr_text(&c.b[3], a->entity_ids_json ? a->entity_ids_json : "[]");
+        }
+        const char *pl[4] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
+                             arr_end(&c.b[3])};
+        if (bufs_failed(&c)) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, insert_links_sql, 2, pl, "insert story links", NULL)) != NF_OK)
+            goto done;
+        err = exec_params(s, story_add_sql, 4, pl, "story counts", NULL);
+    }
+
+done:
+    if (err == NF_ERR_NOMEM)
+        snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
+    decide_ctx_free(&c);
+    return err;
+}

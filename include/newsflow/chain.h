@@ -16,6 +16,7 @@
 #include "newsflow/config.h"
 #include "newsflow/dedup.h"
 #include "newsflow/entities.h"
+#include "newsflow/fingerprint.h"
 #include "newsflow/langid.h"
 #include "newsflow/normalize.h"
 
@@ -29,8 +30,9 @@ typedef struct nf_enriched {
     unsigned junk_lines;  /**< lines dropped from the body */
     nf_lang_t lang;
     nf_entity_list_t entities;
-    uint8_t sha256[NF_SHA256_LEN]; /**< of the normalized body */
+    uint8_t sha256[NF_SHA256_LEN]; /**< of the normalized body (content_sha256) */
     char sha256_hex[2 * NF_SHA256_LEN + 1];
+    nf_fingerprint_t fp;     /**< exact key (folded text), MinHash, story signature */
     nf_dedup_result_t dedup; /**< set by the caller (enrich: memory; run: PostgreSQL) */
     char story_id[NF_STORY_ID_MAX];
 } nf_enriched_t;
@@ -48,8 +50,9 @@ nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
 nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enriched_t *out,
                           nf_reject_t *rej);
 
-/** @brief Set the story id from the dedup decision and fingerprints (foundation rule:
- *         articles with the same normalized text share a story). */
+/** @brief Set the story id an article has before any decision: a story of its own, named after
+ *         its id (story.h: nf_story_id_of). The caller's decision (enrich: story.h in memory;
+ *         run: PostgreSQL) replaces it. */
 void nf_chain_assign_story(nf_enriched_t *e);
 
 /** @brief Append the enriched record as one line of JSON (no newline) to out. */

@@ -36,6 +36,8 @@ typedef struct nf_config {
     long long dedup_cache_entries;
     long long langid_min_confidence_pct;
     long long langid_min_letters;
+    long long dedup_window_hours;
+    long long dedup_near_threshold_pct;
     long long backoff_initial_ms;
     long long backoff_max_ms;
     long long shutdown_timeout_ms;

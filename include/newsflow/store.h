@@ -14,6 +14,8 @@
 
 #include "newsflow/config.h"
 #include "newsflow/error.h"
+#include "newsflow/fingerprint.h"
+#include "newsflow/story.h"
 #include "newsflow/types.h"
 
 typedef struct nf_store nf_store_t;
@@ -71,7 +73,7 @@ typedef struct nf_outbox_rows {
     nf_outbox_row_t *rows; /**< owned */
     size_t count;
     size_t cap;
-    void *results[4]; /**< the PGresults the rows point into (owned) */
+    void *results[8]; /**< the PGresults the rows point into (owned) */
     size_t n_results;
 } nf_outbox_rows_t;
 
@@ -109,12 +111,37 @@ nf_err_t nf_store_begin(nf_store_t *s);
 nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
                                 char **first_ids);
 
+/** An accepted article of a batch, for the dedup and story decisions. */
+typedef struct nf_store_dedup_article {
+    const char *id;                 /**< borrowed */
+    const nf_fingerprint_t *fp;     /**< borrowed */
+    const char *lang;               /**< lang.code, or the script while it is "und" */
+    const char *entity_ids_json;    /**< JSON array of the entity ids (borrowed) */
+    nf_dedup_result_t dedup;        /**< out */
+    char story_id[NF_STORY_ID_LEN]; /**< out */
+    int new_story;                  /**< out: the article opened a story */
+} nf_store_dedup_article_t;
+
+/**
+ * @brief Inside the batch transaction: decide duplicates and stories (story.h rules) with
+ *        PostgreSQL as the authority. Takes advisory locks on the batch's index keys (LSH bands,
+ *        posted names, exact keys) in ascending order, reads the stored articles sharing them,
+ *        locks their stories (ascending), decides (nf_story_resolve), writes fingerprints, keys,
+ *        links and stories, and rewrites stored articles whose decision moved (their new record,
+ *        with "revision" + 1, goes to the outbox: appended to *out). An id already decided gets
+ *        its stored decision. *corrected receives the number of stored articles rewritten.
+ */
+nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
+                         const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected);
+
 /** What a batch write created (rows that already existed are not counted). */
 typedef struct nf_store_counts {
     size_t articles_inserted;
     size_t rejects_inserted;
     size_t entities_created;
-    size_t hashes_created; /**< new normalized texts (the foundation's new stories) */
+    size_t hashes_created;  /**< new normalized texts */
+    size_t stories_created; /**< set by the caller from nf_store_decide */
+    size_t records_revised; /**< set by the caller from nf_store_decide */
 } nf_store_counts_t;
 
 /**

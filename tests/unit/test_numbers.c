@@ -1,0 +1,157 @@
+/* Numbers and dates normalised across languages and scripts. */
+#include "nf_test.h"
+
+#include "newsflow/numbers.h"
+
+/* The only VALUE found in text, in thousandths. */
+static int64_t value_of(const char *text)
+{
+    nf_number_t n[8];
+    size_t count = nf_numbers_extract(text, strlen(text), n, 8);
+    int64_t v = -1;
+    for (size_t i = 0; i < count && i < 8; i++)
+        if (n[i].kind == NF_NUMBER_VALUE) {
+            assert_int_equal(v, -1); /* exactly one */
+            v = n[i].value;
+        }
+    return v;
+}
+
+static int64_t date_of(const char *text)
+{
+    nf_number_t n[8];
+    size_t count = nf_numbers_extract(text, strlen(text), n, 8);
+    for (size_t i = 0; i < count && i < 8; i++)
+        if (n[i].kind == NF_NUMBER_DATE)
+            return n[i].value;
+    return -1;
+}
+
+static void test_grouping_every_locale(void **state)
+{
+    (void)state;
+    const char *same[] = {
+        "12480 residents",                   /* plain */
+        "evacuated 12,480 residents",        /* en */
+        "ont évacué 12 480 habitants",       /* fr: space */
+        "ont évacué 12\u202f480 habitants",  /* fr: narrow no-break space */
+        "12\u00a0480 Einwohner",             /* no-break space */
+        "evakuierten 12.480 Einwohner",      /* de */
+        "12'480 Einwohner",                  /* ch */
+        "evacuaron a 12.480 vecinos",        /* es */
+        "12 mille 480 abitanti",             /* it: words */
+        "12 mila 480 abitanti",              /* it */
+        "12 mil 480 vecinos",                /* es, pt */
+        "эвакуировали 12 480 жителей",       /* ru */
+        "12 тысяч 480 жителей",              /* ru: words */
+        "евакуювали 12 тисяч 480 мешканців", /* uk */
+        "إجلاء ١٢٬٤٨٠ من السكان",            /* ar: Arabic-Indic digits + Arabic separator */
+        "إجلاء ١٢٤٨٠ من السكان",             /* ar: no separator */
+        "إجلاء 12 ألف 480 من السكان",        /* ar: words */
+        "تخلیه ۱۲٬۴۸۰ نفر",                  /* fa: Extended Arabic-Indic digits */
+        "१२४८० निवासी",                      /* hi: Devanagari digits */
+    };
+    for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+        print_message("%s\n", same[i]);
+        assert_int_equal(value_of(same[i]), 12480000);
+    }
+}
+
+static void test_decimals_and_multipliers(void **state)
+{
+    (void)state;
+    assert_int_equal(value_of("reached 6.4 metres"), 6400);
+    assert_int_equal(value_of("atteint 6,4 mètres"), 6400);
+    assert_int_equal(value_of("بلغ ٦٫٤ متر"), 6400);
+    assert_int_equal(value_of("40 million dinars"), 40000000000LL);
+    assert_int_equal(value_of("40 millions de dinars"), 40000000000LL);
+    assert_int_equal(value_of("40 Millionen Dinar"), 40000000000LL);
+    assert_int_equal(value_of("40 millones de dinares"), 40000000000LL);
+    assert_int_equal(value_of("40 миллионов динаров"), 40000000000LL);
+    assert_int_equal(value_of("40 мільйонів динарів"), 40000000000LL);
+    assert_int_equal(value_of("40 مليون دينار"), 40000000000LL);
+    assert_int_equal(value_of("1.5 million"), 1500000000LL);
+    assert_int_equal(value_of("1,5 Millionen"), 1500000000LL);
+    assert_int_equal(value_of("2 billion"), 2000000000000LL);
+    assert_int_equal(value_of("1,234.5 tonnes"), 1234500);
+    assert_int_equal(value_of("1.234,5 Tonnen"), 1234500);
+    /* a list is not a grouped number */
+    nf_number_t n[8];
+    assert_int_equal(nf_numbers_extract("3, 480", 6, n, 8), 2);
+    /* letters glued to digits are codes, not numbers */
+    assert_int_equal(nf_numbers_extract("route A480 and B12", 18, n, 8), 0);
+}
+
+static void test_years(void **state)
+{
+    (void)state;
+    nf_number_t n[8];
+    size_t c = nf_numbers_extract("since 1931", 10, n, 8);
+    assert_int_equal(c, 1);
+    assert_int_equal(n[0].kind, NF_NUMBER_YEAR);
+    assert_int_equal(n[0].value, 1931);
+    c = nf_numbers_extract("1,931 people", 12, n, 8);
+    assert_int_equal(c, 1);
+    assert_int_equal(n[0].kind, NF_NUMBER_VALUE);
+}
+
+static void test_dates_every_language(void **state)
+{
+    (void)state;
+    const char *march14[] = {
+        "on 14 March 2026",   "on March 14, 2026", "le 14 mars",     "am 14. März",
+        "el 14 de marzo",     "il 14 marzo",       "em 14 de março", "op 14 maart",
+        "14 марта 2026 года", "14 березня",        "في 14 مارس",     "2026-03-14",
+        "14.03.2026",         "14/03/2026",        "في ١٤ مارس",     "Mar 14",
+    };
+    for (size_t i = 0; i < sizeof(march14) / sizeof(march14[0]); i++) {
+        print_message("%s\n", march14[i]);
+        assert_int_equal(date_of(march14[i]), 314);
+    }
+    assert_int_equal(date_of("2 мая"), 502);
+    assert_int_equal(date_of("2 травня"), 502);
+    assert_int_equal(date_of("25 November"), 1125);
+    assert_int_equal(date_of("25 ноября"), 1125);
+    assert_int_equal(date_of("25 نوفمبر"), 1125);
+    /* not dates */
+    assert_int_equal(date_of("45 March"), -1);
+    assert_int_equal(date_of("2026-13-01"), -1);
+    assert_int_equal(date_of("may rise by 14 metres"), -1);
+}
+
+static void test_month_names(void **state)
+{
+    (void)state;
+    assert_int_equal(nf_numbers_month("Dezember", 8), 12);
+    assert_int_equal(nf_numbers_month("ДЕКАБРЯ", strlen("ДЕКАБРЯ")), 12);
+    assert_int_equal(nf_numbers_month("Mayor", 5), 0);
+    assert_int_equal(nf_numbers_month("Marseille", 9), 0);
+}
+
+static void test_bounds(void **state)
+{
+    (void)state;
+    nf_number_t n[2];
+    const char *many = "10 20 30 40 50";
+    assert_int_equal(nf_numbers_extract(many, strlen(many), n, 2), 5); /* counted, 2 written */
+    assert_int_equal(n[1].value, 20000);
+    assert_int_equal(nf_numbers_extract("", 0, n, 2), 0);
+    const char bad[] = {'1', '2', (char)0xff, '3', 0};
+    assert_true(nf_numbers_extract(bad, 4, n, 2) >= 1);
+    /* a digit run too long for int64 does not overflow */
+    const char *huge = "123456789012345678901234567890";
+    assert_int_equal(nf_numbers_extract(huge, strlen(huge), n, 2), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grouping_every_locale),
+        cmocka_unit_test(test_decimals_and_multipliers),
+        cmocka_unit_test(test_years),
+        cmocka_unit_test(test_dates_every_language),
+        cmocka_unit_test(test_month_names),
+        cmocka_unit_test(test_bounds),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,514 @@
+/* Fingerprints (exact key, MinHash, story signature), the match predicates at their edges, and
+ * the in-memory story index (originals, merges, window, capacity). */
+#include "nf_test.h"
+
+#include "newsflow/fingerprint.h"
+#include "newsflow/story.h"
+
+static nf_fingerprinter_t *fpr;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[128];
+    fpr = nf_fingerprinter_new(err, sizeof(err));
+    return fpr ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    nf_fingerprinter_destroy(fpr);
+    return 0;
+}
+
+static void fp_of(const char *body, const char *when, const char *script, nf_fingerprint_t *out)
+{
+    nf_lang_t lang = {"und", "", 0};
+    snprintf(lang.script, sizeof(lang.script), "%s", script);
+    nf_entity_list_t none = {NULL, 0};
+    assert_int_equal(nf_fingerprint_compute(fpr, body, strlen(body), when, &lang, &none, out),
+                     NF_OK);
+}
+
+static const char *flood_en =
+    "The Varna river burst its banks near Mirograd on Saturday, cutting the town off from the "
+    "regional road network, mayor Lidia Korvanenko said.\nEmergency services evacuated 12,480 "
+    "residents overnight and opened three shelters in the sports halls of the northern district.\n"
+    "The Orvane Water Authority said the level at the Stellin gauge reached 6.4 metres, the "
+    "highest since records began in 1931.";
+
+static void test_exact_key_folds(void **state)
+{
+    (void)state;
+    nf_fingerprint_t a, b, c;
+    fp_of("Floods in MIROGRAD,  12 480 evacuated", NULL, "Latn", &a);
+    fp_of("floods in mirograd, 12 480 evacuated", NULL, "Latn", &b);
+    fp_of("ＦＬＯＯＤＳ in Mirograd,\n12 480 evacuated", NULL, "Latn", &c); /* NFKC */
+    assert_true(nf_exact_match(&a, &b));
+    assert_true(nf_exact_match(&a, &c));
+    fp_of("floods in mirograd, 12 481 evacuated", NULL, "Latn", &c);
+    assert_false(nf_exact_match(&a, &c));
+    /* identical folded text: identical MinHash */
+    assert_memory_equal(a.minhash, b.minhash, NF_MINHASH_K);
+    assert_memory_equal(a.bands, b.bands, sizeof(a.bands));
+}
+
+static void test_near_similarity(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t a, b, c, d;
+    fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
+    char edited[2048];
+    snprintf(edited, sizeof(edited), "%s\nReporting by Dana Omberg.", flood_en);
+    fp_of(edited, "2026-03-14T09:00:00Z", "Latn", &b);
+    double sim;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    assert_true(sim > 0.7 && sim < 1.0);
+    assert_true(nf_near_match(&b, &a, &p, &sim)); /* symmetric */
+    /* another text */
+    fp_of("The Orvane Rail drivers walked out on Thursday over pay, the union said; 214 trains "
+          "were cancelled across the region and commuters queued for buses.",
+          "2026-03-14T09:00:00Z", "Latn", &c);
+    assert_false(nf_near_match(&a, &c, &p, &sim));
+    assert_true(nf_near_similarity(&a, &c) < 0.2);
+    /* same text, other language key: never a near copy */
+    fp_of(edited, "2026-03-14T09:00:00Z", "Cyrl", &d);
+    assert_false(nf_near_match(&a, &d, &p, &sim));
+}
+
+static void test_threshold_edges(void **state)
+{
+    (void)state;
+    nf_fingerprint_t a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (int k = 0; k < NF_MINHASH_K; k++) {
+        a.minhash[k] = (uint8_t)k;
+        b.minhash[k] = k < 24 ? (uint8_t)k : (uint8_t)(k + 100); /* 24 of 32 agree */
+    }
+    for (int i = 0; i < NF_NEAR_BANDS; i++) {
+        a.bands[i] = (uint32_t)i;
+        b.bands[i] = (uint32_t)(i + 1000);
+    }
+    a.bands[3] = b.bands[3] = 77; /* one shared band */
+    double est = nf_near_similarity(&a, &b);
+    double expect = (24.0 / 32 - 1.0 / 256) / (1 - 1.0 / 256);
+    assert_true(est > expect - 1e-12 && est < expect + 1e-12);
+    nf_match_params_t p = nf_match_params_default();
+    double sim;
+    p.near_threshold = expect; /* at the threshold: a near copy */
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    p.near_threshold = expect + 1e-9; /* just above: not */
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    p.near_threshold = expect;
+    /* no shared band: not a candidate, whatever the similarity */
+    b.bands[3] = 78;
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    b.bands[3] = 77;
+    /* the window, to the second */
+    b.t = a.t + p.window_s;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    b.t = a.t + p.window_s + 1;
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+
+    /* story rule (defaults): 3 shared names and a shared fact */
+    nf_fingerprint_t s1, s2;
+    memset(&s1, 0, sizeof(s1));
+    memset(&s2, 0, sizeof(s2));
+    s1.n_names = s2.n_names = 4;
+    for (int i = 0; i < 4; i++)
+        s1.names[i] = (uint32_t)(40 + 4 * i); /* 40 44 48 52 */
+    s2.names[0] = 40;
+    s2.names[1] = 44;
+    s2.names[2] = 48 | NF_NAME_POSTED; /* flags do not change the name */
+    s2.names[3] = 200;
+    s1.n_facts = s2.n_facts = 1;
+    s1.facts[0] = 5;
+    s2.facts[0] = 6;
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 3 names, no fact */
+    s2.facts[0] = 5;
+    assert_true(nf_story_match(&s1, &s2, &p)); /* 3 names + 1 fact */
+    s2.names[1] = 100;
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 2 names + 1 fact */
+    s2.names[1] = 44;
+    /* two weak keys (scripts without capitals) are no evidence; weak against strong is */
+    s1.names[0] |= NF_NAME_WEAK;
+    assert_true(nf_story_match(&s1, &s2, &p));
+    s2.names[0] |= NF_NAME_WEAK;
+    assert_false(nf_story_match(&s1, &s2, &p));
+    s1.names[0] = s2.names[0] = 40;
+    memcpy(s2.names, s1.names, sizeof(s1.names));
+    s2.facts[0] = 6;
+    assert_false(nf_story_match(&s1, &s2, &p)); /* 4 names, no fact: not without a fact */
+    s2.facts[0] = 5;
+    s2.t = s1.t + p.window_s;
+    assert_true(nf_story_match(&s1, &s2, &p));
+    s2.t = s1.t + p.window_s + 1;
+    assert_false(nf_story_match(&s1, &s2, &p)); /* outside the window */
+}
+
+static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    int n = 0;
+    for (int i = 0; i < a->n_names; i++)
+        for (int j = 0; j < b->n_names; j++)
+            n += NF_NAME_ID(a->names[i]) == NF_NAME_ID(b->names[j]);
+    return n;
+}
+
+static void test_signature_across_scripts(void **state)
+{
+    (void)state;
+    nf_fingerprint_t en, ru, ar, other;
+    fp_of("Talks in Port Varnel: foreign minister Marek Dolani met Irina Vostrel on 12 May; "
+          "they signed a deal worth 340 million dinars.",
+          "2026-05-12T10:00:00Z", "Latn", &en);
+    fp_of("Переговоры: министр иностранных дел Марек Долани встретился с Ириной Востребовой? "
+          "Нет: с Ирина Вострел 12 мая; подписано соглашение на 340 миллионов динаров.",
+          "2026-05-12T11:00:00Z", "Cyrl", &ru);
+    fp_of("التقى وزير الخارجية ماريك دولاني مع إيرينا فوستريل في 12 مايو ووقعا اتفاقا بقيمة 340 "
+          "مليون دينار.",
+          "2026-05-12T12:00:00Z", "Arab", &ar);
+    assert_true(shares_name(&en, &ru) >= 2);
+    assert_true(shares_name(&en, &ar) >= 2);
+    nf_match_params_t p = nf_match_params_default();
+    assert_true(nf_story_match(&en, &ru, &p));
+    assert_true(nf_story_match(&en, &ar, &p));
+    assert_true(nf_story_match(&ru, &ar, &p));
+    /* same people, other event: another day and other numbers */
+    fp_of("In Kessel, Marek Dolani and Irina Vostrel opened a bridge on 9 June; it cost 58 "
+          "million dinars.",
+          "2026-05-13T10:00:00Z", "Latn", &other);
+    assert_false(nf_story_match(&en, &other, &p));
+    /* skeletons */
+    char sk[32];
+    nf_fingerprint_skeleton("Dolani", 6, sk, sizeof(sk));
+    assert_string_equal(sk, "dln");
+    nf_fingerprint_skeleton("dwlany", 6, sk, sizeof(sk));
+    assert_string_equal(sk, "dln");
+    nf_fingerprint_skeleton("Vostrel", 7, sk, sizeof(sk));
+    assert_string_equal(sk, "fstrl");
+    assert_int_equal(nf_fingerprint_time("2026-03-14T12:40:00+01:00"),
+                     nf_fingerprint_time("2026-03-14T11:40:00Z"));
+    assert_int_equal(nf_fingerprint_time("1970-01-02T00:00:00.5Z"), 86400);
+    assert_int_equal(nf_fingerprint_time(NULL), 0);
+}
+
+static nf_story_index_t *new_index(size_t cap)
+{
+    char err[128];
+    nf_match_params_t p = nf_match_params_default();
+    nf_story_index_t *x = nf_story_index_new(cap, &p, err, sizeof(err));
+    assert_non_null(x);
+    return x;
+}
+
+static void test_index_originals(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(100);
+    nf_fingerprint_t a, b, c;
+    fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
+    fp_of(flood_en, "2026-03-14T09:00:00Z", "Latn", &b);
+    char edited[2048];
+    snprintf(edited, sizeof(edited), "%s\nReporting by Dana Omberg.", flood_en);
+    fp_of(edited, "2026-03-14T10:00:00Z", "Latn", &c);
+    nf_story_decision_t d;
+    assert_int_equal(nf_story_index_add(x, "a", &a, &d), NF_OK);
+    assert_int_equal(d.dedup.status, NF_DEDUP_UNIQUE);
+    assert_true(d.new_story);
+    char sid_a[NF_STORY_ID_LEN];
+    nf_story_id_of("a", sid_a);
+    assert_string_equal(d.story_id, sid_a);
+    assert_int_equal(nf_story_index_add(x, "b", &b, &d), NF_OK);
+    assert_int_equal(d.dedup.status, NF_DEDUP_EXACT);
+    assert_string_equal(d.dedup.duplicate_of, "a");
+    assert_string_equal(d.story_id, sid_a);
+    assert_int_equal(nf_story_index_add(x, "c", &c, &d), NF_OK);
+    assert_int_equal(d.dedup.status, NF_DEDUP_NEAR);
+    assert_string_equal(d.dedup.duplicate_of, "a"); /* the earliest, not the closest */
+    assert_true(d.dedup.similarity < 1.0);
+    /* the same id again: not its own duplicate, not stored twice */
+    assert_int_equal(nf_story_index_add(x, "a", &a, &d), NF_OK);
+    assert_int_equal(d.dedup.status, NF_DEDUP_UNIQUE);
+    assert_int_equal(nf_story_index_size(x), 3);
+    /* an earlier copy arriving late is not a duplicate of later ones */
+    nf_fingerprint_t early = a;
+    early.t -= 3600;
+    assert_int_equal(nf_story_index_add(x, "z", &early, &d), NF_OK);
+    assert_int_equal(d.dedup.status, NF_DEDUP_UNIQUE);
+    /* ... but its story is now named after it */
+    char sid_z[NF_STORY_ID_LEN];
+    nf_story_id_of("z", sid_z);
+    assert_string_equal(d.story_id, sid_z);
+    nf_story_index_destroy(x);
+}
+
+static void test_index_merges_and_window(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(100);
+    nf_match_params_t p = nf_match_params_default();
+    /* A and C do not match each other; B matches both: one story after B */
+    nf_fingerprint_t a, b, c, late;
+    memset(&a, 0, sizeof(a));
+    a.t = 1000000;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        a.bands[i] = (uint32_t)(100 + i);
+    b = c = a;
+    for (int i = 0; i < NF_NEAR_BANDS; i++) {
+        b.bands[i] += 1000;
+        c.bands[i] += 2000;
+    }
+    memset(a.minhash, 1, NF_MINHASH_K);
+    memset(b.minhash, 2, NF_MINHASH_K);
+    memset(c.minhash, 3, NF_MINHASH_K);
+    a.exact[0] = 1, b.exact[0] = 2, c.exact[0] = 3;
+    a.n_names = 3, a.names[0] = 4, a.names[1] = 8, a.names[2] = 12;
+    b.n_names = 6, b.names[0] = 4, b.names[1] = 8, b.names[2] = 12, b.names[3] = 16;
+    b.names[4] = 20, b.names[5] = 24;
+    c.n_names = 3, c.names[0] = 16, c.names[1] = 20, c.names[2] = 24;
+    for (int i = 0; i < 6; i++)
+        b.names[i] |= NF_NAME_POSTED;
+    a.names[0] |= NF_NAME_POSTED, c.names[0] |= NF_NAME_POSTED;
+    a.n_facts = b.n_facts = c.n_facts = 1;
+    a.facts[0] = b.facts[0] = c.facts[0] = 9;
+    c.t = a.t + 10;
+    b.t = a.t + 20;
+    nf_story_decision_t da, db, dc;
+    assert_int_equal(nf_story_index_add(x, "a", &a, &da), NF_OK);
+    assert_int_equal(nf_story_index_add(x, "c", &c, &dc), NF_OK);
+    assert_string_not_equal(da.story_id, dc.story_id);
+    assert_true(dc.new_story);
+    assert_int_equal(nf_story_index_add(x, "b", &b, &db), NF_OK);
+    assert_false(db.new_story);
+    assert_string_equal(db.story_id, da.story_id); /* named after a, the earliest */
+    char now[NF_STORY_ID_LEN];
+    assert_true(nf_story_index_current(x, dc.handle, now));
+    assert_string_equal(now, da.story_id); /* c was merged */
+    /* the window: same signature one second too late is another story */
+    late = a;
+    late.exact[0] = 4;
+    memset(late.minhash, 4, NF_MINHASH_K);
+    late.t = b.t + p.window_s + 1; /* a is even further */
+    nf_story_decision_t dl;
+    assert_int_equal(nf_story_index_add(x, "late", &late, &dl), NF_OK);
+    assert_true(dl.new_story);
+    nf_story_index_destroy(x);
+}
+
+static void test_index_capacity(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(3);
+    nf_fingerprint_t f[5];
+    nf_story_decision_t d[5];
+    char id[16];
+    for (int i = 0; i < 5; i++) {
+        fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &f[i]);
+        f[i].t += i;
+        snprintf(id, sizeof(id), "n%d", i);
+        assert_int_equal(nf_story_index_add(x, id, &f[i], &d[i]), NF_OK);
+    }
+    assert_int_equal(nf_story_index_size(x), 3);
+    assert_int_equal(nf_story_index_evictions(x), 2);
+    /* n0 was evicted when n3 came; n3's original is the earliest still held */
+    assert_string_equal(d[3].dedup.duplicate_of, "n1");
+    char now[NF_STORY_ID_LEN];
+    assert_false(nf_story_index_current(x, d[0].handle, now));
+    assert_true(nf_story_index_current(x, d[4].handle, now));
+    nf_story_index_destroy(x);
+    /* capacity 0 remembers nothing */
+    x = new_index(0);
+    assert_int_equal(nf_story_index_add(x, "a", &f[0], &d[0]), NF_OK);
+    assert_int_equal(nf_story_index_add(x, "b", &f[0], &d[1]), NF_OK);
+    assert_int_equal(d[1].dedup.status, NF_DEDUP_UNIQUE);
+    nf_story_index_destroy(x);
+}
+
+/* ---- nf_story_resolve: the same final state whatever the order and the batch split ---- */
+
+typedef struct sim_article {
+    char id[16];
+    nf_fingerprint_t fp;
+    /* stored state */
+    int stored;
+    nf_dedup_status_t status;
+    char dup_of[NF_ID_MAX + 1];
+    int64_t dup_t;
+    char story[NF_STORY_ID_LEN];
+    int64_t first_t;
+    char first_id[NF_ID_MAX + 1];
+} sim_article_t;
+
+#define SIM_N 18
+
+static void sim_corpus(sim_article_t *a)
+{
+    static const char *bodies[] = {
+        /* event 1 in three languages, a copy, a light edit */
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing.",
+        "La ministre Marek Dolani a rencontré Irina Vostrel à Kessel le 12 mai et signé un accord "
+        "de 340 millions de dinars.",
+        "Министр Марек Долани встретился с Ирина Вострел в Кессел 12 мая; подписано соглашение на "
+        "340 миллионов динаров.",
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing.",
+        "Foreign minister Marek Dolani met Irina Vostrel in Kessel on 12 May and signed a deal "
+        "worth 340 million dinars on water sharing. Reporting by Lena Kovrin.",
+        /* event 2: a flood */
+        "The Dorna river flooded Travik on 3 June and mayor Boris Selnik said 12,480 residents "
+        "were evacuated by Oskar Marovin's teams.",
+        "Le fleuve Dorna a inondé Travik le 3 juin et le maire Boris Selnik a évacué 12 480 "
+        "habitants avec Oskar Marovin.",
+        "The Dorna river flooded Travik on 3 June and mayor Boris Selnik said 12,480 residents "
+        "were evacuated by Oskar Marovin's teams.",
+        /* event 3: same people as event 1, another event a day later */
+        "Marek Dolani and Irina Vostrel opened a bridge in Lirdal on 13 May; it cost 58 million "
+        "dinars.",
+        "Marek Dolani und Irina Vostrel eröffneten am 13. Mai in Lirdal eine Brücke für 58 "
+        "Millionen Dinar.",
+        /* a bridge article between event 2's versions (links both) */
+        "Mayor Boris Selnik and Oskar Marovin in Travik: 12,480 residents evacuated on 3 June "
+        "after the Dorna flood.",
+        /* unrelated */
+        "Selma Toravek won the chess final in Fenmark on 20 July with 14 points.",
+        "Selma Toravek a gagné la finale d'échecs à Fenmark le 20 juillet avec 14 points.",
+        "Selma Toravek won the chess final in Fenmark on 20 July with 14 points.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+        "Nadia Bramlin a vendu 4 200 tonnes de blé à Kalmor le 2 août, selon Radek Lundor.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+        "Nadia Bramlin sold 4,200 tonnes of grain to Kalmor on 2 August, Radek Lundor said.",
+    };
+    static const int hours[SIM_N] = {0, 1, 2, 3, 4, 0, 1, 1, 20, 21, 2, 0, 1, 2, 0, 1, 1, 3};
+    static const int day[SIM_N] = {0, 0, 0, 0, 0, 20, 20, 20, 0, 0, 20, 40, 40, 40, 60, 60, 60, 60};
+    for (int i = 0; i < SIM_N; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        snprintf(a[i].id, sizeof(a[i].id), "a%02d", i);
+        fp_of(bodies[i], NULL, i == 2 ? "Cyrl" : "Latn", &a[i].fp);
+        a[i].fp.t = 1780000000 + day[i] * 86400 + hours[i] * 3600;
+    }
+}
+
+/* Feeds the articles in `order`, `batch` at a time, through nf_story_resolve with every stored
+ * article as a candidate (what PostgreSQL returns is a subset that holds every link). */
+static void sim_run(sim_article_t *a, const int *order, int batch)
+{
+    nf_match_params_t p = nf_match_params_default();
+    nf_story_node_t nodes[SIM_N];
+    for (int start = 0; start < SIM_N; start += batch) {
+        int nn = 0, idx[SIM_N];
+        for (int i = 0; i < SIM_N; i++)
+            if (a[i].stored) {
+                nf_story_node_t *x = &nodes[nn];
+                memset(x, 0, sizeof(*x));
+                x->id = a[i].id;
+                x->fp = a[i].fp;
+                x->stored = 1;
+                x->status = a[i].status;
+                snprintf(x->dup_of, sizeof(x->dup_of), "%s", a[i].dup_of);
+                x->dup_t = a[i].dup_t;
+                memcpy(x->story, a[i].story, NF_STORY_ID_LEN);
+                x->story_first_t = a[i].first_t;
+                x->story_first_id = a[i].first_id;
+                idx[nn++] = i;
+            }
+        for (int k = start; k < start + batch && k < SIM_N; k++) {
+            nf_story_node_t *x = &nodes[nn];
+            memset(x, 0, sizeof(*x));
+            x->id = a[order[k]].id;
+            x->fp = a[order[k]].fp;
+            idx[nn++] = order[k];
+        }
+        assert_int_equal(nf_story_resolve(nodes, (size_t)nn, &p), NF_OK);
+        /* apply: PostgreSQL keeps the earliest original and relabels merged stories */
+        static char first_ids[SIM_N][NF_ID_MAX + 1];
+        for (int k = 0; k < nn; k++)
+            snprintf(first_ids[k], sizeof(first_ids[k]), "%s", nodes[k].winner_first_id);
+        for (int k = 0; k < nn; k++) {
+            sim_article_t *t = &a[idx[k]];
+            const nf_story_node_t *x = &nodes[k];
+            t->stored = 1;
+            t->status = x->status;
+            snprintf(t->dup_of, sizeof(t->dup_of), "%s", x->dup_of);
+            t->dup_t = x->dup_t;
+            memcpy(t->story, x->story, NF_STORY_ID_LEN);
+            t->first_t = x->story_first_t;
+            snprintf(t->first_id, sizeof(t->first_id), "%.*s", NF_ID_MAX, first_ids[k]);
+        }
+    }
+}
+
+static void test_resolve_order_independent(void **state)
+{
+    (void)state;
+    static sim_article_t ref[SIM_N], other[SIM_N];
+    int fwd[SIM_N], rev[SIM_N], mix[SIM_N];
+    for (int i = 0; i < SIM_N; i++) {
+        fwd[i] = i;
+        rev[i] = SIM_N - 1 - i;
+        mix[i] = (i * 7) % SIM_N; /* 7 is prime to 18 */
+    }
+    sim_corpus(ref);
+    sim_run(ref, fwd, SIM_N); /* one batch */
+    /* what the rules say */
+    assert_int_equal(ref[3].status, NF_DEDUP_EXACT);
+    assert_string_equal(ref[3].dup_of, "a00");
+    assert_int_equal(ref[4].status, NF_DEDUP_NEAR);
+    assert_string_equal(ref[4].dup_of, "a00");
+    assert_int_equal(ref[0].status, NF_DEDUP_UNIQUE);
+    assert_string_equal(ref[1].story, ref[0].story);
+    assert_string_equal(ref[2].story, ref[0].story);     /* Cyrillic */
+    assert_string_not_equal(ref[8].story, ref[0].story); /* same people, other event */
+    assert_string_equal(ref[9].story, ref[8].story);
+    assert_string_equal(ref[6].story, ref[5].story);
+    assert_string_not_equal(ref[11].story, ref[5].story);
+    assert_string_equal(ref[17].dup_of, "a14");
+    const int *orders[] = {fwd, rev, mix, rev, mix, fwd};
+    const int batches[] = {1, 1, 1, 4, 5, 7};
+    for (int o = 0; o < 6; o++) {
+        sim_corpus(other);
+        sim_run(other, orders[o], batches[o]);
+        for (int i = 0; i < SIM_N; i++) {
+            print_message("order %d article %d\n", o, i);
+            assert_int_equal(other[i].status, ref[i].status);
+            assert_string_equal(other[i].dup_of, ref[i].dup_of);
+            assert_string_equal(other[i].story, ref[i].story);
+        }
+    }
+}
+
+static void test_wire_roundtrip(void **state)
+{
+    (void)state;
+    nf_fingerprint_t a, b;
+    fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
+    uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
+    size_t n = nf_fingerprint_encode(&a, wire);
+    assert_true(n <= sizeof(wire));
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
+    wire[0] = 2;
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* negative times survive */
+    a.t = -86400;
+    n = nf_fingerprint_encode(&a, wire);
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    assert_int_equal(b.t, -86400);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exact_key_folds), cmocka_unit_test(test_near_similarity),
+        cmocka_unit_test(test_threshold_edges), cmocka_unit_test(test_signature_across_scripts),
+        cmocka_unit_test(test_index_originals), cmocka_unit_test(test_index_merges_and_window),
+        cmocka_unit_test(test_index_capacity),  cmocka_unit_test(test_resolve_order_independent),
+        cmocka_unit_test(test_wire_roundtrip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

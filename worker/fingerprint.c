@@ -1,0 +1,730 @@
+/* Fingerprints: exact key, b-bit MinHash + LSH bands, story signature. See fingerprint.h.
+ * MinHash: Broder 1997; b-bit estimator: Li & König, "b-Bit Minwise Hashing" (WWW 2010). */
+#include "newsflow/fingerprint.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
+
+#include "newsflow/alloc.h"
+#include "newsflow/dedup.h"
+#include "newsflow/numbers.h"
+
+#define MAX_CANDIDATES 96
+#define MAX_NUMBERS 64
+#define SHINGLE_WORDS 2
+
+struct nf_fingerprinter {
+    const UNormalizer2 *nfkc_cf;
+    UTransliterator *to_latin; /* not thread-safe: one per fingerprinter */
+    UChar *u16, *folded;
+    int32_t u16_cap, folded_cap;
+    uint64_t *shingles;
+    size_t shingles_cap;
+    nf_number_t numbers[MAX_NUMBERS];
+};
+
+nf_match_params_t nf_match_params_default(void)
+{
+    nf_match_params_t p = {0.55, 72 * 3600, 3, 99};
+    return p;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    /* splitmix64 finalizer */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+static uint32_t key32(const char *tag, const void *data, size_t len)
+{
+    uint64_t h = fnv1a(FNV_BASIS, tag, strlen(tag));
+    return (uint32_t)(mix64(fnv1a(h, data, len)) >> 32);
+}
+
+nf_fingerprinter_t *nf_fingerprinter_new(char *errstr, size_t errstr_size)
+{
+    nf_fingerprinter_t *f = nf_calloc(1, sizeof(*f));
+    if (!f) {
+        snprintf(errstr, errstr_size, "out of memory");
+        return NULL;
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    f->nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
+    if (U_FAILURE(st)) {
+        snprintf(errstr, errstr_size, "ICU NFKC_Casefold: %s", u_errorName(st));
+        goto fail;
+    }
+    static const UChar id[] = u"Any-Latin; Latin-ASCII";
+    f->to_latin = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+    if (U_FAILURE(st)) {
+        snprintf(errstr, errstr_size, "ICU transliterator Any-Latin: %s", u_errorName(st));
+        goto fail;
+    }
+    return f;
+fail:
+    nf_fingerprinter_destroy(f);
+    return NULL;
+}
+
+void nf_fingerprinter_destroy(nf_fingerprinter_t *f)
+{
+    if (!f)
+        return;
+    if (f->to_latin)
+        utrans_close(f->to_latin);
+    nf_free(f->u16);
+    nf_free(f->folded);
+    nf_free(f->shingles);
+    nf_free(f);
+}
+
+static int grow_u16(UChar **buf, int32_t *cap, int32_t need)
+{
+    if (need <= *cap)
+        return 1;
+    int32_t n = *cap ? *cap : 1024;
+    while (n < need)
+        n *= 2;
+    UChar *p = nf_realloc(*buf, (size_t)n * sizeof(UChar));
+    if (!p)
+        return 0;
+    *buf = p;
+    *cap = n;
+    return 1;
+}
+
+/* days since 1970-01-01 of a civil date (Howard Hinnant's algorithm) */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int64_t nf_fingerprint_time(const char *s)
+{
+    if (!s || strlen(s) < 19)
+        return 0;
+    int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2),
+        mi = num(s + 14, 2), se = num(s + 17, 2);
+    if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || se < 0)
+        return 0;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se);
+    const char *z = s + 19;
+    if (*z == '.')
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            ;
+    if ((*z == '+' || *z == '-') && strlen(z) >= 6) {
+        int oh = num(z + 1, 2), om = num(z + 4, 2);
+        if (oh >= 0 && om >= 0)
+            t -= (*z == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    }
+    return t;
+}
+
+size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap)
+{
+    /* Vowels, semivowels and h vanish (Arabic and Cyrillic spellings of a Latin name keep the
+     * consonants); letters that scripts merge are merged (c/q/g -> k, z -> s, v/w -> f,
+     * p -> b); repeats collapse. */
+    size_t n = 0;
+    char last = 0;
+    for (size_t i = 0; i < len && n + 1 < cap; i++) {
+        char c = ascii[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (c < 'a' || c > 'z')
+            continue;
+        switch (c) {
+        case 'a':
+        case 'e':
+        case 'i':
+        case 'o':
+        case 'u':
+        case 'y':
+        case 'h':
+        case 'j':
+        case 'w':
+            continue;
+        case 'c':
+        case 'q':
+        case 'g':
+            c = 'k';
+            break;
+        case 'z':
+            c = 's';
+            break;
+        case 'v':
+            c = 'f';
+            break;
+        case 'p':
+            c = 'b';
+            break;
+        case 'x':
+            c = 'k';
+            break;
+        default:
+            break;
+        }
+        if (c == last)
+            continue;
+        out[n++] = c;
+        last = c;
+    }
+    if (cap)
+        out[n] = '\0';
+    return n;
+}
+
+/* Capitalised words that are not names, and frequent words of uncased scripts (whose every word
+ * is a name candidate). Lower case. Generic news vocabulary: titles, institutions, weekdays. */
+/* clang-format off */
+static const char *const not_names[] = {
+    "the", "a", "an", "in", "on", "at", "mr", "mrs", "ms", "dr", "minister", "ministers",
+    "president", "prime", "foreign", "interior", "finance", "government", "parliament",
+    "police", "mayor", "city", "council", "ministry", "national", "state", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "authority", "company", "union",
+    "court", "news", "le", "la", "les", "un", "une", "des", "du", "de", "m", "mme", "ministre",
+    "président", "présidente", "gouvernement", "ville", "maire", "lundi", "mardi", "mercredi",
+    "jeudi", "vendredi", "samedi", "dimanche", "der", "die", "das", "ein", "eine", "den", "dem",
+    "des", "herr", "frau", "ministerin", "präsident", "präsidentin", "regierung", "stadt",
+    "bürgermeister", "bürgermeisterin", "polizei", "behörde", "behörden", "einwohner",
+    "menschen", "treffen", "gespräche", "abkommen", "vertrag", "außenminister",
+    "außenministerin", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+    "sonntag", "millionen", "prozent", "euro", "jahr", "jahren", "tag", "tage", "tagen", "uhr",
+    "wochen", "woche", "angaben", "zeit", "land", "el", "los", "las", "una", "del", "al", "sr",
+    "sra", "presidente", "gobierno", "ciudad", "alcalde", "alcaldesa", "lunes", "martes",
+    "miércoles", "jueves", "viernes", "sábado", "domingo", "il", "lo", "gli", "governo",
+    "sindaco", "città", "o", "os", "as", "governo", "prefeito", "в", "на", "и", "министр",
+    "президент", "правительство", "мэр", "город", "глава", "понедельник", "вторник", "среда",
+    "четверг", "пятница", "суббота", "воскресенье", "міністр", "уряд", "місто", "في", "من",
+    "على", "إلى", "الى", "أن", "ان", "عن", "مع", "التي", "الذي", "هذا", "هذه", "بعد", "قبل",
+    "وقال", "قال", "وقالت", "قالت", "كما", "وزير", "وزيرة", "الوزير", "الوزيرة", "رئيس",
+    "الرئيس", "رئيسة", "الحكومة", "المدينة", "مدينة", "عمدة", "يوم", "اليوم", "الاثنين",
+    "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد", "خلال", "حيث", "وقد", "لقد",
+    "كان", "كانت", "إن", "او", "أو", "ثم", "بين", "لدى", "منذ", "حتى", "عند", "ذلك", "تلك",
+    "وفي", "وهو", "وهي", "هو", "هي", "الخارجية", "الداخلية", "المالية", "الشرطة", "السلطات",
+    "سكان", "السكان", "مليون", "ملايين", "ألف", "آلاف", "شخص", "أشخاص", "دولار", "نحو", "أكثر",
+    "أمس", "اجتماع", "اجتماعا", "محادثات", "اتفاق", "اتفاقا", "وزارة", "المتحدث", "باسم",
+    "مسؤول", "مسؤولون", "عام", "العام", "بالمئة", "المئة", "متر", "أمتار", "كيلومتر", "ساعة",
+    "ساعات", "dinar", "jahre", "gewerkschaftschef", "gewerkschaft", "lohn", "beschäftigten",
+    "arbeit", "züge", "zügen", "zug", "pendler", "ersatzbusse", "chef", "chefin", "forderung",
+    "unternehmen", "einmalzahlungen", "geld", "amtskollege", "amtskollegin", "umfang",
+    "delegationen", "delegation", "nacht", "ufer", "sicherheit", "mitarbeitern", "mitarbeiter",
+    "stunden", "soforthilfe", "hilfe", "leiter", "leiterin", "wasserbehörde", "regen", "pegel",
+    "meter", "schritt", "morgen", "sandsäcke", "deich", "schulen", "schule", "norden", "süden",
+    "osten", "westen", "notunterkünfte", "saal", "demonstranten", "streik", "ausfall",
+    "grenzübergänge", "wert", "studentenaustausch", "wasserverteilung", "unterstadt",
+    "fangquoten", "bahnverbindung", "energielieferungen", "rettungskräfte", "freiwillige",
+    "hochwasser", "wasser", "fluss", "brücke", "straße", "straßen", "dorf", "dörfer",
+    "krankenhaus", "feuerwehr", "schaden", "schäden", "bericht", "sprecher", "sprecherin",
+    "erklärung", "mitteilung", "zeitung", "agentur", "gericht", "wahl", "partei", "firma",
+    "konzern", "bahn", "preis", "preise", "kosten", "dollar", "opfer", "verletzte", "tote",
+    "lage", "frage", "ende", "anfang", "mitte", "monat", "monate", "plan", "pläne", "vorschlag",
+    "gesetz", "entscheidung", "verhandlungen", "affaires", "exteriores", "rail", "lines",
+    "transit", "group", "airlines", "bank", "بحسب", "شركة", "الشركة", "بزيادة", "دينار",
+    "بقيمة", "بأنه", "بأنها", "إنه", "إنها", "غير", "لكن", "أمام", "مدى", "أخرى", "أولى",
+    "ثلاثة", "نهر", "قرب", "بنسبة", "المزيد", "مزيد",
+};
+/* clang-format on */
+
+static int is_not_name(const char *lower)
+{
+    if (nf_numbers_month(lower, strlen(lower)))
+        return 1;
+    for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++)
+        if (strcmp(lower, not_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_token_char(UChar32 c)
+{
+    return u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+}
+
+typedef struct candidate {
+    uint32_t key;
+    uint32_t count;
+    uint32_t first; /* position of the first occurrence */
+} candidate_t;
+
+static void add_candidate(candidate_t *c, size_t *n, uint32_t key, uint32_t weight, uint32_t pos)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (c[i].key >> 2 == key >> 2) {
+            c[i].count += weight;
+            c[i].key &= key | ~NF_NAME_WEAK; /* strong wins */
+            return;
+        }
+    if (*n < MAX_CANDIDATES)
+        c[(*n)++] = (candidate_t){key, weight, pos};
+}
+
+/* The most frequent first; among equals the earliest (the lead says who and where). */
+static int cmp_candidate(const void *a, const void *b)
+{
+    const candidate_t *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A name-like token of the original text -> its name key (0 when it is not one). */
+static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, int initial)
+{
+    UChar32 first;
+    int32_t i = 0;
+    U16_NEXT(tok, i, len, first);
+    if (!u_isalpha(first))
+        return 0;
+    int cased = u_hasBinaryProperty(first, UCHAR_CASED);
+    if (cased && (!u_isupper(first) || initial))
+        return 0;
+    if (!cased && u_countChar32(tok, len) < 3)
+        return 0;
+    UChar buf[128];
+    if (len >= 64)
+        return 0;
+    /* the lower-case form for the stop list */
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ll = u_strToLower(buf, 64, tok, len, "", &st);
+    char lower[256];
+    int32_t lower_len = 0;
+    if (U_FAILURE(st) || ll >= 64)
+        return 0;
+    st = U_ZERO_ERROR;
+    u_strToUTF8(lower, sizeof(lower), &lower_len, buf, ll, &st);
+    if (U_FAILURE(st) || is_not_name(lower))
+        return 0;
+    /* Arabic: the article al- and the conjunction wa- glue onto names; a name written with and
+     * without them should give the same key, so strip them before transliterating. */
+    int32_t start = 0;
+    if (!cased && len > 4 && tok[0] == 0x0648) /* و */
+        start = 1;
+    if (!cased && len - start > 4 && tok[start] == 0x0627 && tok[start + 1] == 0x0644) /* ال */
+        start += 2;
+    memcpy(buf, tok + start, (size_t)(len - start) * sizeof(UChar));
+    int32_t tlen = len - start, limit = tlen;
+    st = U_ZERO_ERROR;
+    utrans_transUChars(f->to_latin, buf, &tlen, (int32_t)(sizeof(buf) / sizeof(buf[0])), 0, &limit,
+                       &st);
+    if (U_FAILURE(st))
+        return 0;
+    char ascii[128];
+    size_t an = 0;
+    for (int32_t k = 0; k < tlen && an + 1 < sizeof(ascii); k++)
+        if (buf[k] < 128)
+            ascii[an++] = (char)buf[k];
+    char skel[64];
+    size_t sl = nf_fingerprint_skeleton(ascii, an, skel, sizeof(skel));
+    if (sl < 3)
+        return 0;
+    /* In a script without capitals every word is a candidate: such keys are weak (they count
+     * only against a strong key, i.e. across scripts). */
+    uint32_t k = NF_NAME_ID(key32("n:", skel, sl));
+    return cased ? k : k | NF_NAME_WEAK;
+}
+
+static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len,
+                           nf_fingerprint_t *out, uint32_t *mins32)
+{
+    /* tokens -> hashes, in place into the shingle array */
+    size_t n_tok = 0;
+    for (int32_t i = 0; i < len;) {
+        UChar32 c;
+        int32_t s = i;
+        U16_NEXT(text, i, len, c);
+        if (!is_token_char(c))
+            continue;
+        int32_t e = i;
+        while (e < len) {
+            int32_t k = e;
+            U16_NEXT(text, k, len, c);
+            if (!is_token_char(c))
+                break;
+            e = k;
+        }
+        if (n_tok == f->shingles_cap) {
+            size_t cap = f->shingles_cap ? f->shingles_cap * 2 : 1024;
+            uint64_t *p = nf_realloc(f->shingles, cap * sizeof(uint64_t));
+            if (!p)
+                return NF_ERR_NOMEM;
+            f->shingles = p;
+            f->shingles_cap = cap;
+        }
+        f->shingles[n_tok++] = fnv1a(FNV_BASIS, text + s, (size_t)(e - s) * sizeof(UChar));
+        i = e;
+    }
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        mins32[k] = UINT32_MAX;
+    size_t n_sh = n_tok >= SHINGLE_WORDS ? n_tok - SHINGLE_WORDS + 1 : (n_tok ? 1 : 0);
+    for (size_t s = 0; s < n_sh; s++) {
+        uint64_t h = f->shingles[s];
+        for (size_t w = 1; w < SHINGLE_WORDS && s + w < n_tok; w++)
+            h = mix64(h * 31 + f->shingles[s + w]);
+        for (int k = 0; k < NF_MINHASH_K; k++) {
+            uint32_t v = (uint32_t)(mix64(h ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1))) >> 32);
+            if (v < mins32[k])
+                mins32[k] = v;
+        }
+    }
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        out->minhash[k] = (uint8_t)(mins32[k] & 0xff);
+    for (int b = 0; b < NF_NEAR_BANDS; b++) {
+        uint64_t h = mix64(((uint64_t)out->lang_key << 8) | (uint64_t)b);
+        for (int r = 0; r < NF_NEAR_ROWS; r++)
+            h = mix64(h ^ mins32[b * NF_NEAR_ROWS + r]);
+        out->bands[b] = (uint32_t)(h >> 32);
+    }
+    return NF_OK;
+}
+
+nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t body_len,
+                                const char *published_at, const nf_lang_t *lang,
+                                const nf_entity_list_t *entities, nf_fingerprint_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->t = nf_fingerprint_time(published_at);
+    const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
+    out->lang_key = key32("l:", lk, strlen(lk));
+
+    /* UTF-16 of the body */
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t ulen = 0;
+    if (body_len > INT32_MAX / 4)
+        return NF_ERR_INVALID_ARG;
+    if (!grow_u16(&f->u16, &f->u16_cap, (int32_t)body_len + 1))
+        return NF_ERR_NOMEM;
+    u_strFromUTF8(f->u16, f->u16_cap, &ulen, body, (int32_t)body_len, &st);
+    if (U_FAILURE(st))
+        return NF_ERR_ICU;
+
+    /* exact: NFKC_Casefold, white space runs -> one space */
+    st = U_ZERO_ERROR;
+    int32_t need = unorm2_normalize(f->nfkc_cf, f->u16, ulen, NULL, 0, &st);
+    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
+        return NF_ERR_ICU;
+    if (!grow_u16(&f->folded, &f->folded_cap, need + 1))
+        return NF_ERR_NOMEM;
+    st = U_ZERO_ERROR;
+    int32_t flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
+    if (U_FAILURE(st))
+        return NF_ERR_ICU;
+    int32_t w = 0;
+    int space = 1;
+    for (int32_t i = 0; i < flen; i++) {
+        UChar c = f->folded[i];
+        if (u_isUWhiteSpace(c) || c == '\n') {
+            if (!space)
+                f->folded[w++] = ' ';
+            space = 1;
+        } else {
+            f->folded[w++] = c;
+            space = 0;
+        }
+    }
+    if (w > 0 && f->folded[w - 1] == ' ')
+        w--;
+    flen = w;
+    /* hash the UTF-8 form, so the key is the sha256 of a text anyone can reproduce */
+    {
+        int32_t u8len = 0;
+        st = U_ZERO_ERROR;
+        u_strToUTF8(NULL, 0, &u8len, f->folded, flen, &st);
+        char *u8 = nf_malloc((size_t)u8len + 1);
+        if (!u8)
+            return NF_ERR_NOMEM;
+        st = U_ZERO_ERROR;
+        u_strToUTF8(u8, u8len + 1, &u8len, f->folded, flen, &st);
+        nf_content_sha256(u8, (size_t)u8len, out->exact);
+        nf_free(u8);
+    }
+
+    /* near */
+    uint32_t mins32[NF_MINHASH_K];
+    nf_err_t err = minhash_of(f, f->folded, flen, out, mins32);
+    if (err != NF_OK)
+        return err;
+
+    /* story: names */
+    candidate_t cand[MAX_CANDIDATES];
+    size_t n_cand = 0;
+    for (size_t i = 0; entities && i < entities->count; i++) {
+        const char *id = entities->items[i].id;
+        add_candidate(cand, &n_cand, NF_NAME_ID(key32("e:", id, strlen(id))), 1000, 0);
+    }
+    int initial = 1;
+    for (int32_t i = 0; i < ulen;) {
+        UChar32 c;
+        int32_t s = i;
+        U16_NEXT(f->u16, i, ulen, c);
+        if (!is_token_char(c)) {
+            if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == 0x061F ||
+                c == 0x06D4 || c == 0x3002)
+                initial = 1;
+            continue;
+        }
+        int32_t e = i;
+        while (e < ulen) {
+            int32_t k = e;
+            U16_NEXT(f->u16, k, ulen, c);
+            if (!is_token_char(c) && c != '-')
+                break;
+            e = k;
+        }
+        while (e > s && f->u16[e - 1] == '-')
+            e--;
+        uint32_t key = name_key(f, f->u16 + s, e - s, initial);
+        if (key)
+            add_candidate(cand, &n_cand, key, 1, (uint32_t)s);
+        initial = 0;
+        i = e;
+    }
+    qsort(cand, n_cand, sizeof(cand[0]), cmp_candidate);
+    out->n_names = (uint8_t)(n_cand < NF_SIG_NAMES ? n_cand : NF_SIG_NAMES);
+    for (size_t i = 0; i < n_cand && i < NF_POSTED_NAMES; i++)
+        cand[i].key |= NF_NAME_POSTED;
+    for (size_t i = 0; i < out->n_names; i++)
+        out->names[i] = cand[i].key;
+    qsort(out->names, out->n_names, sizeof(uint32_t), cmp_u32);
+
+    /* story: facts (numbers >= 10 and dates; years are too common to tell events apart) */
+    size_t nn = nf_numbers_extract(body, body_len, f->numbers, MAX_NUMBERS);
+    if (nn > MAX_NUMBERS)
+        nn = MAX_NUMBERS;
+    uint32_t facts[MAX_NUMBERS];
+    size_t nf = 0;
+    for (size_t i = 0; i < nn; i++) {
+        const nf_number_t *x = &f->numbers[i];
+        if (x->kind == NF_NUMBER_YEAR || (x->kind == NF_NUMBER_VALUE && x->value < 10000))
+            continue;
+        uint32_t k = key32(x->kind == NF_NUMBER_DATE ? "d:" : "v:", &x->value, sizeof(x->value));
+        int dup = 0;
+        for (size_t j = 0; j < nf; j++)
+            dup |= facts[j] == k;
+        if (!dup)
+            facts[nf++] = k;
+    }
+    out->n_facts = (uint8_t)(nf < NF_SIG_FACTS ? nf : NF_SIG_FACTS);
+    memcpy(out->facts, facts, out->n_facts * sizeof(uint32_t));
+    qsort(out->facts, out->n_facts, sizeof(uint32_t), cmp_u32);
+    return NF_OK;
+}
+
+double nf_near_similarity(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    int same = 0;
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        same += a->minhash[k] == b->minhash[k];
+    /* b-bit estimator with b = 8: P(equal) = J + (1 - J) / 256 */
+    double p = (double)same / NF_MINHASH_K, c = 1.0 / 256;
+    double j = (p - c) / (1 - c);
+    return j < 0 ? 0 : j;
+}
+
+int nf_exact_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    return memcmp(a->exact, b->exact, sizeof(a->exact)) == 0;
+}
+
+static int64_t abs64(int64_t x)
+{
+    return x < 0 ? -x : x;
+}
+
+/* Keys present in both sorted lists. With `names`, keys compare without their weak bit and a
+ * pair of weak keys does not count. */
+static int shared_keys(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny, int names)
+{
+    size_t i = 0, j = 0;
+    int n = 0;
+    uint32_t mask = names ? NF_NAME_ID(~0u) : ~0u;
+    while (i < nx && j < ny) {
+        uint32_t a = x[i] & mask, b = y[j] & mask;
+        if (a == b) {
+            n += !(names && (x[i] & y[j] & NF_NAME_WEAK));
+            i++;
+            j++;
+        } else if (a < b) {
+            i++;
+        } else {
+            j++;
+        }
+    }
+    return n;
+}
+
+static int shared(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
+{
+    return shared_keys(x, nx, y, ny, 0);
+}
+
+static int shared_names(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    return shared_keys(a->names, a->n_names, b->names, b->n_names, 1);
+}
+
+int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p,
+                  double *similarity)
+{
+    *similarity = 0;
+    if (a->lang_key != b->lang_key || abs64(a->t - b->t) > p->window_s)
+        return 0;
+    int band = 0;
+    for (int i = 0; i < NF_NEAR_BANDS && !band; i++)
+        band = a->bands[i] == b->bands[i];
+    if (!band)
+        return 0;
+    *similarity = nf_near_similarity(a, b);
+    if (*similarity < p->near_threshold)
+        return 0;
+    /* A copy keeps the facts and the names: two texts from one template about two events
+     * (another flood the same day) are alike word for word but disagree on them. */
+    if (a->n_facts && b->n_facts && !shared(a->facts, a->n_facts, b->facts, b->n_facts))
+        return 0;
+    if (a->n_names && b->n_names && !shared_keys(a->names, a->n_names, b->names, b->n_names, 0))
+        return 0;
+    return 1;
+}
+
+int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p)
+{
+    if (abs64(a->t - b->t) > p->window_s)
+        return 0;
+    int names = shared_names(a, b);
+    if (names < p->story_min_names)
+        return 0;
+    int facts = shared(a->facts, a->n_facts, b->facts, b->n_facts);
+    return facts >= 1 || names >= p->story_names_no_fact;
+}
+
+nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
+                              const nf_match_params_t *p, double *similarity)
+{
+    *similarity = 0;
+    if (nf_exact_match(a, b)) {
+        *similarity = 1;
+        return NF_LINK_EXACT;
+    }
+    if (nf_near_match(a, b, p, similarity))
+        return NF_LINK_NEAR;
+    *similarity = 0;
+    int key = 0;
+    for (int i = 0; i < NF_NEAR_BANDS && !key; i++)
+        key = a->bands[i] == b->bands[i];
+    for (int i = 0; i < a->n_names && !key; i++)
+        if (a->names[i] & NF_NAME_POSTED)
+            for (int j = 0; j < b->n_names && !key; j++)
+                key = (b->names[j] & NF_NAME_POSTED) &&
+                      NF_NAME_ID(a->names[i]) == NF_NAME_ID(b->names[j]);
+    return key && nf_story_match(a, b, p) ? NF_LINK_STORY : NF_LINK_NONE;
+}
+
+static void put32(uint8_t **p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        *(*p)++ = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t **p)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++)
+        v |= (uint32_t)(*(*p)++) << (8 * i);
+    return v;
+}
+
+size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX])
+{
+    uint8_t *p = out;
+    *p++ = 1; /* layout version */
+    put32(&p, (uint32_t)((uint64_t)fp->t & 0xffffffffu));
+    put32(&p, (uint32_t)((uint64_t)fp->t >> 32));
+    put32(&p, fp->lang_key);
+    memcpy(p, fp->exact, 32);
+    p += 32;
+    memcpy(p, fp->minhash, NF_MINHASH_K);
+    p += NF_MINHASH_K;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        put32(&p, fp->bands[i]);
+    *p++ = fp->n_names;
+    *p++ = fp->n_facts;
+    for (int i = 0; i < fp->n_names; i++)
+        put32(&p, fp->names[i]);
+    for (int i = 0; i < fp->n_facts; i++)
+        put32(&p, fp->facts[i]);
+    return (size_t)(p - out);
+}
+
+int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t fixed = 1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2;
+    if (len < fixed || data[0] != 1)
+        return -1;
+    const uint8_t *p = data + 1;
+    uint64_t lo = get32(&p), hi = get32(&p);
+    out->t = (int64_t)(lo | hi << 32);
+    out->lang_key = get32(&p);
+    memcpy(out->exact, p, 32);
+    p += 32;
+    memcpy(out->minhash, p, NF_MINHASH_K);
+    p += NF_MINHASH_K;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        out->bands[i] = get32(&p);
+    out->n_names = *p++;
+    out->n_facts = *p++;
+    if (out->n_names > NF_SIG_NAMES || out->n_facts > NF_SIG_FACTS ||
+        len != fixed + 4 * (size_t)(out->n_names + out->n_facts))
+        return -1;
+    for (int i = 0; i < out->n_names; i++)
+        out->names[i] = get32(&p);
+    for (int i = 0; i < out->n_facts; i++)
+        out->facts[i] = get32(&p);
+    return 0;
+}

@@ -1,0 +1,648 @@
+/* The in-memory near-duplicate and story index: a ring of articles (oldest evicted first), an
+ * open-addressing multimap from index keys (LSH bands, name keys) to ring slots (linear probing,
+ * backward-shift deletion), and a union-find forest of stories with reference counts (a story
+ * lives while an article or a merged child story points at it). */
+#include "newsflow/story.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "newsflow/alloc.h"
+#include "newsflow/buf.h"
+
+#define NONE UINT32_MAX
+#define KEYS_PER_ENTRY (NF_NEAR_BANDS + NF_POSTED_NAMES)
+/* A key shared by very many articles (a name in every story of the day) would make a lookup's
+ * cost grow with the window: at most this many articles are taken per key, so the cost per
+ * article is bounded whatever the window holds. */
+#define MAX_PER_KEY 64
+
+typedef struct entry {
+    nf_fingerprint_t fp;
+    char *id; /* owned; NULL = free slot */
+    uint32_t story;
+    uint32_t gen;
+    uint32_t mark;
+} entry_t;
+
+typedef struct story {
+    uint32_t parent; /* itself for a root, NONE for a free story */
+    uint32_t refs;
+    int64_t first_t;
+    char *first_id; /* owned */
+    char sid[NF_STORY_ID_LEN];
+} story_t;
+
+typedef struct posting {
+    uint32_t key;
+    uint32_t idx; /* NONE = empty */
+} posting_t;
+
+struct nf_story_index {
+    nf_match_params_t p;
+    size_t capacity, count, next;
+    entry_t *ring;
+    posting_t *table;
+    size_t mask, n_postings, max_postings;
+    story_t *stories;
+    uint32_t n_stories, cap_stories, free_story;
+    uint32_t mark;
+    uint64_t evictions, lookups;
+    uint32_t *cand;
+};
+
+void nf_story_id_of(const char *first_article_id, char out[NF_STORY_ID_LEN])
+{
+    uint8_t sha[NF_SHA256_LEN];
+    char hex[2 * NF_SHA256_LEN + 1];
+    nf_content_sha256(first_article_id, strlen(first_article_id), sha);
+    nf_hex(sha, NF_SHA256_LEN, hex);
+    snprintf(out, NF_STORY_ID_LEN, "story:%.16s", hex);
+}
+
+nf_match_params_t nf_match_params_from_config(const nf_config_t *cfg)
+{
+    nf_match_params_t p = nf_match_params_default();
+    p.window_s = (int64_t)cfg->dedup_window_hours * 3600;
+    p.near_threshold = (double)cfg->dedup_near_threshold_pct / 100.0;
+    return p;
+}
+
+int nf_article_order(int64_t ta, const char *ida, int64_t tb, const char *idb)
+{
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    int c = strcmp(ida, idb);
+    return (c > 0) - (c < 0);
+}
+
+nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *params, char *errstr,
+                                     size_t errstr_size)
+{
+    nf_story_index_t *x = nf_calloc(1, sizeof(*x));
+    if (!x)
+        goto fail;
+    x->p = *params;
+    x->capacity = capacity;
+    x->free_story = NONE;
+    if (capacity == 0)
+        return x;
+    if (capacity > (size_t)UINT32_MAX / (4 * KEYS_PER_ENTRY)) {
+        snprintf(errstr, errstr_size, "index capacity %zu too large", capacity);
+        nf_free(x);
+        return NULL;
+    }
+    size_t slots = 16;
+    while (slots < capacity * KEYS_PER_ENTRY)
+        slots *= 2;
+    x->mask = slots - 1;
+    x->max_postings = slots / 10 * 9;
+    x->ring = nf_calloc(capacity, sizeof(entry_t));
+    x->table = nf_malloc(slots * sizeof(posting_t));
+    x->cand = nf_malloc(capacity * sizeof(uint32_t) < 4096 * sizeof(uint32_t)
+                            ? capacity * sizeof(uint32_t)
+                            : 4096 * sizeof(uint32_t));
+    if (!x->ring || !x->table || !x->cand)
+        goto fail;
+    for (size_t i = 0; i < slots; i++)
+        x->table[i].idx = NONE;
+    return x;
+fail:
+    snprintf(errstr, errstr_size, "out of memory (story index of %zu articles)", capacity);
+    nf_story_index_destroy(x);
+    return NULL;
+}
+
+void nf_story_index_destroy(nf_story_index_t *x)
+{
+    if (!x)
+        return;
+    if (x->ring)
+        for (size_t i = 0; i < x->capacity; i++)
+            nf_free(x->ring[i].id);
+    for (uint32_t i = 0; i < x->n_stories; i++)
+        if (x->stories[i].parent != NONE)
+            nf_free(x->stories[i].first_id);
+    nf_free(x->stories);
+    nf_free(x->ring);
+    nf_free(x->table);
+    nf_free(x->cand);
+    nf_free(x);
+}
+
+size_t nf_story_index_size(const nf_story_index_t *x)
+{
+    return x->count;
+}
+
+uint64_t nf_story_index_evictions(const nf_story_index_t *x)
+{
+    return x->evictions;
+}
+
+uint64_t nf_story_index_lookups(const nf_story_index_t *x)
+{
+    return x->lookups;
+}
+
+/* ---- the key multimap ---- */
+
+static size_t home(const nf_story_index_t *x, uint32_t key)
+{
+    return (size_t)((key * 0x9E3779B1u) ^ (key >> 16)) & x->mask;
+}
+
+/* Files idx under key, unless MAX_PER_KEY articles already are (a key in every story of the
+ * day tells nothing and would make every probe through its run long) or the table is full. */
+static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
+{
+    if (x->n_postings >= x->max_postings)
+        return;
+    size_t i = home(x, key), same = 0;
+    while (x->table[i].idx != NONE) {
+        if (x->table[i].key == key && ++same >= MAX_PER_KEY)
+            return;
+        i = (i + 1) & x->mask;
+    }
+    x->table[i] = (posting_t){key, idx};
+    x->n_postings++;
+}
+
+static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
+{
+    size_t i = home(x, key);
+    while (x->table[i].idx != NONE && !(x->table[i].key == key && x->table[i].idx == idx))
+        i = (i + 1) & x->mask;
+    if (x->table[i].idx == NONE)
+        return;
+    size_t hole = i;
+    for (;;) {
+        i = (i + 1) & x->mask;
+        if (x->table[i].idx == NONE)
+            break;
+        size_t h = home(x, x->table[i].key);
+        int in_range = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
+        if (!in_range) {
+            x->table[hole] = x->table[i];
+            hole = i;
+        }
+    }
+    x->table[hole].idx = NONE;
+    x->n_postings--;
+}
+
+/* Keys of an article: its bands and its names, each once. */
+static size_t keys_of(const nf_fingerprint_t *fp, uint32_t *keys)
+{
+    size_t n = 0;
+    for (int b = 0; b < NF_NEAR_BANDS; b++)
+        keys[n++] = fp->bands[b];
+    for (int i = 0; i < fp->n_names; i++)
+        if (fp->names[i] & NF_NAME_POSTED)
+            keys[n++] = NF_NAME_ID(fp->names[i]) ^ 0x5bd1e995u;
+    return n;
+}
+
+/* ---- stories ---- */
+
+static uint32_t story_new(nf_story_index_t *x, int64_t t, const char *id)
+{
+    char *copy = nf_strdup(id);
+    if (!copy)
+        return NONE;
+    uint32_t s = x->free_story;
+    if (s != NONE) {
+        x->free_story = x->stories[s].refs; /* free list threaded through refs */
+    } else {
+        if (x->n_stories == x->cap_stories) {
+            uint32_t cap = x->cap_stories ? x->cap_stories * 2 : 1024;
+            story_t *p = nf_realloc(x->stories, cap * sizeof(story_t));
+            if (!p) {
+                nf_free(copy);
+                return NONE;
+            }
+            x->stories = p;
+            x->cap_stories = cap;
+        }
+        s = x->n_stories++;
+    }
+    story_t *st = &x->stories[s];
+    st->parent = s;
+    st->refs = 0;
+    st->first_t = t;
+    st->first_id = copy;
+    nf_story_id_of(id, st->sid);
+    return s;
+}
+
+static void story_decref(nf_story_index_t *x, uint32_t s)
+{
+    while (s != NONE && --x->stories[s].refs == 0) {
+        story_t *st = &x->stories[s];
+        uint32_t parent = st->parent == s ? NONE : st->parent;
+        nf_free(st->first_id);
+        st->first_id = NULL;
+        st->parent = NONE;
+        st->refs = x->free_story;
+        x->free_story = s;
+        s = parent;
+    }
+}
+
+static uint32_t story_find(nf_story_index_t *x, uint32_t s)
+{
+    while (x->stories[s].parent != s) {
+        uint32_t p = x->stories[s].parent, gp = x->stories[p].parent;
+        if (gp != p) { /* path halving, keeping the reference counts */
+            x->stories[s].parent = gp;
+            x->stories[gp].refs++;
+            story_decref(x, p);
+        }
+        s = gp;
+    }
+    return s;
+}
+
+static uint32_t story_union(nf_story_index_t *x, uint32_t a, uint32_t b)
+{
+    a = story_find(x, a);
+    b = story_find(x, b);
+    if (a == b)
+        return a;
+    const story_t *sa = &x->stories[a], *sb = &x->stories[b];
+    uint32_t win =
+        nf_article_order(sa->first_t, sa->first_id, sb->first_t, sb->first_id) <= 0 ? a : b;
+    uint32_t lose = win == a ? b : a;
+    x->stories[lose].parent = win;
+    x->stories[win].refs++;
+    return win;
+}
+
+/* ---- eviction ---- */
+
+static void evict(nf_story_index_t *x, size_t i)
+{
+    entry_t *e = &x->ring[i];
+    uint32_t keys[KEYS_PER_ENTRY];
+    size_t n = keys_of(&e->fp, keys);
+    for (size_t k = 0; k < n; k++)
+        unpost(x, keys[k], (uint32_t)i);
+    nf_free(e->id);
+    e->id = NULL;
+    story_decref(x, e->story);
+    e->story = NONE;
+    x->count--;
+    x->evictions++;
+}
+
+static void evict_old(nf_story_index_t *x)
+{
+    /* Only capacity evicts: a stream is never quite in published_at order (a copy of a March
+     * article can arrive in May), and the window already bounds what can match. */
+    if (x->count == x->capacity)
+        evict(x, x->next);
+}
+
+/* ---- decisions ---- */
+
+nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_fingerprint_t *fp,
+                            nf_story_decision_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->dedup.status = NF_DEDUP_UNIQUE;
+    out->handle = UINT64_MAX;
+    if (x->capacity == 0) {
+        nf_story_id_of(id, out->story_id);
+        out->new_story = 1;
+        return NF_OK;
+    }
+    evict_old(x);
+
+    /* candidates: every live article sharing an index key */
+    uint32_t keys[KEYS_PER_ENTRY];
+    size_t nk = keys_of(fp, keys);
+    size_t n_cand = 0, cand_cap = x->capacity < 4096 ? x->capacity : 4096;
+    x->mark++;
+    for (size_t k = 0; k < nk; k++) {
+        x->lookups++;
+        for (size_t i = home(x, keys[k]); x->table[i].idx != NONE; i = (i + 1) & x->mask) {
+            if (x->table[i].key != keys[k])
+                continue;
+            entry_t *e = &x->ring[x->table[i].idx];
+            if (e->mark == x->mark || n_cand == cand_cap)
+                continue;
+            e->mark = x->mark;
+            x->cand[n_cand++] = x->table[i].idx;
+        }
+    }
+
+    const entry_t *orig = NULL, *same = NULL;
+    double orig_sim = 0;
+    int orig_exact = 0;
+    uint32_t matched[64];
+    size_t n_matched = 0;
+    for (size_t c = 0; c < n_cand; c++) {
+        const entry_t *e = &x->ring[x->cand[c]];
+        if (strcmp(e->id, id) == 0) {
+            same = e;
+            continue;
+        }
+        double sim = 0;
+        nf_link_t link = nf_fingerprint_link(fp, &e->fp, &x->p, &sim);
+        int exact = link == NF_LINK_EXACT, near = link == NF_LINK_NEAR;
+        int linked = link != NF_LINK_NONE;
+        if ((exact || near) && nf_article_order(e->fp.t, e->id, fp->t, id) < 0 &&
+            (!orig || nf_article_order(e->fp.t, e->id, orig->fp.t, orig->id) < 0)) {
+            orig = e;
+            orig_sim = exact ? 1.0 : sim;
+            orig_exact = exact;
+        }
+        if (linked && n_matched < sizeof(matched) / sizeof(matched[0]))
+            matched[n_matched++] = e->story;
+    }
+    if (orig) {
+        out->dedup.status = orig_exact ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
+        snprintf(out->dedup.duplicate_of, sizeof(out->dedup.duplicate_of), "%s", orig->id);
+        out->dedup.similarity = orig_sim;
+    }
+    out->new_story = n_matched == 0 && !same;
+
+    uint32_t s;
+    if (same) {
+        s = same->story;
+        out->handle = (uint64_t)(same - x->ring) | ((uint64_t)same->gen << 32);
+    } else {
+        s = story_new(x, fp->t, id);
+        if (s == NONE)
+            return NF_ERR_NOMEM;
+        char *copy = nf_strdup(id);
+        if (!copy) {
+            x->stories[s].refs = 1;
+            story_decref(x, s);
+            return NF_ERR_NOMEM;
+        }
+        entry_t *e = &x->ring[x->next];
+        e->fp = *fp;
+        e->id = copy;
+        e->story = s;
+        e->gen++;
+        x->stories[s].refs++;
+        for (size_t k = 0; k < nk; k++)
+            post(x, keys[k], (uint32_t)x->next);
+        out->handle = (uint64_t)x->next | ((uint64_t)e->gen << 32);
+        x->next = (x->next + 1) % x->capacity;
+        x->count++;
+    }
+    for (size_t m = 0; m < n_matched; m++)
+        story_union(x, s, matched[m]);
+    memcpy(out->story_id, x->stories[story_find(x, s)].sid, NF_STORY_ID_LEN);
+    return NF_OK;
+}
+
+int nf_story_index_current(nf_story_index_t *x, uint64_t handle, char out[NF_STORY_ID_LEN])
+{
+    size_t i = (size_t)(handle & 0xffffffffu);
+    if (handle == UINT64_MAX || i >= x->capacity)
+        return 0;
+    entry_t *e = &x->ring[i];
+    if (!e->id || e->gen != (uint32_t)(handle >> 32))
+        return 0;
+    memcpy(out, x->stories[story_find(x, e->story)].sid, NF_STORY_ID_LEN);
+    return 1;
+}
+
+/* ---- batch resolution (the PostgreSQL decisions) ---- */
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+static const nf_story_node_t *g_nodes; /* for qsort's comparators (resolve is not reentrant) */
+static const size_t *g_rank;
+
+typedef struct post {
+    uint64_t key;
+    size_t node;
+} post_t;
+
+static int cmp_node_story(const void *a, const void *b)
+{
+    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    if (x->stored != y->stored)
+        return x->stored ? -1 : 1;
+    return strcmp(x->story, y->story);
+}
+
+static int cmp_post(const void *a, const void *b)
+{
+    const post_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+    size_t x = g_rank[*(const size_t *)a], y = g_rank[*(const size_t *)b];
+    return (x > y) - (x < y);
+}
+
+static uint32_t exact32(const nf_fingerprint_t *f)
+{
+    return (uint32_t)f->exact[0] << 24 | (uint32_t)f->exact[1] << 16 | (uint32_t)f->exact[2] << 8 |
+           f->exact[3];
+}
+
+static int cmp_node_order(const void *a, const void *b)
+{
+    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    return nf_article_order(x->fp.t, x->id, y->fp.t, y->id);
+}
+
+nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p)
+{
+    size_t *parent = nf_malloc((n ? n : 1) * sizeof(size_t));
+    size_t *first = nf_malloc((n ? n : 1) * sizeof(size_t)); /* per root: node naming it */
+    size_t m = n ? n : 1;
+    size_t *order = nf_malloc(m * sizeof(size_t)), *rank = nf_malloc(m * sizeof(size_t));
+    size_t *stamp = nf_malloc(m * sizeof(size_t)), *near_list = nf_malloc(m * sizeof(size_t));
+    size_t *other_list = nf_malloc(m * sizeof(size_t));
+    post_t *posts = nf_malloc(m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES) * sizeof(post_t));
+    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts) {
+        nf_free(parent);
+        nf_free(first);
+        nf_free(order);
+        nf_free(rank);
+        nf_free(stamp);
+        nf_free(near_list);
+        nf_free(other_list);
+        nf_free(posts);
+        return NF_ERR_NOMEM;
+    }
+    g_rank = rank;
+    for (size_t i = 0; i < n; i++) {
+        parent[i] = i;
+        order[i] = i;
+        nf_story_node_t *x = &nodes[i];
+        x->dedup_changed = x->story_changed = 0;
+        if (!x->stored) {
+            x->status = NF_DEDUP_UNIQUE;
+            x->dup_of[0] = '\0';
+            x->dup_t = 0;
+            x->similarity = 0;
+        }
+    }
+    /* stored articles of one stored story start together */
+    g_nodes = nodes;
+    qsort(order, n, sizeof(size_t), cmp_node_story);
+    for (size_t o = 1; o < n; o++) {
+        const nf_story_node_t *a = &nodes[order[o - 1]], *b = &nodes[order[o]];
+        if (a->stored && b->stored && strcmp(a->story, b->story) == 0)
+            parent[uf_find(parent, order[o])] = uf_find(parent, order[o - 1]);
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* Each new article meets only the articles sharing one of its keys (bands and exact key:
+     * possible copies; posted names: possible story links). Its original is the first copy before
+     * it in (published_at, id) order; a story link is checked only against another component;
+     * stored articles after it may get it as an earlier original. Same result as every pair. */
+    g_nodes = nodes;
+    qsort(order, n, sizeof(size_t), cmp_node_order);
+    for (size_t o = 0; o < n; o++)
+        rank[order[o]] = o;
+    size_t n_posts = 0;
+    for (size_t i = 0; i < n; i++) {
+        const nf_fingerprint_t *f = &nodes[i].fp;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            posts[n_posts++] = (post_t){(uint64_t)1 << 32 | f->bands[b], i};
+        posts[n_posts++] = (post_t){(uint64_t)3 << 32 | exact32(f), i};
+        for (int k = 0; k < f->n_names; k++)
+            if (f->names[k] & NF_NAME_POSTED)
+                posts[n_posts++] = (post_t){(uint64_t)2 << 32 | NF_NAME_ID(f->names[k]), i};
+    }
+    qsort(posts, n_posts, sizeof(post_t), cmp_post);
+    for (size_t i = 0; i < n; i++)
+        stamp[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        nf_story_node_t *x = &nodes[i];
+        if (x->stored)
+            continue;
+        uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
+        size_t nk = 0, n_copy = 0, n_other = 0;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            keys[nk++] = (uint64_t)1 << 32 | x->fp.bands[b];
+        keys[nk++] = (uint64_t)3 << 32 | exact32(&x->fp);
+        size_t copy_keys = nk;
+        for (int k = 0; k < x->fp.n_names; k++)
+            if (x->fp.names[k] & NF_NAME_POSTED)
+                keys[nk++] = (uint64_t)2 << 32 | NF_NAME_ID(x->fp.names[k]);
+        for (size_t k = 0; k < nk; k++) {
+            size_t lo = 0, hi = n_posts;
+            while (lo < hi) { /* first post with this key */
+                size_t mid = (lo + hi) / 2;
+                if (posts[mid].key < keys[k])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t q = lo; q < n_posts && posts[q].key == keys[k]; q++) {
+                size_t j = posts[q].node;
+                if (j == i || stamp[j] == i)
+                    continue;
+                stamp[j] = i;
+                if (k < copy_keys)
+                    near_list[n_copy++] = j;
+                else
+                    other_list[n_other++] = j;
+            }
+        }
+        qsort(near_list, n_copy, sizeof(size_t), cmp_rank);
+        for (size_t c = 0; c < n_copy; c++) {
+            size_t j = near_list[c];
+            nf_story_node_t *y = &nodes[j];
+            int before = rank[j] < rank[i];
+            size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
+            int want_copy = before ? x->status == NF_DEDUP_UNIQUE : y->stored;
+            if (!want_copy && rx == ry)
+                continue;
+            double sim = 0;
+            nf_link_t link;
+            if (nf_exact_match(&x->fp, &y->fp)) {
+                link = NF_LINK_EXACT;
+                sim = 1;
+            } else if (nf_near_match(&x->fp, &y->fp, p, &sim)) {
+                link = NF_LINK_NEAR;
+            } else if (rx != ry) {
+                link = nf_fingerprint_link(&x->fp, &y->fp, p, &sim); /* a story link? */
+            } else {
+                continue;
+            }
+            if (link == NF_LINK_NONE)
+                continue;
+            if (rx != ry)
+                parent[ry] = rx;
+            if (link == NF_LINK_STORY || !want_copy)
+                continue;
+            nf_story_node_t *late = before ? x : y;
+            const nf_story_node_t *early = before ? y : x;
+            int better = late->status == NF_DEDUP_UNIQUE ||
+                         nf_article_order(early->fp.t, early->id, late->dup_t, late->dup_of) < 0;
+            if (better) {
+                late->status = link == NF_LINK_EXACT ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
+                snprintf(late->dup_of, sizeof(late->dup_of), "%s", early->id);
+                late->dup_t = early->fp.t;
+                late->similarity = link == NF_LINK_EXACT ? 1.0 : sim;
+                late->dedup_changed = late->stored;
+            }
+        }
+        /* these share a filed name with x and no band or exact key: not copies, so the link
+         * (nf_fingerprint_link) is the signature match alone */
+        for (size_t c = 0; c < n_other; c++) {
+            size_t j = other_list[c];
+            size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
+            if (rx != ry && nf_story_match(&x->fp, &nodes[j].fp, p))
+                parent[ry] = rx;
+        }
+    }
+    /* each component is named after its earliest article (stored stories bring their first) */
+    for (size_t i = 0; i < n; i++)
+        first[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = uf_find(parent, i);
+        const nf_story_node_t *x = &nodes[i];
+        int64_t t = x->stored ? x->story_first_t : x->fp.t;
+        const char *id = x->stored ? x->story_first_id : x->id;
+        const nf_story_node_t *cur = first[r] == SIZE_MAX ? NULL : &nodes[first[r]];
+        int64_t ct = cur ? (cur->stored ? cur->story_first_t : cur->fp.t) : 0;
+        const char *cid = cur ? (cur->stored ? cur->story_first_id : cur->id) : NULL;
+        if (!cur || nf_article_order(t, id, ct, cid) < 0)
+            first[r] = i;
+    }
+    for (size_t i = 0; i < n; i++) {
+        nf_story_node_t *x = &nodes[i];
+        const nf_story_node_t *f = &nodes[first[uf_find(parent, i)]];
+        char sid[NF_STORY_ID_LEN];
+        nf_story_id_of(f->stored ? f->story_first_id : f->id, sid);
+        x->story_first_t = f->stored ? f->story_first_t : f->fp.t;
+        x->winner_first_id = f->stored ? f->story_first_id : f->id;
+        if (x->stored && strcmp(sid, x->story) != 0)
+            x->story_changed = 1;
+        x->new_story = !x->stored && f == x;
+        memcpy(x->story, sid, NF_STORY_ID_LEN);
+    }
+    nf_free(parent);
+    nf_free(first);
+    nf_free(order);
+    nf_free(rank);
+    nf_free(stamp);
+    nf_free(near_list);
+    nf_free(other_list);
+    nf_free(posts);
+    return NF_OK;
+}
