@@ -2,10 +2,18 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
 #include "newsflow/dedup.h"
+
+static uint64_t clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Reads one line into buf (cap + 1 bytes: at most cap bytes of line, plus the '\r' of a CRLF
  * ending). Returns 1 for a line, 0 at EOF, -1 on a read error. *overlong is set when the line had
@@ -75,6 +83,7 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
             nf_chain_render_error((unsigned long)counts->lines, &rej, &rendered);
         } else if (err == NF_OK) {
             counts->accepted++;
+            uint64_t t0 = clock_ns();
             if ((err = nf_dedup_check(dedup, e.sha256, e.article.id, &e.dedup)) != NF_OK)
                 goto done;
             if (e.dedup.status != NF_DEDUP_UNIQUE)
@@ -87,8 +96,11 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
                 if ((err = nf_dedup_insert(stories, story_key, e.story_id)) != NF_OK)
                     goto done;
             }
+            uint64_t t1 = clock_ns();
+            counts->stage_ns[NF_ENRICH_STAGE_DEDUP] += t1 - t0;
             if ((err = nf_chain_render(&e, &rendered)) != NF_OK)
                 goto done;
+            counts->stage_ns[NF_ENRICH_STAGE_ENCODE] += clock_ns() - t1;
         } else {
             snprintf(errstr, errstr_size, "line %llu: %s", (unsigned long long)counts->lines,
                      nf_err_str(err));
@@ -114,8 +126,10 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
         err = NF_ERR_IO;
     }
 done:
-    if (chain)
+    if (chain) {
         counts->junk_lines = nf_chain_junk_lines(chain);
+        nf_chain_take_stage_ns(chain, counts->stage_ns);
+    }
     if (err == NF_ERR_NOMEM)
         snprintf(errstr, errstr_size, "out of memory");
     nf_enriched_free(&e);
@@ -144,5 +158,12 @@ void nf_enrich_print_counts(const nf_enrich_counts_t *c, FILE *f)
                 (unsigned long long)c->rejected_by_reason[r]);
         first = 0;
     }
+    fprintf(f, "},\"stage_seconds\":{");
+    for (int st = 0; st < NF_ENRICH_STAGE_COUNT; st++)
+        fprintf(f, "%s\"%s\":%.6f", st ? "," : "",
+                st == NF_ENRICH_STAGE_DEDUP    ? "dedup"
+                : st == NF_ENRICH_STAGE_ENCODE ? "encode"
+                                               : nf_chain_stage_name((nf_chain_stage_t)st),
+                (double)c->stage_ns[st] / 1e9);
     fprintf(f, "}}\n");
 }
