@@ -95,8 +95,10 @@ for run in $(seq "$RUNS"); do
     reset_tables
     say "run $run/$RUNS: (b) newsflow run --stop-at-end"
     t0=$(now_ns)
-    NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw /usr/bin/time -v -o "$W/time_b" \
-        "$NF" run --stop-at-end >>"$W/worker.log" 2>&1
+    NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
+        /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
+    grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
+    cat "$W/worker_b.log" >>"$W/worker.log"
     secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
     stored=$(sql "select count(*) from articles")
