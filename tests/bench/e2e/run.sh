@@ -94,6 +94,9 @@ for run in $(seq "$RUNS"); do
 
     reset_tables
     say "run $run/$RUNS: (b) newsflow run --stop-at-end"
+    # PostgreSQL logs the duration of every statement of (b) (a few per batch): its write cost.
+    sql "ALTER SYSTEM SET log_min_duration_statement = 0" && sql "SELECT pg_reload_conf()" >/dev/null
+    pg_log_from=$(stat -c %s "$W/pg/log")
     t0=$(now_ns)
     NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
         /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
@@ -116,6 +119,25 @@ t = lambda k: datetime.datetime.fromisoformat(ts[k].replace("Z", "+00:00")).time
 print("%.3f" % (t("partitions assigned") - t("worker started")))' "$W/worker_b.log")
     printf 'j\t%s\t%s\t%s\t%s\n' "$run" "$(awk -v s="$secs" -v j="$join" 'BEGIN { printf "%.3f", s - j }')" \
         "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
+    sql "ALTER SYSTEM RESET log_min_duration_statement" && sql "SELECT pg_reload_conf()" >/dev/null
+    tail -c +"$((pg_log_from + 1))" "$W/pg/log" | /usr/bin/python3 -c '
+import collections, re, sys
+total = collections.Counter()
+for line in sys.stdin:
+    m = re.search(r"duration: ([0-9.]+) ms +(statement|execute [^:]*): (.*)", line)
+    if m:
+        sql = m.group(3)
+        kind = ("copy staging" if sql.startswith("COPY") else
+                "insert articles+outbox" if "INSERT INTO articles" in sql else
+                "insert rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
+                "dedup lookup" if "content_hashes" in sql or "advisory" in sql else
+                "outbox delete" if sql.startswith("DELETE FROM outbox") else
+                "commit" if sql.startswith("COMMIT") else "other")
+        total[kind] += float(m.group(1))
+for kind, ms in total.items():
+    print("%s\t%s\t%.1f" % (sys.argv[1], kind, ms))' "$run" >>"$W/pg_split.tsv"
+    sql "select pg_total_relation_size('articles') + pg_total_relation_size('content_hashes')
+            + pg_total_relation_size('mentions') + pg_total_relation_size('entities')" >"$W/pg_bytes"
     stored=$(sql "select count(*) from articles")
     rejects=$(sql "select count(*) from ingest_rejects")
     outbox=$(sql "select count(*) from outbox")
@@ -170,9 +192,10 @@ LAT_RSS=$(rss_kb "$W/time_l")
 
 # --- report
 /usr/bin/python3 - "$RES" "$W/enrich.summary" "$W/latency.tsv" "$N" "$BYTES" "$PARTS" "$RATE" \
-    "$LAT_RSS" "$(nproc)" <<'EOF'
+    "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" <<'EOF'
 import json, statistics, sys
-res, summary, latency, n, nbytes, parts, rate, lat_rss, cores = sys.argv[1:]
+res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid = \
+    sys.argv[1:]
 n, nbytes = int(n), int(nbytes)
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
 def med(kind, col):
@@ -198,6 +221,16 @@ print("enrich: %.1f MB/s per CPU-second (goal >= 20), %.1f us CPU per article" %
     mb / cpu_c, cpu_c / n * 1e6))
 print("newsflow run: %.1f us CPU per article (worker process only; PostgreSQL not counted)" % (
     med("b", 4) / n * 1e6))
+split = {}
+for line in open(pg_split):
+    r, kind, ms = line.rstrip("\n").split("\t")
+    split.setdefault(kind, []).append(float(ms))
+pg_us = {k: statistics.median(v) * 1000 / n for k, v in split.items()}
+print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
+    sum(pg_us.values()), ", ".join("%s %.0f" % kv for kv in sorted(pg_us.items(),
+                                                                   key=lambda kv: -kv[1]))))
+print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
+      "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
 tot = sum(st.values()) or 1
 print("stage split of (c): " + ", ".join("%s %.0f%% (%.1f us)" % (k, 100 * v / tot, v / n * 1e6)
