@@ -54,7 +54,7 @@ static const setting_t settings[] = {
     {"enrich_threads", "NEWSFLOW_ENRICH_THREADS", T_INT, S(enrich_threads), "0", 0, 256, 0,
      NF_CMD_RUN,
      "threads running the enrichment stages, each with its own copy of the stages "
-     "(0 = one per CPU core)"},
+     "(0 = one per CPU core this process may use, at most 8)"},
     {"max_message_bytes", "NEWSFLOW_MAX_MESSAGE_BYTES", T_INT, S(max_message_bytes), "1048576",
      1 * KB, 256 * MB, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "larger messages/lines are rejected as too_large without being parsed"},

@@ -3,10 +3,15 @@
  *   one PostgreSQL transaction (dedup authority, rows, outbox, offsets) -> produce the outbox
  *   rows -> delete acknowledged rows -> advisory offset commit to Kafka.
  * Transient PostgreSQL errors: the batch in hand is kept, fetching is paused, and the write is
- * retried with capped exponential backoff while the group membership is kept alive. */
+ * retried with capped exponential backoff while the group membership is kept alive.
+ * Two batches are in hand at a time: while batch k is written (one transaction, on this thread),
+ * batch k+1 runs through the stages on the enrichment pool (enrich_threads threads, a chain
+ * each). Writes stay sequential and in order, so the exactly-once argument is unchanged. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "newsflow/pipeline.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,10 +305,18 @@ static void *pool_main(void *opaque)
     return NULL;
 }
 
+/* One thread per CPU this process may run on (the affinity mask: cpusets of containers), at most
+ * MAX_DEFAULT_THREADS: each thread holds its own copy of the stages (models, gazetteers), and a
+ * large host would otherwise multiply that memory. */
+#define MAX_DEFAULT_THREADS 8
 static size_t default_threads(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores > 0 ? (size_t)cores : 1;
+    cpu_set_t set;
+    long cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                              : sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    return cores > MAX_DEFAULT_THREADS ? MAX_DEFAULT_THREADS : (size_t)cores;
 }
 
 static nf_err_t pool_init(enrich_pool_t *pool, const nf_config_t *cfg, char *errstr,
