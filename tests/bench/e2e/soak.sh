@@ -15,8 +15,18 @@ BIN=${NF_BIN_DIR:-$ROOT/build}
 W=$(mktemp -d /tmp/nf-soak.XXXXXX)
 chmod 755 "$W"
 PIDS=()
+LOOP_PID=
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    # The publisher loop first (its current nf-bench too), then the worker and the broker.
+    if [ -n "$LOOP_PID" ]; then
+        kill "$LOOP_PID" 2>/dev/null || true
+        pkill -P "$LOOP_PID" 2>/dev/null || true
+        wait "$LOOP_PID" 2>/dev/null || true
+    fi
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${PIDS[i]}" 2>/dev/null || true
+        wait "${PIDS[i]}" 2>/dev/null || true
+    done
     bash "$ROOT/deploy/local/pg.sh" stop "$W/pg" >/dev/null 2>&1 || true
     rm -rf "$W"
 }
@@ -43,7 +53,7 @@ PIDS+=($WPID)
         "$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/loop.jsonl" "$RATE" >/dev/null
     done
 ) &
-PIDS+=($!)
+LOOP_PID=$!
 echo "minute  rss_mib  stored"
 : >"$W/rss"
 end=$(($(date +%s) + MINUTES * 60))
