@@ -329,7 +329,8 @@ void nf_normalizer_destroy(nf_normalizer_t *n)
 static int key_has_word(const UChar *key, int32_t klen, const key_t *w)
 {
     for (int32_t i = 0; i + w->len <= klen; i++) {
-        if ((i == 0 || key[i - 1] == ' ') && memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
+        if ((i == 0 || key[i - 1] == ' ') && key[i] == w->text[0] &&
+            memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
             (i + w->len == klen || key[i + w->len] == ' '))
             return 1;
     }
