@@ -8,7 +8,8 @@ cd "$ROOT"
 bash deploy/local/deps.sh
 
 echo "== clang-format check"
-clang-format --dry-run --Werror worker/*.c include/newsflow/*.h tests/unit/*.c tests/tools/*.c deploy/local/*.c
+clang-format --dry-run --Werror worker/*.c include/newsflow/*.h tests/unit/*.c tests/tools/*.c deploy/local/*.c \
+    tests/bench/e2e/*.c
 
 run_suite() { # build-dir build-type
     echo "== $2 build in $1"
