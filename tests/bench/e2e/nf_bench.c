@@ -5,11 +5,11 @@
  *       none), at most RATE messages/s when RATE > 0 (paced in 10 ms steps, so the Kafka
  *       timestamps of the latency run are spread evenly). Prints `published N messages in S s`.
  *
- *   nf-bench ceiling BROKERS TOPIC PG_URL TABLE
+ *   nf-bench ceiling BROKERS TOPIC PG_URL
  *       The pipe's ceiling: reads every partition of TOPIC from its start to its end (no group,
- *       no enrichment) and streams the values into TABLE(doc jsonb) with COPY, one transaction
- *       per batch of up to 5000 messages / 8 MiB. A value that is not JSON (jansson) is skipped
- *       and counted, since one would abort the whole COPY; newsflow pays the same parse in its
+ *       no enrichment) and streams the values into bench_ceiling(doc jsonb) with COPY, one
+ * transaction per batch of up to 5000 messages / 8 MiB. A value that is not JSON (jansson) is
+ * skipped and counted, since one would abort the whole COPY; newsflow pays the same parse in its
  *       decode stage. Prints one line: `ceiling messages=N skipped=K bytes=B seconds=S`. */
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -156,7 +156,7 @@ static int copy_close(PGconn *conn, nf_buf_t *rows)
     return ok;
 }
 
-static int ceiling(const char *brokers, const char *topic, const char *pg_url, const char *table)
+static int ceiling(const char *brokers, const char *topic, const char *pg_url)
 {
     static const char *props[] = {"group.id",
                                   "nf-bench-ceiling",
@@ -196,9 +196,8 @@ static int ceiling(const char *brokers, const char *topic, const char *pg_url, c
     rd_kafka_assign(rk, list);
     rd_kafka_topic_partition_list_destroy(list);
 
-    /* COPY ... (FORMAT text) with the value escaped: the table name is the caller's constant. */
-    char copy_sql[256];
-    snprintf(copy_sql, sizeof(copy_sql), "COPY %s (doc) FROM STDIN", table);
+    /* COPY text format; each value escaped by nf_buf_copy_text(). */
+    static const char copy_sql[] = "COPY bench_ceiling (doc) FROM STDIN";
     nf_buf_t rows = NF_BUF_INIT;
     unsigned long messages = 0, skipped = 0, in_batch = 0;
     size_t batch_bytes = 0;
@@ -251,9 +250,9 @@ int main(int argc, char **argv)
 {
     if (argc >= 5 && !strcmp(argv[1], "publish"))
         return publish(argv[2], argv[3], argv[4], argc > 5 ? atof(argv[5]) : 0);
-    if (argc == 6 && !strcmp(argv[1], "ceiling"))
-        return ceiling(argv[2], argv[3], argv[4], argv[5]);
+    if (argc == 5 && !strcmp(argv[1], "ceiling"))
+        return ceiling(argv[2], argv[3], argv[4]);
     fprintf(stderr, "usage: nf-bench publish BROKERS TOPIC FILE [RATE]\n"
-                    "       nf-bench ceiling BROKERS TOPIC PG_URL TABLE\n");
+                    "       nf-bench ceiling BROKERS TOPIC PG_URL\n");
     return 2;
 }

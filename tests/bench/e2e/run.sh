@@ -87,7 +87,7 @@ for run in $(seq "$RUNS"); do
     reset_tables
     say "run $run/$RUNS: (a) ceiling"
     /usr/bin/time -v -o "$W/time_a" "$BIN/tests/nf-bench" ceiling "$BROKERS" bench.raw "$PG_URL" \
-        bench_ceiling >"$W/ceiling.out" 2>"$W/ceiling.log"
+        >"$W/ceiling.out" 2>"$W/ceiling.log"
     secs=$(sed -n 's/.*seconds=//p' "$W/ceiling.out")
     printf 'a\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_a")" "$(cpu_s "$W/time_a")" >>"$RES"
     sed 's/^/    /' "$W/ceiling.out" >&2
