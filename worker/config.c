@@ -47,6 +47,14 @@ static const setting_t settings[] = {
      1024 * MB, 0, NF_CMD_RUN, "... or at this many message bytes"},
     {"batch_max_wait_ms", "NEWSFLOW_BATCH_MAX_WAIT_MS", T_INT, S(batch_max_wait_ms), "500", 1,
      60000, 0, NF_CMD_RUN, "... or this long after its first message"},
+    {"batch_linger_ms", "NEWSFLOW_BATCH_LINGER_MS", T_INT, S(batch_linger_ms), "20", 0, 60000, 0,
+     NF_CMD_RUN,
+     "... or once no message came for this long (0: wait for batch_max_wait_ms); while a batch "
+     "is being written the next one takes only messages already fetched"},
+    {"enrich_threads", "NEWSFLOW_ENRICH_THREADS", T_INT, S(enrich_threads), "0", 0, 256, 0,
+     NF_CMD_RUN,
+     "threads running the enrichment stages, each with its own copy of the stages "
+     "(0 = one per CPU core this process may use, at most 8)"},
     {"max_message_bytes", "NEWSFLOW_MAX_MESSAGE_BYTES", T_INT, S(max_message_bytes), "1048576",
      1 * KB, 256 * MB, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "larger messages/lines are rejected as too_large without being parsed"},

@@ -217,6 +217,8 @@ static int grow(UChar **buf, int32_t *cap, int32_t need)
 
 static int is_space_like(UChar32 c)
 {
+    if (c < 0x80) /* fast path, same answer: ASCII white space and controls */
+        return c <= 0x20 || c == 0x7F;
     /* ZWJ/ZWNJ (U+200C/D) stay: Persian and Indic spelling needs them. */
     if (c == 0x200B || c == 0xFEFF || c == 0x2060 || c == 0x00AD)
         return 1;
@@ -238,6 +240,20 @@ static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words)
     for (int32_t i = 0; i < len;) {
         UChar32 c;
         U16_NEXT(text, i, len, c);
+        if (c < 0x80) { /* fast path, same answer as below for ASCII */
+            int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+            if (!digit && !letter) {
+                pending_space = 1;
+                continue;
+            }
+            if (pending_space && k > 0)
+                key[k++] = ' ';
+            if (k == 0 || pending_space)
+                (*words)++;
+            pending_space = 0;
+            key[k++] = (UChar)(letter ? (c | 0x20) : c);
+            continue;
+        }
         if (u_isalnum(c)) {
             if (pending_space && k > 0)
                 key[k++] = ' ';
@@ -313,7 +329,8 @@ void nf_normalizer_destroy(nf_normalizer_t *n)
 static int key_has_word(const UChar *key, int32_t klen, const key_t *w)
 {
     for (int32_t i = 0; i + w->len <= klen; i++) {
-        if ((i == 0 || key[i - 1] == ' ') && memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
+        if ((i == 0 || key[i - 1] == ' ') && key[i] == w->text[0] &&
+            memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
             (i + w->len == klen || key[i + w->len] == ' '))
             return 1;
     }
@@ -341,7 +358,7 @@ static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
     const UChar *key = n->keybuf;
     for (size_t i = 0; i < N_JUNK; i++) {
         const key_t *p = &n->phrases[i];
-        if (klen < p->len || memcmp(key, p->text, (size_t)p->len * 2) != 0)
+        if (klen < p->len || key[0] != p->text[0] || memcmp(key, p->text, (size_t)p->len * 2) != 0)
             continue;
         if (klen == p->len)
             return 1;

@@ -3,11 +3,19 @@
  *   one PostgreSQL transaction (dedup authority, rows, outbox, offsets) -> produce the outbox
  *   rows -> delete acknowledged rows -> advisory offset commit to Kafka.
  * Transient PostgreSQL errors: the batch in hand is kept, fetching is paused, and the write is
- * retried with capped exponential backoff while the group membership is kept alive. */
+ * retried with capped exponential backoff while the group membership is kept alive.
+ * Two batches are in hand at a time: while batch k is written (one transaction, on this thread),
+ * batch k+1 runs through the stages on the enrichment pool (enrich_threads threads, a chain
+ * each). Writes stay sequential and in order, so the exactly-once argument is unchanged. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "newsflow/pipeline.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,19 +49,48 @@ typedef struct msg_list {
     size_t count, cap;
 } msg_list_t;
 
+/* The enrichment pool: enrich_threads threads, each with its own chain (stages are not
+ * thread-safe), run the chain over a batch's slots while the pipeline thread writes the previous
+ * batch to PostgreSQL. Slots are claimed one at a time from an atomic counter, so a thread the
+ * scheduler delays does not hold up the batch. Only the pipeline thread starts and waits jobs. */
+typedef struct enrich_pool {
+    size_t n_threads;
+    pthread_t *threads;
+    nf_chain_t **chains;
+    size_t n_started;
+    pthread_mutex_t lock;
+    pthread_cond_t work; /* a job started, or shutdown */
+    pthread_cond_t done; /* every thread finished the job */
+    uint64_t generation; /* bumped per job */
+    int shutdown;
+    int busy;          /* a job is running (pipeline thread only) */
+    slot_t *job_slots; /* the job: slots[0..job_n) */
+    size_t job_n;
+    atomic_size_t next;  /* next slot to claim */
+    size_t threads_done; /* threads finished with this job */
+    nf_err_t job_err;    /* first non-reject error of the job */
+} enrich_pool_t;
+
 struct nf_pipeline {
     const nf_config_t *cfg;
     volatile sig_atomic_t *stop;
-    nf_chain_t *chain;
+    enrich_pool_t pool;
     nf_store_t *store;
     nf_consumer_t *consumer;
     nf_producer_t *producer;
     nf_dedup_t *cache;       /* confirmed decisions: hash -> first id */
     nf_dedup_t *batch_index; /* hashes first seen in the batch being written */
 
+    /* Two batches in hand: `slots` is the enriched batch being written to PostgreSQL, `coll`
+     * the next one, collected and then enriched by the pool while `slots` is written. */
     slot_t *slots;
     size_t n_slots;
     size_t batch_bytes;
+    nf_err_t slots_err; /* enrichment result of `slots` (NF_ERR_NOMEM: run it again) */
+    slot_t *coll;
+    size_t n_coll;
+    size_t coll_bytes;
+    nf_err_t coll_err;
     msg_list_t carry; /* messages that arrived while a batch was being retried */
 
     /* scratch for one write */
@@ -82,6 +119,10 @@ struct nf_pipeline {
     int64_t stop_deadline_ms;
     nf_run_stats_t stats;
     int64_t last_progress_ms;
+    /* where the pipeline thread's time went, in ms (logged when the worker stops) */
+    struct {
+        int64_t collect, wait_enrich, dedup, store, produce, outbox;
+    } ms;
 
     nf_health_t health;
     nf_http_t *http;
@@ -223,6 +264,172 @@ static void fmt_u64(char *buf, size_t size, uint64_t v)
     snprintf(buf, size, "%llu", (unsigned long long)v);
 }
 
+/* ---- enrichment pool -------------------------------------------------------------------- */
+
+static nf_err_t enrich_slot(nf_chain_t *chain, slot_t *s)
+{
+    const void *data = s->msg.payload ? s->msg.payload : "";
+    nf_err_t err = nf_chain_process(chain, data, s->msg.len, &s->e, &s->rej);
+    s->accepted = err == NF_OK;
+    return err == NF_ERR_REJECTED ? NF_OK : err;
+}
+
+typedef struct pool_thread_arg {
+    enrich_pool_t *pool;
+    size_t index;
+} pool_thread_arg_t;
+
+static void *pool_main(void *opaque)
+{
+    enrich_pool_t *pool = ((pool_thread_arg_t *)opaque)->pool;
+    size_t index = ((pool_thread_arg_t *)opaque)->index;
+    nf_free(opaque);
+    nf_chain_t *chain = pool->chains[index];
+    uint64_t seen = 0;
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        while (!pool->shutdown && pool->generation == seen)
+            pthread_cond_wait(&pool->work, &pool->lock);
+        if (pool->shutdown)
+            break;
+        seen = pool->generation;
+        slot_t *slots = pool->job_slots;
+        size_t n = pool->job_n;
+        pthread_mutex_unlock(&pool->lock);
+        nf_err_t err = NF_OK;
+        size_t i;
+        while ((i = atomic_fetch_add(&pool->next, 1)) < n) {
+            nf_err_t e = enrich_slot(chain, &slots[i]);
+            if (e != NF_OK)
+                err = e;
+        }
+        pthread_mutex_lock(&pool->lock);
+        if (err != NF_OK && pool->job_err == NF_OK)
+            pool->job_err = err;
+        if (++pool->threads_done == pool->n_threads)
+            pthread_cond_signal(&pool->done);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+/* One thread per CPU this process may run on (the affinity mask: cpusets of containers), at most
+ * MAX_DEFAULT_THREADS: each thread holds its own copy of the stages (models, gazetteers), and a
+ * large host would otherwise multiply that memory. */
+#define MAX_DEFAULT_THREADS 8
+static size_t default_threads(void)
+{
+    cpu_set_t set;
+    long cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+                                                              : sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    return cores > MAX_DEFAULT_THREADS ? MAX_DEFAULT_THREADS : (size_t)cores;
+}
+
+static nf_err_t pool_init(enrich_pool_t *pool, const nf_config_t *cfg, char *errstr,
+                          size_t errstr_size)
+{
+    size_t n = cfg->enrich_threads > 0 ? (size_t)cfg->enrich_threads : default_threads();
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->work, NULL);
+    pthread_cond_init(&pool->done, NULL);
+    atomic_init(&pool->next, 0);
+    pool->n_threads = n;
+    pool->threads = nf_calloc(n, sizeof(pthread_t));
+    pool->chains = nf_calloc(n, sizeof(nf_chain_t *));
+    if (!pool->threads || !pool->chains) {
+        snprintf(errstr, errstr_size, "out of memory (enrichment pool)");
+        return NF_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(pool->chains[i] = nf_chain_new(cfg, errstr, errstr_size)))
+            return NF_ERR_CONFIG;
+    for (size_t i = 0; i < n; i++) {
+        pool_thread_arg_t *arg = nf_malloc(sizeof(*arg));
+        if (!arg) {
+            snprintf(errstr, errstr_size, "out of memory (enrichment pool)");
+            return NF_ERR_NOMEM;
+        }
+        *arg = (pool_thread_arg_t){pool, i};
+        if (pthread_create(&pool->threads[i], NULL, pool_main, arg) != 0) {
+            nf_free(arg);
+            snprintf(errstr, errstr_size, "cannot start enrichment thread %zu", i);
+            return NF_ERR_NOMEM;
+        }
+        pool->n_started++;
+    }
+    return NF_OK;
+}
+
+/* Starts enriching slots[0..n) on the pool; nf_err of the job comes from pool_wait(). */
+static void pool_start(enrich_pool_t *pool, slot_t *slots, size_t n)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->job_slots = slots;
+    pool->job_n = n;
+    atomic_store(&pool->next, 0);
+    pool->threads_done = 0;
+    pool->job_err = NF_OK;
+    pool->generation++;
+    pool->busy = 1;
+    pthread_cond_broadcast(&pool->work);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/* Waits for the running job (if any); returns its error (NF_OK, or e.g. NF_ERR_NOMEM). */
+static nf_err_t pool_wait(enrich_pool_t *pool)
+{
+    if (!pool->busy)
+        return NF_OK;
+    pthread_mutex_lock(&pool->lock);
+    while (pool->threads_done < pool->n_threads)
+        pthread_cond_wait(&pool->done, &pool->lock);
+    nf_err_t err = pool->job_err;
+    pool->busy = 0;
+    pthread_mutex_unlock(&pool->lock);
+    return err;
+}
+
+static void pool_destroy(enrich_pool_t *pool)
+{
+    if (pool->threads) {
+        pthread_mutex_lock(&pool->lock);
+        pool->shutdown = 1;
+        pthread_cond_broadcast(&pool->work);
+        pthread_mutex_unlock(&pool->lock);
+        for (size_t i = 0; i < pool->n_started; i++)
+            pthread_join(pool->threads[i], NULL);
+    }
+    for (size_t i = 0; pool->chains && i < pool->n_threads; i++)
+        nf_chain_destroy(pool->chains[i]);
+    nf_free(pool->threads);
+    nf_free(pool->chains);
+    pthread_cond_destroy(&pool->work);
+    pthread_cond_destroy(&pool->done);
+    pthread_mutex_destroy(&pool->lock);
+}
+
+/* Stage time and junk lines summed over the pool's chains (call with no job running). */
+static void pool_take_stage_ns(enrich_pool_t *pool, uint64_t out[NF_STAGE_COUNT])
+{
+    memset(out, 0, sizeof(uint64_t) * NF_STAGE_COUNT);
+    for (size_t i = 0; i < pool->n_threads; i++) {
+        uint64_t ns[NF_STAGE_COUNT];
+        nf_chain_take_stage_ns(pool->chains[i], ns);
+        for (int st = 0; st < NF_STAGE_COUNT; st++)
+            out[st] += ns[st];
+    }
+}
+
+static uint64_t pool_junk_lines(enrich_pool_t *pool)
+{
+    uint64_t junk = 0;
+    for (size_t i = 0; i < pool->n_threads; i++)
+        junk += nf_chain_junk_lines(pool->chains[i]);
+    return junk;
+}
+
 /* ---- consumer hooks --------------------------------------------------------------------- */
 
 static void replay_add(nf_pipeline_t *p, int32_t partition)
@@ -278,6 +485,35 @@ static int in_list(const int32_t *parts, size_t n, int32_t partition)
     return 0;
 }
 
+/* Drops the slots of these partitions from slots[0..*n), keeping the order of the rest (their
+ * buffers move to the end for reuse). */
+static void drop_partitions(slot_t *slots, size_t *n, size_t *bytes, const int32_t *parts,
+                            size_t n_parts)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (in_list(parts, n_parts, slots[i].msg.partition)) {
+            *bytes -= slots[i].msg.len;
+            nf_message_release(&slots[i].msg);
+            continue;
+        }
+        if (keep != i) {
+            slot_t tmp = slots[keep];
+            slots[keep] = slots[i];
+            slots[i] = tmp;
+        }
+        keep++;
+    }
+    *n = keep;
+}
+
+/* Waits for the pool's job on `coll`, if one runs, and keeps its result. */
+static void coll_wait(nf_pipeline_t *p)
+{
+    if (p->pool.busy)
+        p->coll_err = pool_wait(&p->pool);
+}
+
 /* Messages of revoked partitions that are not committed are dropped: the new owner starts from
  * the offset stored in PostgreSQL, so they are read again there. */
 static void on_revoke(void *opaque, const char *topic, const int32_t *parts, size_t n, int lost)
@@ -285,22 +521,10 @@ static void on_revoke(void *opaque, const char *topic, const int32_t *parts, siz
     (void)topic;
     (void)lost;
     nf_pipeline_t *p = opaque;
+    coll_wait(p); /* the pool may be enriching `coll` (a revoke during a backoff) */
+    drop_partitions(p->slots, &p->n_slots, &p->batch_bytes, parts, n);
+    drop_partitions(p->coll, &p->n_coll, &p->coll_bytes, parts, n);
     size_t keep = 0;
-    for (size_t i = 0; i < p->n_slots; i++) {
-        if (in_list(parts, n, p->slots[i].msg.partition)) {
-            p->batch_bytes -= p->slots[i].msg.len;
-            nf_message_release(&p->slots[i].msg);
-            continue;
-        }
-        if (keep != i) {
-            slot_t tmp = p->slots[keep];
-            p->slots[keep] = p->slots[i];
-            p->slots[i] = tmp;
-        }
-        keep++;
-    }
-    p->n_slots = keep;
-    keep = 0;
     for (size_t i = 0; i < p->carry.count; i++) {
         if (in_list(parts, n, p->carry.items[i].partition))
             nf_message_release(&p->carry.items[i]);
@@ -342,6 +566,7 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     }
     size_t max = (size_t)cfg->batch_max_messages;
     p->slots = nf_calloc(max, sizeof(slot_t));
+    p->coll = nf_calloc(max, sizeof(slot_t));
     p->arts = nf_calloc(max, sizeof(nf_store_article_t));
     p->rejs = nf_calloc(max, sizeof(nf_store_reject_t));
     p->offs = nf_calloc(max, sizeof(nf_partition_offset_t));
@@ -350,12 +575,12 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     p->miss_slot = nf_calloc(max, sizeof(size_t));
     p->dd = nf_calloc(max, sizeof(nf_store_dedup_article_t));
     p->match = nf_match_params_from_config(cfg);
-    if (!p->slots || !p->arts || !p->rejs || !p->offs || !p->miss_sha || !p->miss_first ||
-        !p->miss_slot || !p->dd) {
+    if (!p->slots || !p->coll || !p->arts || !p->rejs || !p->offs || !p->miss_sha ||
+        !p->miss_first || !p->miss_slot || !p->dd) {
         snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
         goto fail;
     }
-    if (!(p->chain = nf_chain_new(cfg, errstr, errstr_size)) ||
+    if (pool_init(&p->pool, cfg, errstr, errstr_size) != NF_OK ||
         !(p->cache = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size)) ||
         !(p->batch_index = nf_dedup_new(max, errstr, errstr_size)))
         goto fail;
@@ -393,12 +618,17 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     if (p->consumer)
         nf_consumer_destroy(p->consumer); /* may call on_revoke: slots must still exist */
     nf_http_stop(p->http);
-    for (size_t i = 0; i < (p->slots ? (size_t)p->cfg->batch_max_messages : 0); i++) {
-        nf_message_release(&p->slots[i].msg);
-        nf_enriched_free(&p->slots[i].e);
-        nf_buf_free(&p->slots[i].json);
-        nf_buf_free(&p->slots[i].ents);
-        nf_free(p->slots[i].pg_first);
+    pool_wait(&p->pool);
+    pool_destroy(&p->pool);
+    for (int b = 0; b < 2; b++) {
+        slot_t *arr = b ? p->coll : p->slots;
+        for (size_t i = 0; i < (arr ? (size_t)p->cfg->batch_max_messages : 0); i++) {
+            nf_message_release(&arr[i].msg);
+            nf_enriched_free(&arr[i].e);
+            nf_buf_free(&arr[i].json);
+            nf_buf_free(&arr[i].ents);
+            nf_free(arr[i].pg_first);
+        }
     }
     for (size_t i = 0; i < p->carry.count; i++)
         nf_message_release(&p->carry.items[i]);
@@ -409,10 +639,10 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_store_destroy(p->store);
     nf_dedup_destroy(p->cache);
     nf_dedup_destroy(p->batch_index);
-    nf_chain_destroy(p->chain);
     nf_id_list_free(&p->acked);
     nf_free(p->replay_parts);
     nf_free(p->slots);
+    nf_free(p->coll);
     nf_free(p->arts);
     nf_free(p->rejs);
     nf_free(p->offs);
@@ -446,21 +676,24 @@ static nf_err_t carry_push(nf_pipeline_t *p, const nf_message_t *m)
 
 static void add_to_batch(nf_pipeline_t *p, const nf_message_t *m)
 {
-    p->slots[p->n_slots++].msg = *m;
-    p->batch_bytes += m->len;
+    p->coll[p->n_coll++].msg = *m;
+    p->coll_bytes += m->len;
     p->stats.consumed++;
     nf_counter_add(p->m.consumed, 1);
 }
 
-/* Fills the batch until it holds batch_max_messages or batch_max_bytes, or batch_max_wait_ms
- * passed since its first message. Returns with an empty batch after ~100 ms without messages
- * so the caller can do housekeeping. */
+/* Fills `coll` until it holds batch_max_messages or batch_max_bytes, or batch_max_wait_ms
+ * passed since its first message, or no message came for batch_linger_ms. While an enriched
+ * batch waits to be written, it takes only the messages already fetched, so that batch is not
+ * held back (under load the fetched queue is never empty and batches stay full; at low rates
+ * batches shrink and latency stays low). Returns with an empty batch after ~100 ms without
+ * messages so the caller can do housekeeping. */
 static void collect_batch(nf_pipeline_t *p)
 {
     const nf_config_t *cfg = p->cfg;
     int64_t first_at = 0;
-    while (p->n_slots < (size_t)cfg->batch_max_messages &&
-           p->batch_bytes < (size_t)cfg->batch_max_bytes) {
+    while (p->n_coll < (size_t)cfg->batch_max_messages &&
+           p->coll_bytes < (size_t)cfg->batch_max_bytes) {
         if (p->carry.count) {
             add_to_batch(p, &p->carry.items[0]);
             memmove(p->carry.items, p->carry.items + 1,
@@ -473,10 +706,19 @@ static void collect_batch(nf_pipeline_t *p)
         if (stopping(p))
             break;
         int64_t wait = 100;
-        if (p->n_slots) {
+        int idle_closes = 0; /* a timeout now closes the batch */
+        if (p->n_coll) {
             wait = first_at + cfg->batch_max_wait_ms - nf_monotonic_ms();
             if (wait <= 0)
                 break;
+            if (cfg->batch_linger_ms > 0 && wait > cfg->batch_linger_ms) {
+                wait = cfg->batch_linger_ms;
+                idle_closes = 1;
+            }
+        }
+        if (p->n_slots) {
+            wait = 0;
+            idle_closes = 1;
         }
         nf_message_t m;
         nf_err_t err = nf_consumer_poll(p->consumer, (int)wait, &m);
@@ -484,28 +726,22 @@ static void collect_batch(nf_pipeline_t *p)
             add_to_batch(p, &m);
             if (!first_at)
                 first_at = nf_monotonic_ms();
-        } else if (p->n_slots == 0) {
+        } else if (p->n_coll == 0) {
             return; /* timeout, EOF or error: back to the loop for housekeeping */
+        } else if (err == NF_ERR_TIMEOUT && idle_closes) {
+            break;
         }
     }
 }
 
 /* ---- process and write ------------------------------------------------------------------ */
 
+/* Enriches slots[0..n) on the pool and waits (the retry after an out-of-memory error). */
 static nf_err_t run_stages(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        slot_t *s = &slots[i];
-        const void *data = s->msg.payload ? s->msg.payload : "";
-        nf_err_t err = nf_chain_process(p->chain, data, s->msg.len, &s->e, &s->rej);
-        if (err == NF_OK)
-            s->accepted = 1;
-        else if (err == NF_ERR_REJECTED)
-            s->accepted = 0;
-        else
-            return err;
-    }
-    return NF_OK;
+    coll_wait(p);
+    pool_start(&p->pool, slots, n);
+    return pool_wait(&p->pool);
 }
 
 static void free_lookups(slot_t *slots, size_t n)
@@ -567,6 +803,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 
     int64_t t1 = nf_monotonic_ms();
     nf_histogram_observe(p->m.stage_dedup, (double)(t1 - t0) / 1000.0);
+    p->ms.dedup += t1 - t0;
 
     /* Rows. */
     size_t na = 0, nr = 0, no = 0;
@@ -615,6 +852,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     p->counts.records_revised = corrected;
     err = nf_store_commit(p->store);
     nf_histogram_observe(p->m.stage_store, (double)(nf_monotonic_ms() - t1) / 1000.0);
+    p->ms.store += nf_monotonic_ms() - t1;
     return err;
 }
 
@@ -662,6 +900,7 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     nf_outbox_rows_clear(&p->outbox);
     nf_consumer_commit(p->consumer, p->offs, p->n_offs);
     nf_histogram_observe(p->m.stage_produce, (double)(nf_monotonic_ms() - t0) / 1000.0);
+    p->ms.produce += nf_monotonic_ms() - t0;
     p->stats.batches++;
     atomic_store(&p->health.pg_ok, 1);
 }
@@ -750,11 +989,7 @@ static void process_batch(nf_pipeline_t *p)
     int paused = 0;
     int64_t started = nf_monotonic_ms();
     nf_histogram_observe(p->m.batch_size, (double)p->n_slots);
-    nf_err_t err = run_stages(p, p->slots, p->n_slots);
-    uint64_t stage_ns[NF_STAGE_COUNT];
-    nf_chain_take_stage_ns(p->chain, stage_ns);
-    for (int st = 0; st < NF_STAGE_COUNT; st++)
-        nf_histogram_observe(p->m.stage[st], ns_to_s(stage_ns[st]));
+    nf_err_t err = p->slots_err;
     while (p->n_slots > 0) {
         if (err == NF_OK) {
             err = write_once(p, p->slots, p->n_slots);
@@ -822,7 +1057,10 @@ static void delete_acked(nf_pipeline_t *p)
     if (nf_producer_take_acked(p->producer, &p->acked) != NF_OK || p->acked.count == 0)
         return;
     p->stats.published += p->acked.count - before;
-    if (nf_store_outbox_delete(p->store, p->acked.ids, p->acked.count) == NF_OK)
+    int64_t t0 = nf_monotonic_ms();
+    nf_err_t err = nf_store_outbox_delete(p->store, p->acked.ids, p->acked.count);
+    p->ms.outbox += nf_monotonic_ms() - t0;
+    if (err == NF_OK)
         p->acked.count = 0;
     else
         nf_log(NF_LOG_WARN, "outbox delete failed; will retry", "error",
@@ -944,7 +1182,7 @@ static void housekeeping(nf_pipeline_t *p)
     uint64_t ev = nf_dedup_evictions(p->cache);
     nf_counter_add(p->m.dedup_evictions, ev - p->last_evictions);
     p->last_evictions = ev;
-    uint64_t junk = nf_chain_junk_lines(p->chain);
+    uint64_t junk = pool_junk_lines(&p->pool);
     nf_counter_add(p->m.junk, junk - p->last_junk_lines);
     p->last_junk_lines = junk;
     if (nf_monotonic_ms() - p->last_check_ms < 5000)
@@ -982,6 +1220,20 @@ static void reload_gazetteer(void)
                nf_gazetteer_user_path(), "error", err, NULL);
 }
 
+/* `coll` (enriched) becomes the batch to write; the written one's buffers are reused. */
+static void swap_batches(nf_pipeline_t *p)
+{
+    slot_t *tmp = p->slots;
+    p->slots = p->coll;
+    p->n_slots = p->n_coll;
+    p->batch_bytes = p->coll_bytes;
+    p->slots_err = p->coll_err;
+    p->coll = tmp;
+    p->n_coll = 0;
+    p->coll_bytes = 0;
+    p->coll_err = NF_OK;
+}
+
 /* ---- the loop --------------------------------------------------------------------------- */
 
 nf_err_t nf_pipeline_run(nf_pipeline_t *p)
@@ -990,9 +1242,26 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
            NULL);
     p->last_progress_ms = nf_monotonic_ms();
     for (;;) {
+        /* Batch k+1 is collected, then enriched by the pool while batch k is written. */
+        int64_t t0 = nf_monotonic_ms();
         collect_batch(p);
+        p->ms.collect += nf_monotonic_ms() - t0;
+        if (p->n_coll) {
+            p->coll_err = NF_OK;
+            pool_start(&p->pool, p->coll, p->n_coll);
+        }
         if (p->n_slots)
             process_batch(p);
+        t0 = nf_monotonic_ms();
+        coll_wait(p);
+        p->ms.wait_enrich += nf_monotonic_ms() - t0;
+        if (p->n_coll) {
+            swap_batches(p);
+            uint64_t stage_ns[NF_STAGE_COUNT];
+            pool_take_stage_ns(&p->pool, stage_ns);
+            for (int st = 0; st < NF_STAGE_COUNT; st++)
+                nf_histogram_observe(p->m.stage[st], ns_to_s(stage_ns[st]));
+        }
         nf_producer_poll(p->producer, 0);
         delete_acked(p);
         if (check_producer(p) != NF_OK) {
@@ -1009,7 +1278,7 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
         }
         if (stopping(p) && p->n_slots == 0)
             break;
-        if (p->cfg->stop_at_end && p->n_slots == 0 && p->carry.count == 0 &&
+        if (p->cfg->stop_at_end && p->n_slots == 0 && p->n_coll == 0 && p->carry.count == 0 &&
             nf_consumer_all_at_end(p->consumer) && nf_producer_in_flight(p->producer) == 0 &&
             p->acked.count == 0 && p->n_replay == 0 && !p->replay_all) {
             nf_log(NF_LOG_INFO, "every assigned partition consumed and the outbox drained", NULL);
@@ -1026,5 +1295,15 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
     delete_acked(p);
     nf_consumer_close(p->consumer);
     log_stats(p, "worker stopped");
+    char t[6][32];
+    snprintf(t[0], 32, "%.3f", (double)p->ms.collect / 1000.0);
+    snprintf(t[1], 32, "%.3f", (double)p->ms.wait_enrich / 1000.0);
+    snprintf(t[2], 32, "%.3f", (double)p->ms.dedup / 1000.0);
+    snprintf(t[3], 32, "%.3f", (double)p->ms.store / 1000.0);
+    snprintf(t[4], 32, "%.3f", (double)p->ms.produce / 1000.0);
+    snprintf(t[5], 32, "%.3f", (double)p->ms.outbox / 1000.0);
+    nf_log(NF_LOG_INFO, "pipeline thread time split (seconds)", "collect", t[0], "wait_enrich",
+           t[1], "dedup_lookup", t[2], "store_commit", t[3], "produce", t[4], "outbox_delete", t[5],
+           NULL);
     return NF_OK;
 }

@@ -31,6 +31,8 @@ typedef struct nf_config {
     long long batch_max_messages;
     long long batch_max_bytes;
     long long batch_max_wait_ms;
+    long long batch_linger_ms;
+    long long enrich_threads;
     long long max_message_bytes;
     long long dlq_max_payload_bytes;
     long long dedup_cache_entries;

@@ -10,8 +10,14 @@
 #include <stdio.h>
 
 #include "newsflow/article.h"
+#include "newsflow/chain.h"
 #include "newsflow/config.h"
 #include "newsflow/error.h"
+
+/** The stages timed by `enrich`: the chain's, then its own two. */
+#define NF_ENRICH_STAGE_DEDUP NF_STAGE_COUNT
+#define NF_ENRICH_STAGE_ENCODE (NF_STAGE_COUNT + 1)
+#define NF_ENRICH_STAGE_COUNT (NF_STAGE_COUNT + 2)
 
 typedef struct nf_enrich_counts {
     uint64_t lines;
@@ -21,6 +27,9 @@ typedef struct nf_enrich_counts {
     uint64_t duplicates;
     uint64_t stories;
     uint64_t junk_lines;
+    /** Nanoseconds per stage: the chain's (NF_CHAIN_STAGES order), then dedup (+ story) and
+     *  encode (rendering the output line). Printed by nf_enrich_print_counts(). */
+    uint64_t stage_ns[NF_ENRICH_STAGE_COUNT];
 } nf_enrich_counts_t;
 
 /**

@@ -2,7 +2,8 @@
  * @file pipeline.h
  * @brief `newsflow run`: poll -> decode -> stages -> store (one transaction per batch) ->
  *        produce the outbox -> commit offsets to Kafka. Owns the consumer, producer, store and
- *        stages. Single-threaded.
+ *        stages. Call it from one thread; the stages of the next batch run on its own pool of
+ *        enrich_threads threads while the current batch is written.
  */
 #ifndef NEWSFLOW_PIPELINE_H
 #define NEWSFLOW_PIPELINE_H

@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of newsflow against the pipe's own ceiling, side by side in one run.
+#
+#   tests/bench/e2e/run.sh [N]          N articles (default 100000); build first (build/)
+#
+# Environment: NF_BENCH_RUNS (repeats of a and b, medians reported; default 3),
+# NF_BENCH_LATENCY_S (length of the paced latency run, default 20), NF_BIN_DIR (default build),
+# NF_BENCH_WORKER_ENV (extra NEWSFLOW_*=value settings for the worker, space separated).
+#
+# One embedded broker (nf-broker) and one throwaway PostgreSQL 15 (deploy/local/pg.sh), then:
+#  (a) ceiling: nf-bench ceiling reads every partition of the raw topic and COPYs the values into
+#      a jsonb table (no enrichment, no group, one COPY per 5000 messages);
+#  (b) `newsflow run --stop-at-end` from an empty group until every article is stored and
+#      published (outbox empty);
+#  (c) `newsflow enrich` on the same corpus file (CPU only), with its per-stage time split;
+#  then a latency run: the worker keeps running while nf-bench publishes at half of (b)'s
+#  rate; latency = PostgreSQL commit time of each row (track_commit_timestamp) minus its Kafka
+#  timestamp. Peak RSS from /usr/bin/time -v. Exits non-zero if (b) lost or doubled anything.
+set -euo pipefail
+N=${1:-100000}
+RUNS=${NF_BENCH_RUNS:-3}
+LAT_S=${NF_BENCH_LATENCY_S:-20}
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+BIN=${NF_BIN_DIR:-$ROOT/build}
+NF=$BIN/newsflow
+for b in "$NF" "$BIN/nf-broker" "$BIN/tests/nf-bench"; do
+    [ -x "$b" ] || { echo "run.sh: $b missing: cmake --build build first" >&2; exit 1; }
+done
+W=$(mktemp -d /tmp/nf-bench.XXXXXX)
+chmod 755 "$W"
+PIDS=()
+cleanup() {
+    local rc=$?
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    bash "$ROOT/deploy/local/pg.sh" stop "$W/pg" >/dev/null 2>&1 || true
+    if [ "$rc" -ne 0 ]; then
+        for f in "$W"/*.log; do [ -f "$f" ] && { echo "--- tail of $f"; tail -n 20 "$f"; }; done >&2
+    fi
+    rm -rf "$W"
+    exit $rc
+}
+trap cleanup EXIT
+say() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+now_ns() { date +%s%N; }
+
+# --- corpus
+/usr/bin/python3 "$ROOT/tests/bench/e2e/gen_bench_corpus.py" --count "$N" --out "$W/corpus.jsonl" \
+    2>"$W/gen.log"
+cat "$W/gen.log" >&2
+VALID=$(sed -n 's/.* valid \([0-9]*\) .*/\1/p' "$W/gen.log")
+BAD=$((N - VALID))
+BYTES=$(stat -c %s "$W/corpus.jsonl")
+# The mock broker keeps only ~5 MiB per partition: aim at <= 3 MiB each.
+PARTS=$((BYTES / 3145728 + 4))
+
+# --- broker and PostgreSQL
+"$BIN/nf-broker" --bootstrap-file "$W/bootstrap" --topic "bench.raw:$PARTS" --topic bench.paced:16 \
+    --topic articles.enriched:32 --topic articles.dlq:4 >"$W/broker.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
+BROKERS=$(cat "$W/bootstrap")
+PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$W/pg")
+sql() { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# Commit timestamps of rows, for the latency run (needs a restart).
+sql "ALTER SYSTEM SET track_commit_timestamp = on"
+bash "$ROOT/deploy/local/pg.sh" pause "$W/pg"
+bash "$ROOT/deploy/local/pg.sh" resume "$W/pg"
+export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NEWSFLOW_LOG_LEVEL=warn
+# shellcheck disable=SC2086
+[ -n "${NF_BENCH_WORKER_ENV:-}" ] && export ${NF_BENCH_WORKER_ENV}
+"$NF" migrate >/dev/null
+sql "CREATE TABLE bench_ceiling (doc jsonb NOT NULL)"
+reset_tables() {
+    sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling"
+}
+say "broker $BROKERS ($PARTS partitions), postgres ready; publishing $N articles"
+"$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/corpus.jsonl" >"$W/publish.log"
+cat "$W/publish.log" >&2
+
+# rss_kb FILE: peak RSS from a /usr/bin/time -v report; cpu_s FILE: user + system seconds.
+rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
+RES=$W/results.tsv # kind run seconds rss_kb cpu_s
+: >"$RES"
+
+for run in $(seq "$RUNS"); do
+    reset_tables
+    say "run $run/$RUNS: (a) ceiling"
+    /usr/bin/time -v -o "$W/time_a" "$BIN/tests/nf-bench" ceiling "$BROKERS" bench.raw "$PG_URL" \
+        >"$W/ceiling.out" 2>"$W/ceiling.log"
+    secs=$(sed -n 's/.*seconds=//p' "$W/ceiling.out")
+    printf 'a\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_a")" "$(cpu_s "$W/time_a")" >>"$RES"
+    sed 's/^/    /' "$W/ceiling.out" >&2
+
+    reset_tables
+    say "run $run/$RUNS: (b) newsflow run --stop-at-end"
+    # PostgreSQL logs the duration of every statement of (b) (a few per batch): its write cost.
+    sql "ALTER SYSTEM SET log_min_duration_statement = 0" && sql "SELECT pg_reload_conf()" >/dev/null
+    pg_log_from=$(stat -c %s "$W/pg/log")
+    t0=$(now_ns)
+    NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
+        /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
+    grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
+    cat "$W/worker_b.log" >>"$W/worker.log"
+    secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
+    # The same run without its start-up and consumer-group join (the ceiling has neither): from
+    # the first assignment to the exit.
+    join=$(/usr/bin/python3 -c '
+import datetime, json, sys
+ts = {}
+for line in open(sys.argv[1]):
+    try:
+        d = json.loads(line)
+    except ValueError:
+        continue
+    ts.setdefault(d.get("msg"), d.get("ts"))
+t = lambda k: datetime.datetime.fromisoformat(ts[k].replace("Z", "+00:00")).timestamp()
+print("%.3f" % (t("partitions assigned") - t("worker started")))' "$W/worker_b.log")
+    printf 'j\t%s\t%s\t%s\t%s\n' "$run" "$(awk -v s="$secs" -v j="$join" 'BEGIN { printf "%.3f", s - j }')" \
+        "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
+    sql "ALTER SYSTEM RESET log_min_duration_statement" && sql "SELECT pg_reload_conf()" >/dev/null
+    tail -c +"$((pg_log_from + 1))" "$W/pg/log" | /usr/bin/python3 -c '
+import collections, re, sys
+total = collections.Counter()
+for line in sys.stdin:
+    m = re.search(r"duration: ([0-9.]+) ms +(statement|execute [^:]*): (.*)", line)
+    if m:
+        sql = m.group(3)
+        kind = ("copy staging" if sql.startswith("COPY") else
+                "insert articles+outbox" if "INSERT INTO articles" in sql else
+                "insert rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
+                "dedup lookup" if "content_hashes" in sql or "advisory" in sql else
+                "outbox delete" if sql.startswith("DELETE FROM outbox") else
+                "commit" if sql.startswith("COMMIT") else "other")
+        total[kind] += float(m.group(1))
+for kind, ms in total.items():
+    print("%s\t%s\t%.1f" % (sys.argv[1], kind, ms))' "$run" >>"$W/pg_split.tsv"
+    sql "select pg_total_relation_size('articles') + pg_total_relation_size('content_hashes')
+            + pg_total_relation_size('mentions') + pg_total_relation_size('entities')" >"$W/pg_bytes"
+    stored=$(sql "select count(*) from articles")
+    rejects=$(sql "select count(*) from ingest_rejects")
+    outbox=$(sql "select count(*) from outbox")
+    say "    stored $stored (expected $VALID), rejects $rejects (expected $BAD), outbox $outbox, $secs s"
+    if [ "$stored" -ne "$VALID" ] || [ "$rejects" -ne "$BAD" ] || [ "$outbox" -ne 0 ]; then
+        echo "run.sh: FAIL: newsflow did not store/publish exactly the corpus" >&2
+        exit 1
+    fi
+done
+
+say "(c) newsflow enrich"
+t0=$(now_ns)
+/usr/bin/time -v -o "$W/time_c" "$NF" enrich --input "$W/corpus.jsonl" >/dev/null 2>"$W/enrich.log"
+secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+printf 'c\t1\t%s\t%s\t%s\n' "$secs" "$(rss_kb "$W/time_c")" "$(cpu_s "$W/time_c")" >>"$RES"
+grep '"enrich summary"' "$W/enrich.log" >"$W/enrich.summary"
+
+# --- latency at half of (b)'s median rate
+RATE=$(awk -F'\t' -v n="$N" '$1 == "j" { print n / $3 }' "$RES" | sort -g |
+    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d", m / 2 }')
+LAT_N=$((RATE * LAT_S))
+[ "$LAT_N" -le "$N" ] || LAT_N=$N
+[ "$LAT_N" -ge 1 ] || LAT_N=1
+head -n 50 "$W/corpus.jsonl" >"$W/warmup.jsonl"
+sed -n "51,$((50 + LAT_N))p" "$W/corpus.jsonl" >"$W/paced.jsonl"
+LAT_N=$(wc -l <"$W/paced.jsonl")
+reset_tables
+say "latency: $LAT_N articles at $RATE/s into a running worker"
+NEWSFLOW_GROUP_ID=bench-latency NEWSFLOW_INPUT_TOPIC=bench.paced /usr/bin/time -v -o "$W/time_l" \
+    "$NF" run >>"$W/worker.log" 2>&1 &
+LPID=$!
+PIDS+=($LPID)
+# Warm-up: 50 articles, stored before the paced run starts, so the group join and the first
+# fetches are not counted as latency.
+processed() { sql "select coalesce(sum(next_offset), 0) from consumer_offsets where group_id = 'bench-latency'"; }
+"$BIN/tests/nf-bench" publish "$BROKERS" bench.paced "$W/warmup.jsonl" >"$W/paced.log"
+for _ in $(seq 600); do [ "$(processed)" -ge 50 ] && break; sleep 0.1; done
+sleep 1
+PACED_FROM=$(date +%s.%N)
+"$BIN/tests/nf-bench" publish "$BROKERS" bench.paced "$W/paced.jsonl" "$RATE" >>"$W/paced.log"
+for _ in $(seq 600); do [ "$(processed)" -ge $((LAT_N + 50)) ] && break; sleep 0.1; done
+# SIGTERM the worker itself (its parent, /usr/bin/time, then writes its report).
+kill -TERM "$(pgrep -P "$LPID")" 2>/dev/null || kill -TERM "$LPID"
+wait "$LPID" || true
+sql "select round((percentile_cont(0.5) within group (order by l) * 1000)::numeric, 1),
+            round((percentile_cont(0.99) within group (order by l) * 1000)::numeric, 1),
+            round((max(l) * 1000)::numeric, 1), count(*)
+     from (select extract(epoch from pg_xact_commit_timestamp(xmin) - kafka_timestamp) as l
+           from articles where kafka_topic = 'bench.paced'
+             and kafka_timestamp >= to_timestamp($PACED_FROM)) t" | tr '|' '\t' >"$W/latency.tsv"
+LAT_RSS=$(rss_kb "$W/time_l")
+
+# --- report
+/usr/bin/python3 - "$RES" "$W/enrich.summary" "$W/latency.tsv" "$N" "$BYTES" "$PARTS" "$RATE" \
+    "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" <<'EOF'
+import json, statistics, sys
+res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid = \
+    sys.argv[1:]
+n, nbytes = int(n), int(nbytes)
+rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
+def med(kind, col):
+    return statistics.median(float(r[col]) for r in rows if r[0] == kind)
+runs = sum(1 for r in rows if r[0] == "a")
+mb = nbytes / 1e6
+print("newsflow end-to-end benchmark: %d articles, %.1f MB (%.0f B/article), raw topic of %s "
+      "partitions, %s cores, median of %d run(s)" % (n, mb, nbytes / n, parts, cores, runs))
+print("%-34s %11s %8s %8s %8s %10s" % ("", "articles/s", "MB/s", "wall s", "CPU s", "peak RSS"))
+labels = {"a": "(a) ceiling: Kafka -> COPY jsonb", "b": "(b) newsflow run (exactly-once)",
+          "j": "(b') the same, after the group join", "c": "(c) newsflow enrich (1 thread)"}
+for k in "abjc":
+    s = med(k, 2)
+    print("%-34s %11.0f %8.1f %8.2f %8.2f %7.0f MiB" % (labels[k], n / s, mb / s, s, med(k, 4),
+                                                       med(k, 3) / 1024))
+ratio = med("a", 2) / med("b", 2)
+print("ratio b/a = %.2f (goal >= 0.50); per run: %s" % (ratio, ", ".join(
+    "%.2f" % (float(a[2]) / float(b[2]))
+    for a, b in zip([r for r in rows if r[0] == "a"], [r for r in rows if r[0] == "b"]))))
+print("ratio b'/a = %.2f (the run without its start-up and group join)" % (med("a", 2) / med("j", 2)))
+cpu_c = med("c", 4)
+print("enrich: %.1f MB/s per CPU-second (goal >= 20), %.1f us CPU per article" % (
+    mb / cpu_c, cpu_c / n * 1e6))
+print("newsflow run: %.1f us CPU per article (worker process only; PostgreSQL not counted)" % (
+    med("b", 4) / n * 1e6))
+split = {}
+for line in open(pg_split):
+    r, kind, ms = line.rstrip("\n").split("\t")
+    split.setdefault(kind, []).append(float(ms))
+pg_us = {k: statistics.median(v) * 1000 / n for k, v in split.items()}
+print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
+    sum(pg_us.values()), ", ".join("%s %.0f" % kv for kv in sorted(pg_us.items(),
+                                                                   key=lambda kv: -kv[1]))))
+print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
+      "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
+st = json.loads(open(summary).read())["stage_seconds"]
+tot = sum(st.values()) or 1
+print("stage split of (c): " + ", ".join("%s %.0f%% (%.1f us)" % (k, 100 * v / tot, v / n * 1e6)
+                                         for k, v in st.items()))
+lat = open(latency).read().split()
+if len(lat) == 4 and lat[3] != "0":
+    print("latency Kafka timestamp -> PostgreSQL commit at %s articles/s (half of b'): p50 %s ms, "
+          "p99 %s ms, max %s ms over %s articles (goal p99 <= 250 ms); worker peak RSS %.0f MiB"
+          % (rate, lat[0], lat[1], lat[2], lat[3], int(lat_rss or 0) / 1024))
+else:
+    print("latency: no rows measured")
+EOF
