@@ -36,7 +36,9 @@ typedef struct story {
 
 typedef struct posting {
     uint32_t key;
-    uint32_t idx; /* NONE = empty */
+    uint32_t slot; /* ring index + 1; 0 = empty, so a calloc'ed table is empty without being
+                    * touched (a 500,000-article index would otherwise cost its full 64 MiB of
+                    * RSS at start) */
 } posting_t;
 
 struct nf_story_index {
@@ -99,14 +101,12 @@ nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *p
     x->mask = slots - 1;
     x->max_postings = slots / 10 * 9;
     x->ring = nf_calloc(capacity, sizeof(entry_t));
-    x->table = nf_malloc(slots * sizeof(posting_t));
+    x->table = nf_calloc(slots, sizeof(posting_t));
     x->cand = nf_malloc(capacity * sizeof(uint32_t) < 4096 * sizeof(uint32_t)
                             ? capacity * sizeof(uint32_t)
                             : 4096 * sizeof(uint32_t));
     if (!x->ring || !x->table || !x->cand)
         goto fail;
-    for (size_t i = 0; i < slots; i++)
-        x->table[i].idx = NONE;
     return x;
 fail:
     snprintf(errstr, errstr_size, "out of memory (story index of %zu articles)", capacity);
@@ -160,26 +160,26 @@ static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
     if (x->n_postings >= x->max_postings)
         return;
     size_t i = home(x, key), same = 0;
-    while (x->table[i].idx != NONE) {
+    while (x->table[i].slot) {
         if (x->table[i].key == key && ++same >= MAX_PER_KEY)
             return;
         i = (i + 1) & x->mask;
     }
-    x->table[i] = (posting_t){key, idx};
+    x->table[i] = (posting_t){key, idx + 1};
     x->n_postings++;
 }
 
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
     size_t i = home(x, key);
-    while (x->table[i].idx != NONE && !(x->table[i].key == key && x->table[i].idx == idx))
+    while (x->table[i].slot && !(x->table[i].key == key && x->table[i].slot == idx + 1))
         i = (i + 1) & x->mask;
-    if (x->table[i].idx == NONE)
+    if (!x->table[i].slot)
         return;
     size_t hole = i;
     for (;;) {
         i = (i + 1) & x->mask;
-        if (x->table[i].idx == NONE)
+        if (!x->table[i].slot)
             break;
         size_t h = home(x, x->table[i].key);
         int in_range = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
@@ -188,7 +188,7 @@ static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
             hole = i;
         }
     }
-    x->table[hole].idx = NONE;
+    x->table[hole].slot = 0;
     x->n_postings--;
 }
 
@@ -326,14 +326,14 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     x->mark++;
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
-        for (size_t i = home(x, keys[k]); x->table[i].idx != NONE; i = (i + 1) & x->mask) {
+        for (size_t i = home(x, keys[k]); x->table[i].slot; i = (i + 1) & x->mask) {
             if (x->table[i].key != keys[k])
                 continue;
-            entry_t *e = &x->ring[x->table[i].idx];
+            entry_t *e = &x->ring[x->table[i].slot - 1];
             if (e->mark == x->mark || n_cand == cand_cap)
                 continue;
             e->mark = x->mark;
-            x->cand[n_cand++] = x->table[i].idx;
+            x->cand[n_cand++] = x->table[i].slot - 1;
         }
     }
 

@@ -20,7 +20,7 @@ nf_cleanup() {
     if [ "$rc" -ne 0 ] && [ -d "$NF_WORK" ]; then
         for f in "$NF_WORK"/*.log; do [ -f "$f" ] && { echo "--- tail of $f"; tail -n 30 "$f"; }; done >&2
     fi
-    rm -rf "$NF_WORK"
+    if [ -n "${NF_KEEP_WORK:-}" ]; then echo "work directory kept: $NF_WORK" >&2; else rm -rf "$NF_WORK"; fi
     exit $rc
 }
 trap nf_cleanup EXIT
@@ -148,7 +148,7 @@ nf_verify() {
 
     # Downstream: every valid id at least once, nothing else.
     nf_topic_dump articles.enriched '%k\n' | LC_ALL=C sort -u >"$NF_WORK/published_ids"
-    cmp -s "$NF_WORK/valid_ids" "$NF_WORK/published_ids" || nf_fail "downstream ids differ from the valid ids"
+    cmp -s "$NF_WORK/valid_ids" "$NF_WORK/published_ids" || nf_fail "downstream ids differ from the valid ids: $(LC_ALL=C comm -23 "$NF_WORK/valid_ids" "$NF_WORK/published_ids" | wc -l) missing, $(LC_ALL=C comm -13 "$NF_WORK/valid_ids" "$NF_WORK/published_ids" | wc -l) unexpected; outbox holds $(nf_sql "select count(*) from outbox") rows"
 
     # Offsets: the stored next offset of each partition is its end offset.
     nf_topic_dump articles.raw '%p\n' | sort -n | uniq -c | awk '{print $2, $1}' >"$NF_WORK/end_offsets"

@@ -3,6 +3,13 @@
 # and OffsetCommit requests, a broker down and back, round-trip delay, failed JoinGroup on a
 # restart. The counts stay exact (downstream may hold an id twice: at-least-once).
 source "$(dirname "$0")/lib.sh"
+# One produce request in flight per broker. With several, the mock cluster drops messages that
+# an injected Produce error hit: it appends a later in-flight batch, then takes the retried
+# earlier one as a duplicate sequence, which the idempotent producer reports as delivered
+# (librdkafka issue #2501 describes the same effect). Since dedup republishes revised records,
+# enough batches are in flight for this to lose 3-6 ids in about half the runs; with one in
+# flight 5 of 5 runs were exact. A real broker checks sequences; see the README's known issues.
+export NEWSFLOW_KAFKA_MAX_IN_FLIGHT=1
 nf_setup
 nf_corpus 8000 0.05 0
 nf_publish "$NF_WORK/corpus.jsonl"

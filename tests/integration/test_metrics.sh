@@ -60,7 +60,13 @@ nf_log "Prometheus says: consumed=$consumed stored=$stored rejected=$rejected; P
 [ -n "$(query 'newsflow_build_info')" ] || nf_fail "no build info"
 [ -n "$(query 'histogram_quantile(0.99, sum by (le) (rate(newsflow_batch_duration_seconds_bucket[1m])))')" ] \
     || nf_fail "no batch duration histogram"
-curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" >"$NF_WORK/metrics.txt"
+# Lag comes from librdkafka's statistics (every 5 s): a fast run can be scraped before the
+# first report that knows the assigned partitions' positions, so wait up to three reports.
+for _ in $(seq 30); do
+    curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" >"$NF_WORK/metrics.txt"
+    grep -q '^newsflow_consumer_lag_messages{partition="0"} ' "$NF_WORK/metrics.txt" && break
+    sleep 0.5
+done
 promtool check metrics <"$NF_WORK/metrics.txt" || nf_fail "promtool check metrics found problems"
 grep -q '^newsflow_consumer_lag_messages{partition="0"} ' "$NF_WORK/metrics.txt" || nf_fail "no lag series"
 grep -q -- '-1$' "$NF_WORK/metrics.txt" && nf_fail "a metric reports -1"
