@@ -358,7 +358,10 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
             j = k;
         }
     }
-    /* Decimal part (stored in thousandths). */
+    /* Decimal part (stored in thousandths). Runs and groups saturate near VALUE_CAP, so clamp
+     * before scaling: a 16-digit run times 1000 would not fit in 64 bits (fuzz_chain). */
+    if (value > VALUE_CAP)
+        value = VALUE_CAP;
     int64_t milli = value * 1000;
     if (j + 1 < n && is_decimal_sep(cp[j]) && is_digit(cp[j + 1])) {
         int64_t frac;

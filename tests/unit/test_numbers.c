@@ -141,6 +141,10 @@ static void test_bounds(void **state)
     /* a digit run too long for int64 does not overflow */
     const char *huge = "123456789012345678901234567890";
     assert_int_equal(nf_numbers_extract(huge, strlen(huge), n, 2), 1);
+    /* nor does scaling a saturated run or a long chain of groups to thousandths (UBSan) */
+    const char *nines = "9999999999999999 x 999,999,999,999,999,999,999.5";
+    assert_true(nf_numbers_extract(nines, strlen(nines), n, 2) >= 2);
+    assert_true(n[0].value > 0 && n[1].value > 0);
 }
 
 int main(void)
