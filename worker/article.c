@@ -340,6 +340,38 @@ int nf_is_rfc3339(const char *s)
     return 0;
 }
 
+/* days since 1970-01-01 of a civil date (Howard Hinnant's algorithm) */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t nf_rfc3339_seconds(const char *s)
+{
+    if (!s || strlen(s) < 19)
+        return 0;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+        mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || se < 0)
+        return 0;
+    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se);
+    const char *z = s + 19;
+    if (*z == '.')
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            ;
+    if ((*z == '+' || *z == '-') && strlen(z) >= 6) {
+        int oh = digits(z + 1, 2), om = digits(z + 4, 2);
+        if (oh >= 0 && om >= 0)
+            t -= (*z == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+    }
+    return t;
+}
+
 static nf_err_t reject(nf_reject_t *rej, nf_reject_reason_t reason, const char *fmt, const char *a,
                        const char *b)
 {

@@ -11,6 +11,7 @@
 #include <unicode/utrans.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/article.h"
 #include "newsflow/dedup.h"
 #include "newsflow/numbers.h"
 
@@ -113,49 +114,6 @@ static int grow_u16(UChar **buf, int32_t *cap, int32_t need)
     *buf = p;
     *cap = n;
     return 1;
-}
-
-/* days since 1970-01-01 of a civil date (Howard Hinnant's algorithm) */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int num(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-int64_t nf_fingerprint_time(const char *s)
-{
-    if (!s || strlen(s) < 19)
-        return 0;
-    int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2),
-        mi = num(s + 14, 2), se = num(s + 17, 2);
-    if (y < 0 || mo < 1 || d < 1 || h < 0 || mi < 0 || se < 0)
-        return 0;
-    int64_t t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se);
-    const char *z = s + 19;
-    if (*z == '.')
-        for (z++; *z >= '0' && *z <= '9'; z++)
-            ;
-    if ((*z == '+' || *z == '-') && strlen(z) >= 6) {
-        int oh = num(z + 1, 2), om = num(z + 4, 2);
-        if (oh >= 0 && om >= 0)
-            t -= (*z == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-    }
-    return t;
 }
 
 size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap)
@@ -429,7 +387,7 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out)
 {
     memset(out, 0, sizeof(*out));
-    out->t = nf_fingerprint_time(published_at);
+    out->t = nf_rfc3339_seconds(published_at);
     const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
     out->lang_key = key32("l:", lk, strlen(lk));
 

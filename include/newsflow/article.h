@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "newsflow/error.h"
 
@@ -77,6 +78,11 @@ void nf_article_clear(nf_article_t *a);
 
 /** @brief Whether s is an RFC 3339 date-time (with the ranges of its fields checked). */
 int nf_is_rfc3339(const char *s);
+
+/** @brief Seconds since the epoch of an RFC 3339 time (as nf_is_rfc3339 accepts), offset
+ *         applied, fraction dropped, a leap second counted as :59; 0 for NULL or a malformed
+ *         one. */
+int64_t nf_rfc3339_seconds(const char *s);
 
 /** @brief Free the validator. NULL is fine. */
 void nf_validator_destroy(nf_validator_t *v);

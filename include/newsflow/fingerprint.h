@@ -72,9 +72,6 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out);
 
-/** @brief Seconds since the epoch of an RFC 3339 time (as validated by article.c); 0 for NULL. */
-int64_t nf_fingerprint_time(const char *rfc3339);
-
 /** @brief The consonant skeleton of ASCII text ("Dolani" -> "dln"): what a name key is made of.
  *  Writes at most cap-1 bytes plus NUL; returns the skeleton length. */
 size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap);
