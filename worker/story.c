@@ -474,17 +474,9 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
     size_t *stamp = nf_malloc(m * sizeof(size_t)), *near_list = nf_malloc(m * sizeof(size_t));
     size_t *other_list = nf_malloc(m * sizeof(size_t));
     post_t *posts = nf_malloc(m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES) * sizeof(post_t));
-    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts) {
-        nf_free(parent);
-        nf_free(first);
-        nf_free(order);
-        nf_free(rank);
-        nf_free(stamp);
-        nf_free(near_list);
-        nf_free(other_list);
-        nf_free(posts);
-        return NF_ERR_NOMEM;
-    }
+    nf_err_t err = NF_ERR_NOMEM;
+    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts)
+        goto done;
     g_rank = rank;
     for (size_t i = 0; i < n; i++) {
         parent[i] = i;
@@ -636,6 +628,8 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
         x->new_story = !x->stored && f == x;
         memcpy(x->story, sid, NF_STORY_ID_LEN);
     }
+    err = NF_OK;
+done:
     nf_free(parent);
     nf_free(first);
     nf_free(order);
@@ -644,5 +638,5 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
     nf_free(near_list);
     nf_free(other_list);
     nf_free(posts);
-    return NF_OK;
+    return err;
 }
