@@ -252,6 +252,49 @@ static void test_majority_of_letters(void **state)
                 "fr", "Latn");
 }
 
+/* Long texts are scored chunk by chunk and may stop early (langid.c): the stop must not let the
+ * first part decide for the rest. */
+static void test_long_text_majority(void **state)
+{
+    (void)state;
+    static const char fr[] =
+        "Le conseil de la vall\xc3\xa9"
+        "e a vot\xc3\xa9 jeudi soir un plan pour reconstruire les "
+        "ponts emport\xc3\xa9s par la crue du mois dernier. Les habitants des villages du nord "
+        "attendent depuis trois semaines le retour de l'eau potable et de "
+        "l'\xc3\xa9lectricit\xc3\xa9. "
+        "Selon la pr\xc3\xa9"
+        "fecture, les travaux dureront au moins six mois et co\xc3\xbbteront "
+        "plus que pr\xc3\xa9vu, car il faudra aussi renforcer les digues le long de la "
+        "rivi\xc3\xa8re. "
+        "Les syndicats agricoles demandent une aide imm\xc3\xa9"
+        "diate pour les fermes dont les "
+        "champs sont encore sous l'eau, et le maire a promis une r\xc3\xa9union publique lundi. ";
+    static const char en[] =
+        "The valley council voted on Thursday evening for a plan to rebuild the bridges that the "
+        "flood carried away last month. People in the northern villages have waited three weeks "
+        "for drinking water and electricity to come back. According to the regional office, the "
+        "work will take at least six months and cost more than expected, because the dikes along "
+        "the river must be strengthened as well. Farmers' unions are asking for immediate help for "
+        "the farms whose fields are still under water, and the mayor promised a public meeting. ";
+    struct {
+        const char *first, *rest, *want;
+    } cases[] = {{fr, en, "en"}, {en, fr, "fr"}, {en, en, "en"}, {fr, fr, "fr"}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char text[8192];
+        size_t len = 0, n = strlen(cases[c].first);
+        for (int k = 0; k < 2; k++, len += n) /* 2 of 6 paragraphs: more than one chunk */
+            memcpy(text + len, cases[c].first, n);
+        n = strlen(cases[c].rest);
+        for (int k = 0; k < 4; k++, len += n)
+            memcpy(text + len, cases[c].rest, n);
+        nf_lang_t out;
+        nf_langid_detect(langid, text, len, &out);
+        assert_string_equal(out.code, cases[c].want);
+        assert_true(out.confidence > 0.99);
+    }
+}
+
 static void test_invalid_utf8_and_huge(void **state)
 {
     (void)state;
@@ -363,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_too_little_evidence),
         cmocka_unit_test(test_markup_does_not_vote),
         cmocka_unit_test(test_majority_of_letters),
+        cmocka_unit_test(test_long_text_majority),
         cmocka_unit_test(test_invalid_utf8_and_huge),
         cmocka_unit_test(test_threads_share_a_detector),
         cmocka_unit_test(test_options_and_languages),
