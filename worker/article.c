@@ -5,6 +5,7 @@
  * worker does not make. */
 #include "newsflow/article.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,48 +64,18 @@ static unsigned type_bit(const char *name)
     return 0;
 }
 
-static unsigned json_type_bit(const json_t *v)
+static unsigned member_type_bit(nf_json_type_t type)
 {
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        return TY_STRING;
-    case JSON_NULL:
-        return TY_NULL;
-    case JSON_INTEGER:
-        return TY_INTEGER | TY_NUMBER;
-    case JSON_REAL:
-        return TY_NUMBER;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return TY_BOOLEAN;
-    case JSON_OBJECT:
-        return TY_OBJECT;
-    case JSON_ARRAY:
-        return TY_ARRAY;
-    }
-    return 0;
-}
-
-static const char *json_type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        return "string";
-    case JSON_NULL:
-        return "null";
-    case JSON_INTEGER:
-        return "integer";
-    case JSON_REAL:
-        return "number";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    }
-    return "unknown";
+    static const unsigned bits[] = {
+        [NF_JSON_NULL] = TY_NULL,
+        [NF_JSON_BOOLEAN] = TY_BOOLEAN,
+        [NF_JSON_INTEGER] = TY_INTEGER | TY_NUMBER,
+        [NF_JSON_REAL] = TY_NUMBER,
+        [NF_JSON_STRING] = TY_STRING,
+        [NF_JSON_OBJECT] = TY_OBJECT,
+        [NF_JSON_ARRAY] = TY_ARRAY,
+    };
+    return (unsigned)type < sizeof(bits) / sizeof(bits[0]) ? bits[type] : 0;
 }
 
 static int parse_types(const json_t *t, unsigned *out, char *errstr, size_t errstr_size)
@@ -393,6 +364,16 @@ static const char *type_list(unsigned types, char *buf, size_t size)
     return buf;
 }
 
+/* A top-level string member, or NULL when absent, null or not a string. */
+static const char *string_field(const nf_json_doc_t *doc, const char *name, size_t *len)
+{
+    const nf_json_member_t *m = nf_json_get(doc, name);
+    int ok = m && m->type == NF_JSON_STRING;
+    if (len)
+        *len = ok ? m->string_len : 0;
+    return ok ? m->string : NULL;
+}
+
 nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len, nf_article_t *out,
                            nf_reject_t *rej)
 {
@@ -405,49 +386,50 @@ nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len
         return reject(rej, NF_REJECT_TOO_LARGE, "message of %s bytes exceeds max_message_bytes %s",
                       num, num2);
     }
-    json_error_t jerr;
-    json_t *doc = json_loadb(data, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc) {
-        enum json_error_code code = json_error_code(&jerr);
-        if (code == json_error_out_of_memory)
-            return NF_ERR_NOMEM;
-        snprintf(num, sizeof(num), "%d", jerr.position);
-        return reject(
-            rej, code == json_error_invalid_utf8 ? NF_REJECT_INVALID_UTF8 : NF_REJECT_INVALID_JSON,
-            "%s (at byte %s)", jerr.text, num);
+    size_t at = 0;
+    char what[160];
+    nf_json_status_t st = nf_json_parse(data, len, &out->doc, what, sizeof(what), &at);
+    if (st == NF_JSON_NOMEM)
+        return NF_ERR_NOMEM;
+    if (st != NF_JSON_OK) {
+        snprintf(num, sizeof(num), "%zu", at);
+        return reject(rej,
+                      st == NF_JSON_INVALID_UTF8 ? NF_REJECT_INVALID_UTF8 : NF_REJECT_INVALID_JSON,
+                      "%s (at byte %s)", what, num);
     }
-    if (!json_is_object(doc)) {
-        const char *type = json_type_name(doc);
-        json_decref(doc);
+    const nf_json_doc_t *doc = &out->doc;
+    if (doc->type != NF_JSON_OBJECT) {
+        const char *type = nf_json_type_name(doc->type);
+        nf_json_doc_clear(&out->doc);
         return reject(rej, NF_REJECT_NOT_OBJECT, "top-level value is %s %s, not an object",
                       strchr("aeiou", type[0]) ? "an" : "a", type);
     }
-    json_t *id = json_object_get(doc, "id");
-    if (json_is_string(id))
-        snprintf(rej->id, sizeof(rej->id), "%s", json_string_value(id));
+    const nf_json_member_t *id = nf_json_get(doc, "id");
+    if (id && id->type == NF_JSON_STRING)
+        snprintf(rej->id, sizeof(rej->id), "%s", id->string);
 
     nf_err_t err = NF_ERR_REJECTED;
     for (size_t i = 0; i < v->n_rules; i++) {
         const rule_t *r = &v->rules[i];
-        json_t *f = json_object_get(doc, r->name);
+        const nf_json_member_t *f = nf_json_get(doc, r->name);
         if (r->required && !f) {
             reject(rej, NF_REJECT_MISSING_FIELD, "required field '%s' is missing%s", r->name, "");
             goto fail;
         }
         if (!f)
             continue;
-        if (r->types && !(json_type_bit(f) & r->types)) {
+        if (r->types && !(member_type_bit(f->type) & r->types)) {
             char want[96];
             type_list(r->types, want, sizeof(want));
             rej->reason = NF_REJECT_WRONG_TYPE;
             snprintf(rej->detail, sizeof(rej->detail), "field '%s' must be %s, got %s", r->name,
-                     want, json_type_name(f));
+                     want, nf_json_type_name(f->type));
             goto fail;
         }
-        if (!json_is_string(f))
+        if (f->type != NF_JSON_STRING)
             continue;
-        const char *s = json_string_value(f);
-        size_t bytes = json_string_length(f);
+        const char *s = f->string;
+        size_t bytes = f->string_len;
         if (r->min_length >= 0 || r->max_length >= 0) {
             long long cps = (long long)utf8_code_points(s, bytes);
             if (r->max_length >= 0 && cps > r->max_length) {
@@ -473,45 +455,34 @@ nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len
         }
     }
     if (!v->additional_allowed) {
-        const char *key;
-        json_t *val;
-        json_object_foreach(doc, key, val)
-        {
-            if (!find_rule(v, key)) {
-                reject(rej, NF_REJECT_INVALID_VALUE, "unexpected field '%.64s'%s", key, "");
+        for (size_t i = 0; i < doc->n_members; i++) {
+            if (!find_rule(v, doc->members[i].key)) {
+                reject(rej, NF_REJECT_INVALID_VALUE, "unexpected field '%.64s'%s",
+                       doc->members[i].key, "");
                 goto fail;
             }
         }
     }
-    out->doc = doc;
-#define STR_FIELD(name)                                                                            \
-    (json_is_string(json_object_get(doc, name)) ? json_string_value(json_object_get(doc, name))    \
-                                                : NULL)
-    out->id = STR_FIELD("id");
-    out->source = STR_FIELD("source");
-    out->url = STR_FIELD("url");
-    out->title = STR_FIELD("title");
-    out->body = STR_FIELD("body");
-    out->published_at = STR_FIELD("published_at");
-#undef STR_FIELD
-    out->title_len = out->title ? json_string_length(json_object_get(doc, "title")) : 0;
-    out->body_len = out->body ? json_string_length(json_object_get(doc, "body")) : 0;
+    out->id = string_field(doc, "id", NULL);
+    out->source = string_field(doc, "source", NULL);
+    out->url = string_field(doc, "url", NULL);
+    out->title = string_field(doc, "title", &out->title_len);
+    out->body = string_field(doc, "body", &out->body_len);
+    out->published_at = string_field(doc, "published_at", NULL);
     if (!out->id || !out->body) {
         /* The compiled-in schema requires both; a custom schema might not. */
         reject(rej, NF_REJECT_MISSING_FIELD, "field '%s' must be a string%s",
                out->id ? "body" : "id", "");
-        memset(out, 0, sizeof(*out));
         goto fail;
     }
     return NF_OK;
 fail:
-    json_decref(doc);
+    nf_article_clear(out);
     return err;
 }
 
 void nf_article_clear(nf_article_t *a)
 {
-    if (a->doc)
-        json_decref(a->doc);
+    nf_json_doc_clear(&a->doc);
     memset(a, 0, sizeof(*a));
 }

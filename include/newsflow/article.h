@@ -6,11 +6,11 @@
 #ifndef NEWSFLOW_ARTICLE_H
 #define NEWSFLOW_ARTICLE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "newsflow/error.h"
+#include "newsflow/json.h"
 
 /* Reject reasons: the `reason` of an enrich error object, of the DLQ header, of ingest_rejects. */
 #define NF_REJECT_REASONS(X)                                                                       \
@@ -39,9 +39,9 @@ typedef struct nf_reject {
     char id[1025]; /**< the article id when it could be read (truncated to 1024 bytes), else "" */
 } nf_reject_t;
 
-/** A decoded, valid article. Strings are borrowed from `doc`; NULL when absent or null. */
+/** A decoded, valid article. Strings are borrowed from `doc.text`; NULL when absent or null. */
 typedef struct nf_article {
-    json_t *doc; /**< owned: the whole decoded object (unknown fields included) */
+    nf_json_doc_t doc; /**< owned: the top-level members (unknown fields included) */
     const char *id;
     const char *source;
     const char *url;

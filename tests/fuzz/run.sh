@@ -31,7 +31,7 @@ cp "$WORK"/poison/*.msg "$WORK/seeds/text/"
 printf 'brokers = a:9092\nbatch_max_messages = 10\nkafka.security.protocol = SSL\n# c\n' >"$WORK/seeds/config/1"
 printf 'pg_url = postgresql://u:pw@h/db\nstop_at_end = yes\n' >"$WORK/seeds/config/2"
 printf '%-24s %12s %8s\n' target executions seconds
-for target in article normalize langid chain entities config; do
+for target in article json normalize langid chain entities config; do
     seeds=$WORK/seeds/text
     [ "$target" = config ] && seeds=$WORK/seeds/config
     [ "$target" = entities ] && seeds=$WORK/seeds/entities

@@ -221,7 +221,7 @@ static void test_reuse(void **state)
     assert_int_equal(e.junk_lines, 0);
     assert_int_equal(nf_chain_junk_lines(chain) - junk_before, 1);
     nf_enriched_clear(&e);
-    assert_null(e.article.doc);
+    assert_null(e.article.doc.text);
     nf_enriched_free(&e);
 
     /* stage timings: every stage named, taking them resets them */
