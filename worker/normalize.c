@@ -2,6 +2,8 @@
  * filtering -> UTF-8. Works on UTF-16 because that is ICU's native form. */
 #include "newsflow/normalize.h"
 
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -175,6 +177,9 @@ static const char *const junk_words[] = {"captcha", "recaptcha", "капча", "
 #define JUNK_WORD_MAX_WORDS 30
 #define JUNK_CHECK_MAX_WORDS 40
 
+#define FIRST_BUCKETS 64
+_Static_assert(N_JUNK < 0xff, "phrase indexes are bytes");
+
 typedef struct key {
     UChar *text;
     int32_t len;
@@ -195,6 +200,9 @@ struct nf_normalizer {
     int32_t outu_cap;
     key_t phrases[N_JUNK];
     key_t words[N_JUNK_WORDS];
+    /* phrases by the low bits of their first unit, in table order: a line is compared with
+     * the few phrases that can match its first letter, not with all of them */
+    uint8_t by_first[FIRST_BUCKETS][N_JUNK + 1]; /* indexes, 0xff-terminated */
 };
 
 static int grow(UChar **buf, int32_t *cap, int32_t need)
@@ -215,14 +223,46 @@ static int grow(UChar **buf, int32_t *cap, int32_t need)
     return 0;
 }
 
-static int is_space_like(UChar32 c)
+static int is_space_like_icu(UChar32 c)
 {
-    if (c < 0x80) /* fast path, same answer: ASCII white space and controls */
+    if (c < 0x80) /* ASCII white space and controls */
         return c <= 0x20 || c == 0x7F;
     /* ZWJ/ZWNJ (U+200C/D) stay: Persian and Indic spelling needs them. */
     if (c == 0x200B || c == 0xFEFF || c == 0x2060 || c == 0x00AD)
         return 1;
     return u_isUWhiteSpace(c) || (u_iscntrl(c) && c != 0x200C && c != 0x200D);
+}
+
+/* In a junk key, marks and format characters neither separate words nor count as letters. */
+static int is_silent(UChar32 c)
+{
+    return u_getCombiningClass(c) != 0 || u_charType(c) == U_NON_SPACING_MARK ||
+           u_charType(c) == U_FORMAT_CHAR;
+}
+
+/* The same answers for the BMP from bitmaps built once: the ICU property lookups per letter
+ * were a third of the stage on non-Latin text. */
+static uint8_t bmp_space[0x10000 / 8], bmp_alnum[0x10000 / 8], bmp_silent[0x10000 / 8];
+static pthread_once_t bmp_space_once = PTHREAD_ONCE_INIT;
+
+static void bmp_space_build(void)
+{
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        uint8_t bit = (uint8_t)(1u << (c & 7));
+        if (is_space_like_icu(c))
+            bmp_space[c >> 3] |= bit;
+        if (u_isalnum(c))
+            bmp_alnum[c >> 3] |= bit;
+        if (is_silent(c))
+            bmp_silent[c >> 3] |= bit;
+    }
+}
+
+static int is_space_like(UChar32 c)
+{
+    if (c < 0x10000)
+        return bmp_space[c >> 3] >> (c & 7) & 1;
+    return is_space_like_icu(c);
 }
 
 static int is_line_break(UChar32 c)
@@ -231,8 +271,10 @@ static int is_line_break(UChar32 c)
            c == 0x2029;
 }
 
-/* Builds the junk key of text[0..len) into key (which must hold len units). */
-static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words)
+/* Builds the junk key of text[0..len) into key (which must hold len units). Stops at the
+ * start of word max_words + 1 (then *words is max_words + 1): a line that long is never junk,
+ * and paragraphs are most of the text. */
+static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words, int max_words)
 {
     int32_t k = 0;
     int pending_space = 0;
@@ -246,24 +288,24 @@ static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words)
                 pending_space = 1;
                 continue;
             }
+            if ((k == 0 || pending_space) && ++*words > max_words)
+                return k;
             if (pending_space && k > 0)
                 key[k++] = ' ';
-            if (k == 0 || pending_space)
-                (*words)++;
             pending_space = 0;
             key[k++] = (UChar)(letter ? (c | 0x20) : c);
             continue;
         }
-        if (u_isalnum(c)) {
+        int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
+        if (alnum) {
+            if ((k == 0 || pending_space) && ++*words > max_words)
+                return k;
             if (pending_space && k > 0)
                 key[k++] = ' ';
-            if (k == 0 || pending_space)
-                (*words)++;
             pending_space = 0;
             UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
             U16_APPEND_UNSAFE(key, k, f);
-        } else if (u_getCombiningClass(c) == 0 && u_charType(c) != U_NON_SPACING_MARK &&
-                   u_charType(c) != U_FORMAT_CHAR) {
+        } else if (!(c < 0x10000 ? bmp_silent[c >> 3] >> (c & 7) & 1 : is_silent(c))) {
             pending_space = 1;
         }
     }
@@ -282,13 +324,14 @@ static int prepare_keys(const char *const *src, size_t n, key_t *out)
         out[i].text = nf_calloc((size_t)len * 2 + 2, sizeof(UChar));
         if (!out[i].text)
             return -1;
-        out[i].len = make_key(tmp, len, out[i].text, &out[i].words);
+        out[i].len = make_key(tmp, len, out[i].text, &out[i].words, INT_MAX);
     }
     return 0;
 }
 
 nf_normalizer_t *nf_normalizer_new(char *errstr, size_t errstr_size)
 {
+    pthread_once(&bmp_space_once, bmp_space_build);
     nf_normalizer_t *n = nf_calloc(1, sizeof(*n));
     if (!n) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -306,6 +349,13 @@ nf_normalizer_t *nf_normalizer_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "junk phrase table: out of memory");
         nf_normalizer_destroy(n);
         return NULL;
+    }
+    for (size_t b = 0; b < FIRST_BUCKETS; b++) {
+        size_t k = 0;
+        for (size_t i = 0; i < N_JUNK; i++)
+            if (n->phrases[i].len > 0 && n->phrases[i].text[0] % FIRST_BUCKETS == b)
+                n->by_first[b][k++] = (uint8_t)i;
+        n->by_first[b][k] = 0xff;
     }
     return n;
 }
@@ -326,15 +376,12 @@ void nf_normalizer_destroy(nf_normalizer_t *n)
     nf_free(n);
 }
 
-static int key_has_word(const UChar *key, int32_t klen, const key_t *w)
+/* Whether the junk word w is the whole word of key that starts at `at`. */
+static int word_at(const UChar *key, int32_t klen, int32_t at, const key_t *w)
 {
-    for (int32_t i = 0; i + w->len <= klen; i++) {
-        if ((i == 0 || key[i - 1] == ' ') && key[i] == w->text[0] &&
-            memcmp(key + i, w->text, (size_t)w->len * 2) == 0 &&
-            (i + w->len == klen || key[i + w->len] == ' '))
-            return 1;
-    }
-    return 0;
+    return at + w->len <= klen && key[at] == w->text[0] &&
+           memcmp(key + at, w->text, (size_t)w->len * 2) == 0 &&
+           (at + w->len == klen || key[at + w->len] == ' ');
 }
 
 static int only_digits(const UChar *s, int32_t len)
@@ -350,14 +397,14 @@ static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
     if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
         return 0;
     int words;
-    int32_t klen = make_key(line, len, n->keybuf, &words);
+    int32_t klen = make_key(line, len, n->keybuf, &words, JUNK_CHECK_MAX_WORDS);
     if (klen == 0)
         return 1; /* nothing but punctuation and symbols: separators, "»»»", "* * *" */
     if (words > JUNK_CHECK_MAX_WORDS)
         return 0;
     const UChar *key = n->keybuf;
-    for (size_t i = 0; i < N_JUNK; i++) {
-        const key_t *p = &n->phrases[i];
+    for (const uint8_t *i = n->by_first[key[0] % FIRST_BUCKETS]; *i != 0xff; i++) {
+        const key_t *p = &n->phrases[*i];
         if (klen < p->len || key[0] != p->text[0] || memcmp(key, p->text, (size_t)p->len * 2) != 0)
             continue;
         if (klen == p->len)
@@ -370,9 +417,13 @@ static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
             return 1;
     }
     if (words <= JUNK_WORD_MAX_WORDS)
-        for (size_t i = 0; i < N_JUNK_WORDS; i++)
-            if (key_has_word(key, klen, &n->words[i]))
-                return 1;
+        for (int32_t at = 0; at < klen; at++) { /* each word start once, against each word */
+            if (at > 0 && key[at - 1] != ' ')
+                continue;
+            for (size_t i = 0; i < N_JUNK_WORDS; i++)
+                if (word_at(key, klen, at, &n->words[i]))
+                    return 1;
+        }
     return 0;
 }
 
@@ -403,12 +454,20 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
     if (U_FAILURE(st))
         return NF_ERR_ICU;
 
-    /* NFC can grow text (up to 3x in the worst case for UTF-16). */
-    if (grow(&n->nfc_text, &n->nfc_cap, ulen * 3 + 1))
-        return NF_ERR_NOMEM;
-    int32_t nlen = unorm2_normalize(n->nfc, n->u16, ulen, n->nfc_text, n->nfc_cap, &st);
+    /* Most text arrives in NFC already: the quick check (no copy) skips the normalizer. */
+    const UChar *text = n->u16;
+    int32_t nlen = unorm2_spanQuickCheckYes(n->nfc, n->u16, ulen, &st);
     if (U_FAILURE(st))
         return NF_ERR_ICU;
+    if (nlen < ulen) {
+        /* NFC can grow text (up to 3x in the worst case for UTF-16). */
+        if (grow(&n->nfc_text, &n->nfc_cap, ulen * 3 + 1))
+            return NF_ERR_NOMEM;
+        nlen = unorm2_normalize(n->nfc, n->u16, ulen, n->nfc_text, n->nfc_cap, &st);
+        if (U_FAILURE(st))
+            return NF_ERR_ICU;
+        text = n->nfc_text;
+    }
 
     if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1))
         return NF_ERR_NOMEM;
@@ -421,7 +480,7 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         while (i < nlen) {
             UChar32 c;
             int32_t start = i;
-            U16_NEXT(n->nfc_text, i, nlen, c);
+            U16_NEXT(text, i, nlen, c);
             if (is_line_break(c))
                 break;
             if (is_space_like(c)) {
@@ -432,7 +491,7 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                 n->line[llen++] = ' ';
             pending_space = 0;
             while (start < i)
-                n->line[llen++] = n->nfc_text[start++];
+                n->line[llen++] = text[start++];
         }
         if (llen == 0)
             continue;
@@ -447,14 +506,11 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         olen += llen;
     }
 
+    /* one pass: a UTF-16 unit becomes at most 3 UTF-8 bytes */
     int32_t u8len = 0;
     st = U_ZERO_ERROR;
-    u_strToUTF8(NULL, 0, &u8len, n->outu, olen, &st);
-    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
-        return NF_ERR_ICU;
-    if (nf_buf_reserve(out, (size_t)u8len) != NF_OK)
+    if ((size_t)olen * 3 > (size_t)INT32_MAX - 1 || nf_buf_reserve(out, (size_t)olen * 3) != NF_OK)
         return NF_ERR_NOMEM;
-    st = U_ZERO_ERROR;
     u_strToUTF8(out->data + out->len, (int32_t)(out->cap - out->len), &u8len, n->outu, olen, &st);
     if (U_FAILURE(st))
         return NF_ERR_ICU;
