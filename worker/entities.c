@@ -48,10 +48,29 @@ typedef struct lex_slot {
 
 static lex_slot_t *lex_table; /* built once under lex_lock (retried after a failure) */
 static size_t lex_mask;
+/* 2 bits per lexicon word in 4 KiB: most words of a text are in no list, and this answers so
+ * without touching the 400 KiB table. */
+#define LEX_FILTER_BITS (1u << 15)
+static uint64_t lex_filter[LEX_FILTER_BITS / 64];
+
+static inline void lex_filter_bits(uint64_t hash, uint32_t *b1, uint32_t *b2)
+{
+    uint64_t h = hash * 0xC2B2AE3D27D4EB4Full;
+    *b1 = (uint32_t)(h >> 49) & (LEX_FILTER_BITS - 1);
+    *b2 = (uint32_t)(h >> 30) & (LEX_FILTER_BITS - 1);
+}
 static pthread_mutex_t lex_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static lex_slot_t *lex_slot(uint64_t hash, int create)
 {
+    uint32_t b1, b2;
+    lex_filter_bits(hash, &b1, &b2);
+    if (create) {
+        lex_filter[b1 >> 6] |= 1ull << (b1 & 63);
+        lex_filter[b2 >> 6] |= 1ull << (b2 & 63);
+    } else if (!(lex_filter[b1 >> 6] >> (b1 & 63) & 1) || !(lex_filter[b2 >> 6] >> (b2 & 63) & 1)) {
+        return NULL;
+    }
     size_t idx = (size_t)(hash ^ (hash >> 31)) & lex_mask;
     while (lex_table[idx].hash) {
         if (lex_table[idx].hash == hash)
@@ -95,6 +114,7 @@ static const char *const german_words[] = {"der",   "die", "das", "und",  "den",
                                            "einer", "zur", "zum", "vom",  "wird", "hat"};
 #define N_GERMAN_WORDS (sizeof(german_words) / sizeof(german_words[0]))
 static uint64_t german_hashes[N_GERMAN_WORDS];
+static uint64_t german_bits; /* bit (hash >> 58) of each: a quick "not one of them" */
 
 static const char *const conjunctions[] = {"and", "und",  "et", "y", "e",  "or",
                                            "ou",  "oder", "и",  "і", "та", "o"};
@@ -119,8 +139,6 @@ static int is_connector(uint64_t hash)
 
 static int is_conjunction(uint64_t hash)
 {
-    for (size_t c = 0; c < N_CONNECTORS; c++)
-        connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
     for (size_t c = 0; c < N_CONJUNCTIONS; c++)
         if (conjunction_hashes[c] == hash)
             return 1;
@@ -145,8 +163,10 @@ static int build_lexicon(void)
         connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
     for (size_t c = 0; c < N_CONJUNCTIONS; c++)
         conjunction_hashes[c] = nf_token_hash(conjunctions[c], strlen(conjunctions[c]));
-    for (size_t g = 0; g < N_GERMAN_WORDS; g++)
+    for (size_t g = 0; g < N_GERMAN_WORDS; g++) {
         german_hashes[g] = nf_token_hash(german_words[g], strlen(german_words[g]));
+        german_bits |= 1ull << (german_hashes[g] >> 58);
+    }
     for (size_t s = 0; s < sizeof(lexicon_source) / sizeof(lexicon_source[0]); s++) {
         const struct lex_source *src = &lexicon_source[s];
         unsigned lang = 0;
@@ -432,6 +452,10 @@ static int german_title(const nf_entities_t *e, const char *text, const nf_token
         return 0;
     size_t len = t->byte_end - t->byte_start;
     const char *w = text + t->byte_start;
+    /* every suffix ends in r, n, t or f, and the shortest is "chef" */
+    char last = len ? w[len - 1] : 0;
+    if (len < 7 || (last != 'r' && last != 'n' && last != 't' && last != 'f'))
+        return 0;
     for (const char *const *suf = suffixes; *suf; suf++) {
         size_t sl = strlen(*suf);
         if (len > sl + 2 && memcmp(w + len - sl, *suf, sl) == 0)
@@ -689,11 +713,13 @@ static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
     const nf_token_t *t = &f->toks[i];
     const nf_gaz_entry_t *best_entry = NULL;
     unsigned best_flags = 0;
+    /* "turkey", "nice": a place name is capitalised where the script has case (checked before
+     * the look-up: most words of a cased text end here) */
+    if (is_cased(t) && !is_upper(t))
+        return 0;
     size_t best = gazetteer_raw(e, f, i, &best_entry, &best_flags, trim_bytes, trim_cps);
     if (!best)
         return 0;
-    if (is_cased(t) && !is_upper(t))
-        return 0; /* "turkey", "nice": a place name is capitalised where the script has case */
     if ((best_flags & NF_GAZ_ACRONYM) && !(t->flags & NF_TOK_ALL_UPPER))
         return 0; /* "UN" is not "un" nor "Un" */
     if (best_flags & NF_GAZ_AMBIGUOUS) {
@@ -1095,7 +1121,8 @@ static void judge_case(const nf_entities_t *e, field_t *f)
         const nf_token_t *t = &f->toks[i];
         if (!is_cased(t))
             continue;
-        if ((e->active & GERMAN_LANG) && t->cp_end - t->cp_start <= 5)
+        if ((e->active & GERMAN_LANG) && t->cp_end - t->cp_start <= 5 &&
+            (german_bits >> (t->hash >> 58) & 1))
             for (size_t g = 0; g < N_GERMAN_WORDS; g++)
                 if (t->hash == german_hashes[g])
                     german++;
@@ -1234,6 +1261,11 @@ static nf_err_t assign_ids(nf_entities_t *e)
 static nf_err_t link_surnames(nf_entities_t *e)
 {
     size_t strong = e->n_cands;
+    size_t persons = 0;
+    for (size_t c = 0; c < strong; c++)
+        persons += e->cands[c].type == NF_ENTITY_PERSON && e->cands[c].id[0];
+    if (!persons)
+        return NF_OK; /* nobody to link to */
     for (int field = 0; field < 2; field++) {
         const field_t *f = &e->fields[field];
         size_t next = 0; /* strong candidates of this field in token order */
