@@ -248,7 +248,9 @@ struct nf_entities {
     user_key_t *user_keys;
     size_t n_user_keys;
     key_slot_t *key_cache;
-    user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted */
+    uint32_t *link_idx; /* link_surnames' scratch: 2 * cap_link */
+    size_t cap_link;
+    const user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted (shared) */
     size_t n_place_keys;
 };
 
@@ -261,28 +263,47 @@ static int cmp_user_key(const void *a, const void *b)
 }
 
 /* Keys of the built-in places and organisations (display names), so that a discovered name
- * written in another script links to them: روتردام -> loc:nl:rotterdam. */
+ * written in another script links to them: روتردام -> loc:nl:rotterdam. Built once per process
+ * like the built-in gazetteer they come from (~4,000 keys: a few ms that a new tagger need not
+ * pay again), never freed. */
+static const user_key_t *shared_place_keys;
+static size_t shared_n_place_keys;
+static pthread_mutex_t place_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static nf_err_t build_place_keys(nf_entities_t *e)
 {
-    size_t n = nf_gazetteer_entries(e->builtin);
-    e->place_keys = nf_malloc((n ? n : 1) * sizeof(user_key_t));
-    if (!e->place_keys)
-        return NF_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const nf_gaz_entry_t *ent = nf_gazetteer_entry_at(e->builtin, i);
-        if (ent->type == NF_ENTITY_PERSON)
-            continue;
-        user_key_t *k = &e->place_keys[e->n_place_keys];
-        nf_err_t err = nf_entkey_name(e->keys, ent->type, ent->name, strlen(ent->name), k->key,
-                                      sizeof(k->key));
-        if (err != NF_OK)
-            return err;
-        if (strlen(k->key) < 3)
-            continue; /* too short to vouch for a link */
-        k->entry = ent;
-        e->n_place_keys++;
+    pthread_mutex_lock(&place_lock);
+    if (!shared_place_keys) {
+        size_t n = nf_gazetteer_entries(e->builtin), count = 0;
+        user_key_t *keys = nf_malloc((n ? n : 1) * sizeof(user_key_t));
+        if (!keys) {
+            pthread_mutex_unlock(&place_lock);
+            return NF_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const nf_gaz_entry_t *ent = nf_gazetteer_entry_at(e->builtin, i);
+            if (ent->type == NF_ENTITY_PERSON)
+                continue;
+            user_key_t *k = &keys[count];
+            nf_err_t err = nf_entkey_name(e->keys, ent->type, ent->name, strlen(ent->name), k->key,
+                                          sizeof(k->key));
+            if (err != NF_OK) {
+                nf_free(keys);
+                pthread_mutex_unlock(&place_lock);
+                return err;
+            }
+            if (strlen(k->key) < 3)
+                continue; /* too short to vouch for a link */
+            k->entry = ent;
+            count++;
+        }
+        qsort(keys, count, sizeof(user_key_t), cmp_user_key);
+        shared_n_place_keys = count;
+        shared_place_keys = keys;
     }
-    qsort(e->place_keys, e->n_place_keys, sizeof(user_key_t), cmp_user_key);
+    e->place_keys = shared_place_keys;
+    e->n_place_keys = shared_n_place_keys;
+    pthread_mutex_unlock(&place_lock);
     return NF_OK;
 }
 
@@ -344,7 +365,7 @@ void nf_entities_destroy(nf_entities_t *e)
     nf_free(e->cands);
     nf_free(e->user_keys);
     nf_free(e->key_cache);
-    nf_free(e->place_keys);
+    nf_free(e->link_idx);
     nf_free(e);
 }
 
@@ -1261,10 +1282,27 @@ static nf_err_t assign_ids(nf_entities_t *e)
 static nf_err_t link_surnames(nf_entities_t *e)
 {
     size_t strong = e->n_cands;
-    size_t persons = 0;
-    for (size_t c = 0; c < strong; c++)
-        persons += e->cands[c].type == NF_ENTITY_PERSON && e->cands[c].id[0];
-    if (!persons)
+    /* The persons to link to, in candidate order: all of them by last word, the discovered
+     * ones by key. */
+    if (e->cap_link < strong) {
+        uint32_t *idx = nf_realloc(e->link_idx, 2 * strong * sizeof(*idx));
+        if (!idx)
+            return NF_ERR_NOMEM;
+        e->link_idx = idx;
+        e->cap_link = strong;
+    }
+    uint32_t *pers = e->link_idx, *disc = e->link_idx + strong;
+    size_t n_pers = 0, n_disc = 0;
+    for (size_t c = 0; c < strong; c++) {
+        const cand_t *p = &e->cands[c];
+        if (p->type != NF_ENTITY_PERSON)
+            continue;
+        if (p->id[0])
+            pers[n_pers++] = (uint32_t)c;
+        if (!p->gaz && strncmp(p->id, "person:", 7) == 0)
+            disc[n_disc++] = (uint32_t)c;
+    }
+    if (!n_pers)
         return NF_OK; /* nobody to link to */
     for (int field = 0; field < 2; field++) {
         const field_t *f = &e->fields[field];
@@ -1285,40 +1323,32 @@ static nf_err_t link_surnames(nf_entities_t *e)
             size_t nv = 0;
             var[nv++] = *t;
             nv += token_variants(f, i, var + 1);
-            size_t c, v = 0;
-            for (c = 0; c < strong; c++) {
-                const cand_t *p = &e->cands[c];
-                if (p->type != NF_ENTITY_PERSON || !p->id[0])
-                    continue;
+            size_t c = strong, v = 0;
+            for (size_t k = 0; k < n_pers; k++) {
+                const cand_t *p = &e->cands[pers[k]];
                 for (v = 0; v < nv && var[v].hash != p->last_hash; v++)
                     ;
-                if (v < nv)
+                if (v < nv) {
+                    c = pers[k];
                     break;
+                }
             }
-            if (c == strong && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
+            if (c == strong && n_disc && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
                 t->cp_end - t->cp_start >= 4 &&
                 !(lex_kinds(e, t->hash) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
                                            1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
                 /* Another spelling or case form of a surname found in this article
                  * (Zelensky / Zelenskyy, Зеленский / Зеленского): same key. */
                 char key[NF_ENTKEY_MAX] = "";
-                for (c = 0; c < strong; c++) {
-                    const cand_t *p = &e->cands[c];
-                    if (p->type != NF_ENTITY_PERSON || p->gaz || strncmp(p->id, "person:", 7))
-                        continue;
-                    if (!key[0]) {
-                        nf_err_t err = cached_key(e, NF_ENTITY_PERSON, f->text + t->byte_start,
-                                                  t->byte_end - t->byte_start, key);
-                        if (err != NF_OK)
-                            return err;
-                        if (strlen(key) < 3) {
-                            c = strong; /* too short a key to vouch for a link */
-                            break;
-                        }
-                    }
-                    if (strcmp(p->id + 7, key) == 0)
+                nf_err_t err = cached_key(e, NF_ENTITY_PERSON, f->text + t->byte_start,
+                                          t->byte_end - t->byte_start, key);
+                if (err != NF_OK)
+                    return err;
+                for (size_t k = 0; strlen(key) >= 3 && k < n_disc; k++) /* else too short */
+                    if (strcmp(e->cands[disc[k]].id + 7, key) == 0) {
+                        c = disc[k];
                         break;
-                }
+                    }
                 v = 0;
             }
             if (c < strong) {

@@ -45,6 +45,8 @@ static const char *cyrillic_extra(UChar c)
         return "e";
     case 0x0491: /* ґ */
         return "g";
+    case 0x045E: /* ў (Belarusian) */
+        return "u";
     default:
         return NULL;
     }
@@ -87,6 +89,50 @@ static const char *arabic_letter(UChar c)
                        c == 0x200D || (c >= 0x0600 && c <= 0x06FF)
                    ? ""
                    : NULL;
+    }
+}
+
+/* Latin letters that fold to no ASCII letter: what "Latin-ASCII; Lower" makes of them (Straße,
+ * Łódź, Định, Diyarbakır, Norðurland...), and combining marks and modifier letters, which it
+ * drops. NULL: ask ICU. */
+static const char *latin_extra(UChar c)
+{
+    if ((c >= 0x0300 && c <= 0x036F) || c == 0x02BB || c == 0x02BC || c == 0x02BF || c == 0x02BE)
+        return "";
+    switch (c) {
+    case 0x00DF: /* ß */
+    case 0x1E9E:
+        return "ss";
+    case 0x0131: /* dotless i */
+        return "i";
+    case 0x0110: /* Đ đ */
+    case 0x0111:
+    case 0x00D0: /* Ð ð */
+    case 0x00F0:
+        return "d";
+    case 0x0141: /* Ł ł */
+    case 0x0142:
+        return "l";
+    case 0x00D8: /* Ø ø */
+    case 0x00F8:
+        return "o";
+    case 0x00C6: /* Æ æ */
+    case 0x00E6:
+        return "ae";
+    case 0x0152: /* Œ œ */
+    case 0x0153:
+        return "oe";
+    case 0x00DE: /* Þ þ */
+    case 0x00FE:
+        return "th";
+    case 0x0126: /* Ħ ħ */
+    case 0x0127:
+        return "h";
+    case 0x014A: /* Ŋ ŋ */
+    case 0x014B:
+        return "n";
+    default:
+        return NULL;
     }
 }
 
@@ -264,8 +310,17 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             int32_t p;
             for (p = 0; p < wlen && o + 1 < sizeof(w->ascii); p++) {
                 uint32_t ch = nf_fold_cp(word[p]);
-                if (U16_IS_SURROGATE(word[p]) || ch >= 0x80)
+                if (U16_IS_SURROGATE(word[p]))
                     break;
+                if (ch >= 0x80) {
+                    /* letters with no decomposition, and marks: as Latin-ASCII has them */
+                    const char *t = latin_extra(word[p]);
+                    if (!t)
+                        break;
+                    for (; *t && o + 1 < sizeof(w->ascii); t++)
+                        w->ascii[o++] = *t;
+                    continue;
+                }
                 if (ch >= 'a' && ch <= 'z')
                     w->ascii[o++] = (char)ch;
             }
