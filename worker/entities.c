@@ -26,6 +26,9 @@ enum {
     K_PARTICLE,
     K_PLACE,
     K_ADJ,
+    K_COMPANY,
+    K_GIVEN,
+    K_VERB,
     K_COUNT
 };
 
@@ -102,6 +105,12 @@ static int kind_index(char k)
         return K_PLACE;
     case 'J':
         return K_ADJ;
+    case 'C':
+        return K_COMPANY;
+    case 'G':
+        return K_GIVEN;
+    case 'V':
+        return K_VERB;
     default:
         return K_PARTICLE;
     }
@@ -109,9 +118,11 @@ static int kind_index(char k)
 
 /* German function words: a field full of them capitalises its nouns, so capitalisation is no
  * evidence of a name there. */
-static const char *const german_words[] = {"der",   "die", "das", "und",  "den",  "dem",  "des",
-                                           "nicht", "ist", "mit", "sich", "auf",  "eine", "einen",
-                                           "einer", "zur", "zum", "vom",  "wird", "hat"};
+/* "des" (French too) and "den" (Scandinavian too) are left out: two of them made a French
+ * field German. */
+static const char *const german_words[] = {"der",   "die", "das",  "und", "dem",  "nicht",
+                                           "ist",   "mit", "sich", "auf", "eine", "einen",
+                                           "einer", "zur", "zum",  "vom", "wird", "hat"};
 #define N_GERMAN_WORDS (sizeof(german_words) / sizeof(german_words[0]))
 static uint64_t german_hashes[N_GERMAN_WORDS];
 static uint64_t german_bits; /* bit (hash >> 58) of each: a quick "not one of them" */
@@ -883,6 +894,38 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
     return 1;
 }
 
+/* A Romance adjective by its ending (étrangères, sociales, pública, nucleares): what may end
+ * an organisation's name in lower case after its capitalised part, where a verb (pidió,
+ * inspecciona, fined) may not. */
+static int romance_adjective(const field_t *f, const nf_token_t *t)
+{
+    static const char *const endings[] = {
+        "\xC3\xA8res", "\xC3\xA8re", "ale",   "ales", "aux",  "al",    "ique",  "iques", "ico",
+        "ica",         "icos",       "icas",  "ario", "aria", "arios", "arias", "ivo",   "iva",
+        "ivos",        "ivas",       "ieure", "ieur", "elle", "el",    "ares",  "ar",    NULL};
+    const char *w = f->text + t->byte_start;
+    size_t len = t->byte_end - t->byte_start;
+    for (const char *const *end = endings; *end; end++) {
+        size_t el = strlen(*end);
+        if (len > el + 2 && memcmp(w + len - el, *end, el) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Persian writes an organisation's name as a chain of words joined by the unwritten ezafe
+ * (سازمان انرژی اتمی ایران), with no article to mark where it ends: a head that only Persian
+ * has takes the words up to a break, a short function word or verb, a preposition or a title. */
+#define FA_LANG 0x1000u
+#define AR_LANG 0x800u
+
+static int persian_head(const nf_entities_t *e, uint64_t hash)
+{
+    const lex_slot_t *slot = lex_slot(hash, 0);
+    return slot && (slot->masks[K_ORG_HEAD] & e->active & FA_LANG) &&
+           !(slot->masks[K_ORG_HEAD] & e->active & AR_LANG);
+}
+
 /* "Ministry of Foreign Affairs", "Ministère des Affaires étrangères", "Министерство обороны
  * России", "وزارة الخارجية": the head word and what completes it. 0 if nothing does. */
 static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int romance)
@@ -890,6 +933,18 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
     size_t k = i + 1, last_good = 0;
     unsigned lower_run = 0;
     int cased = is_cased(&f->toks[i]);
+    if (!cased && persian_head(e, f->toks[i].hash)) {
+        for (; k < f->n && k - i <= 4; k++) {
+            const nf_token_t *w = &f->toks[k];
+            unsigned kinds = lex_kinds(e, w->hash);
+            if ((w->flags & NF_TOK_BREAK) || (kinds & (1u << K_TITLE | 1u << K_PREP)) ||
+                (HAS(kinds, K_STOP) && !HAS(kinds, K_ORG_WORD)))
+                break;
+            last_good = k + 1;
+        }
+        return last_good ? last_good - i : 0;
+    }
+    int adj_after_head = 0; /* "Conseil régional": may go on with "des Hauts-de-France" */
     while (k < f->n && k - i < 8) {
         const nf_token_t *w = &f->toks[k];
         if (w->flags & NF_TOK_BREAK)
@@ -897,16 +952,23 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
         unsigned kinds = lex_kinds(e, w->hash);
         if (cased) {
             if (is_upper(w) && !HAS(kinds, K_STOP) && !HAS(kinds, K_TITLE)) {
+                if (adj_after_head && lower_run == 0)
+                    break; /* "Agence nationale | Monday" */
                 last_good = k + 1;
                 lower_run = 0;
             } else if (HAS(kinds, K_PARTICLE) || HAS(kinds, K_STOP)) {
                 /* of, de, des, l', für: may join, never end */
                 if (lower_run++ > 2)
                     break;
-            } else if (((last_good && last_good == k && lower_run == 0) ||
-                        (romance && k == i + 1)) &&
-                       !HAS(kinds, K_TITLE) && w->cp_end - w->cp_start > 4 && is_cased(w) &&
-                       !is_cyrillic(f, w)) {
+            } else if (romance && k == i + 1 && !HAS(kinds, K_TITLE) &&
+                       w->cp_end - w->cp_start > 4 && is_cased(w) && !is_cyrillic(f, w)) {
+                /* "Parlement européen", "Conseil régional (des Hauts-de-France)" */
+                last_good = k + 1;
+                adj_after_head = 1;
+            } else if (last_good && last_good == k && lower_run == 0 && !adj_after_head &&
+                       (e->active & ROMANCE_LANGS) && !HAS(kinds, K_TITLE) && !HAS(kinds, K_ADJ) &&
+                       w->cp_end - w->cp_start > 4 && is_cased(w) && !is_cyrillic(f, w) &&
+                       romance_adjective(f, w)) {
                 /* Romance languages write the adjective in lower case: Affaires étrangères. */
                 last_good = k + 1;
                 break;
@@ -980,6 +1042,91 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
     return end - i;
 }
 
+/* Words that can be part of a name in a script without case: not a function word, title,
+ * preposition, cue or organisation head, nor a word starting with a clitic و or ل. */
+static int uncased_name_word(nf_entities_t *e, const field_t *f, size_t k, int allow_gaz)
+{
+    const nf_token_t *w = &f->toks[k];
+    if (is_cased(w) || (w->flags & (NF_TOK_DIGIT | NF_TOK_BREAK)))
+        return 0;
+    const nf_gaz_entry_t *ent;
+    uint32_t tb, tc;
+    if (!allow_gaz && gazetteer_at(e, f, k, &ent, &tb, &tc))
+        return 0; /* a known place or body */
+    unsigned kinds = lex_kinds(e, w->hash);
+    if (kinds & (1u << K_STOP | 1u << K_TITLE | 1u << K_PREP | 1u << K_VERB | 1u << K_COMPANY |
+                 1u << K_ORG_HEAD | 1u << K_PLACE))
+        return 0;
+    const uint8_t *s = (const uint8_t *)f->text + w->byte_start;
+    if (s[0] == 0xD9 && (s[1] == 0x88 || s[1] == 0x84) && !arabic_definite(f, w))
+        return 0; /* و (and), ل (to) written on the word */
+    return 1;
+}
+
+static int persian_letters(const field_t *f, size_t from, size_t to)
+{
+    const uint8_t *s = (const uint8_t *)f->text + f->toks[from].byte_start;
+    const uint8_t *end = (const uint8_t *)f->text + f->toks[to - 1].byte_end;
+    for (; s + 1 < end; s++) {
+        unsigned cp = s[0] == 0xD9   ? 0x640u + (s[1] & 0x3Fu)
+                      : s[0] == 0xDA ? 0x680u + (s[1] & 0x3Fu)
+                      : s[0] == 0xDB ? 0x6C0u + (s[1] & 0x3Fu)
+                                     : 0;
+        if (cp == 0x67E || cp == 0x686 || cp == 0x698 || cp == 0x6AF || cp == 0x6A9 || cp == 0x6CC)
+            return 1;
+    }
+    return 0;
+}
+
+/* The name that a cue word announces, starting at token k: a run of capitalised words in a
+ * cased script (particles inside), else up to `max` name words. 0 if none. */
+static size_t name_after_word(nf_entities_t *e, const field_t *f, size_t k, size_t max)
+{
+    if (k >= f->n || (f->toks[k].flags & NF_TOK_BREAK))
+        return 0;
+    const nf_token_t *w = &f->toks[k];
+    if (is_cased(w)) {
+        unsigned kinds = lex_kinds(e, w->hash);
+        if (!is_upper(w) || f->title_case || (kinds & (1u << K_STOP | 1u << K_TITLE)))
+            return 0;
+        int has_org, has_place;
+        size_t run = capitalised_run(e, f, k, &has_org, &has_place);
+        return run <= max ? run : 0;
+    }
+    if (arabic_definite(f, w))
+        return 0; /* شركة الكهرباء: a description, not a name */
+    size_t n = 0;
+    while (n < max && k + n < f->n && uncased_name_word(e, f, k + n, n == 0))
+        n++;
+    return n;
+}
+
+/* A person's two-word name at i in a script without case (Arabic, Persian): a common given
+ * name and a second name word, or two name words at a sentence's start right before a role
+ * ("محمد رضایی، سخنگوی ...", "علی نادری مدیرعامل ..."). */
+static int person_here(nf_entities_t *e, const field_t *f, size_t i)
+{
+    if (i + 2 > f->n || !uncased_name_word(e, f, i, 0) || !uncased_name_word(e, f, i + 1, 0))
+        return 0;
+    if (HAS(lex_kinds(e, f->toks[i].hash), K_GIVEN))
+        return 1;
+    if (i + 2 >= f->n || !(f->toks[i].flags & (NF_TOK_SENT_START | NF_TOK_BREAK)))
+        return 0;
+    const nf_token_t *role = &f->toks[i + 2];
+    /* Arabic starts sentences with the verb: there only an apposition after a comma counts;
+     * Persian (its own letters: ی پ چ ژ گ ک) puts the role right after the name. */
+    if (!(role->flags & NF_TOK_PUNCT) && !persian_letters(f, i, i + 3))
+        return 0;
+    unsigned kinds = lex_kinds(e, role->hash);
+    if (!HAS(kinds, K_TITLE) && (role->flags & NF_TOK_ARABIC)) {
+        nf_token_t var[4];
+        size_t nv = token_variants(f, i + 2, var);
+        for (size_t v = 0; v < nv; v++)
+            kinds |= lex_kinds(e, var[v].hash);
+    }
+    return HAS(kinds, K_TITLE);
+}
+
 static nf_err_t discover_field(nf_entities_t *e, int field)
 {
     field_t *f = &e->fields[field];
@@ -1015,6 +1162,29 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         }
         if (german_title(e, f->text, t))
             cue_kinds |= 1u << K_TITLE;
+        size_t n_named = 0;
+        nf_entity_type_t named_type = NF_ENTITY_ORG;
+        size_t named_from = i + 1;
+        if (HAS(cue_kinds, K_COMPANY)) {
+            named_type = NF_ENTITY_ORG; /* "the company X", "la empresa X", "شركة X" */
+            n_named = name_after_word(e, f, i + 1, is_cased(t) ? 4 : 2);
+        } else if (HAS(cue_kinds, K_VERB) && !is_cased(t)) {
+            named_type = NF_ENTITY_PERSON; /* "وقال X Y،" */
+            n_named = name_after_word(e, f, i + 1, 3);
+            if (n_named < 2)
+                n_named = 0;
+        } else if (!is_cased(t) && !HAS(kinds, K_STOP) && !HAS(kinds, K_TITLE) &&
+                   !arabic_definite(f, t) && person_here(e, f, i)) {
+            named_type = NF_ENTITY_PERSON; /* a given name, or a name before its role */
+            named_from = i;
+            n_named = 2;
+        }
+        if (n_named) {
+            if ((err = push(e, field, named_type, named_from, named_from + n_named, NULL)) != NF_OK)
+                return err;
+            i = named_from + n_named;
+            continue;
+        }
         if (HAS(cue_kinds, K_TITLE) || HAS(cue_kinds, K_ABBREV)) {
             size_t from, to, place_from = 0, place_to = 0;
             const nf_gaz_entry_t *place;
@@ -1051,6 +1221,9 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         int romance = romance_head(e, t->hash);
         if (HAS(cue_kinds, K_ORG_HEAD) && (!is_cased(t) || is_upper(t) || romance)) {
             size_t n = org_after_head(e, f, i, romance);
+            if (n && is_cased(t) && !is_upper(t) &&
+                !HAS(lex_kinds(e, f->toks[i + 1].hash), K_PARTICLE))
+                n = 0; /* "ministère de ...", not "union RMTU" */
             if (n && is_cased(t) && !is_upper(t)) {
                 /* "ministère de l'Économie": a lower-case head needs a capitalised word. */
                 size_t k;
