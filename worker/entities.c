@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/entkey.h"
@@ -754,6 +755,12 @@ static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
         return 0;
     if ((best_flags & NF_GAZ_ACRONYM) && !(t->flags & NF_TOK_ALL_UPPER))
         return 0; /* "UN" is not "un" nor "Un" */
+    /* A one-word region or city named with a cue word (Papua New Guinea's "Gulf", "Golfo",
+     * "Central") is as ambiguous as the entries flagged so. */
+    if (best == 1 && strchr(best_entry->id + 4, ':') &&
+        (lex_kinds(e, t->hash) & (1u << K_PLACE | 1u << K_ORG_WORD | 1u << K_ORG_HEAD |
+                                  1u << K_TITLE | 1u << K_ADJ | 1u << K_COMPANY)))
+        best_flags |= NF_GAZ_AMBIGUOUS;
     if (best_flags & NF_GAZ_AMBIGUOUS) {
         if (i == 0 || (t->flags & NF_TOK_BREAK) || !HAS(lex_kinds(e, f->toks[i - 1].hash), K_PREP))
             return 0;
@@ -1047,7 +1054,7 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
 static int uncased_name_word(nf_entities_t *e, const field_t *f, size_t k, int allow_gaz)
 {
     const nf_token_t *w = &f->toks[k];
-    if (is_cased(w) || (w->flags & (NF_TOK_DIGIT | NF_TOK_BREAK)))
+    if (is_cased(w) || (w->flags & NF_TOK_DIGIT))
         return 0;
     const nf_gaz_entry_t *ent;
     uint32_t tb, tc;
@@ -1096,7 +1103,8 @@ static size_t name_after_word(nf_entities_t *e, const field_t *f, size_t k, size
     if (arabic_definite(f, w))
         return 0; /* شركة الكهرباء: a description, not a name */
     size_t n = 0;
-    while (n < max && k + n < f->n && uncased_name_word(e, f, k + n, n == 0))
+    while (n < max && k + n < f->n && !(n && (f->toks[k + n].flags & NF_TOK_BREAK)) &&
+           uncased_name_word(e, f, k + n, n == 0))
         n++;
     return n;
 }
@@ -1106,7 +1114,8 @@ static size_t name_after_word(nf_entities_t *e, const field_t *f, size_t k, size
  * ("محمد رضایی، سخنگوی ...", "علی نادری مدیرعامل ..."). */
 static int person_here(nf_entities_t *e, const field_t *f, size_t i)
 {
-    if (i + 2 > f->n || !uncased_name_word(e, f, i, 0) || !uncased_name_word(e, f, i + 1, 0))
+    if (i + 2 > f->n || (f->toks[i + 1].flags & NF_TOK_BREAK) || !uncased_name_word(e, f, i, 0) ||
+        !uncased_name_word(e, f, i + 1, 0))
         return 0;
     if (HAS(lex_kinds(e, f->toks[i].hash), K_GIVEN))
         return 1;
@@ -1125,6 +1134,92 @@ static int person_here(nf_entities_t *e, const field_t *f, size_t i)
             kinds |= lex_kinds(e, var[v].hash);
     }
     return HAS(kinds, K_TITLE);
+}
+
+static int ends_with(const field_t *f, const nf_token_t *t, const char *const *endings)
+{
+    const char *w = f->text + t->byte_start;
+    size_t len = t->byte_end - t->byte_start;
+    for (; *endings; endings++) {
+        size_t el = strlen(*endings);
+        if (len > el && memcmp(w + len - el, *endings, el) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Russian and Ukrainian write an organisation as capitalised adjective + lower-case
+ * adjectives + head noun + a genitive or a place: "Федеральная антимонопольная служба",
+ * "Центральный банк России", "Всемирная организация здравоохранения". Its length or 0. */
+static size_t cyrillic_org(nf_entities_t *e, const field_t *f, size_t i)
+{
+    static const char *const adjective[] = {"\xD1\x8B\xD0\xB9", "\xD0\xB8\xD0\xB9",
+                                            "\xD0\xBE\xD0\xB9", "\xD0\xB0\xD1\x8F",
+                                            "\xD1\x8F\xD1\x8F", "\xD0\xBE\xD0\xB5",
+                                            "\xD0\xB5\xD0\xB5", NULL}; /* ый ий ой ая яя ое ее */
+    static const char *const genitive[] = {"\xD0\xB8\xD1\x8F", "\xD0\xB8\xD0\xB8",
+                                           "\xD0\xBE\xD0\xB2", "\xD0\xB5\xD0\xB9",
+                                           "\xD1\x8B\xD1\x85", NULL}; /* ия ии ов ей ых */
+    const nf_token_t *t = &f->toks[i];
+    if (!is_cyrillic(f, t) || !is_upper(t) || (t->flags & NF_TOK_ALL_UPPER) ||
+        !ends_with(f, t, adjective))
+        return 0;
+    size_t k = i + 1;
+    while (k < f->n && k < i + 3) {
+        const nf_token_t *w = &f->toks[k];
+        if ((w->flags & NF_TOK_BREAK) || is_upper(w) || !is_cyrillic(f, w))
+            return 0;
+        unsigned kinds = lex_kinds(e, w->hash);
+        if (kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD))
+            break;
+        if (!ends_with(f, w, adjective))
+            return 0;
+        k++;
+    }
+    if (k >= f->n || k >= i + 3)
+        return 0;
+    k++; /* the head */
+    if (k < f->n && !(f->toks[k].flags & NF_TOK_BREAK) && is_cyrillic(f, &f->toks[k])) {
+        const nf_token_t *w = &f->toks[k];
+        const nf_gaz_entry_t *ent;
+        uint32_t tb, tc;
+        if (is_upper(w) ? gazetteer_at(e, f, k, &ent, &tb, &tc) == 1
+                        : (!HAS(lex_kinds(e, w->hash), K_STOP) && w->cp_end - w->cp_start >= 5 &&
+                           ends_with(f, w, genitive)))
+            k++;
+    }
+    return k - i;
+}
+
+/* German compounds that name a body (Bundesgesundheitsministerium, Raumfahrtagentur,
+ * Paul-Ehrlich-Institut), with a capitalised adjective before them (Deutsche, Europäische). */
+static size_t german_org(nf_entities_t *e, const field_t *f, size_t i)
+{
+    static const char *const suffixes[] = {
+        "ministerium", "agentur", "institut",     "beh\xC3\xB6rde", "organisation",
+        "kommission",  "verband", "gesellschaft", "bundesamt",      NULL};
+    if (!(e->active & GERMAN_LANG))
+        return 0;
+    size_t k = i;
+    /* a hyphenated name: Paul-Ehrlich-Institut */
+    while (k + 1 < f->n && is_upper(&f->toks[k + 1]) &&
+           f->toks[k + 1].byte_start == f->toks[k].byte_end + 1 &&
+           f->text[f->toks[k].byte_end] == '-')
+        k++;
+    const nf_token_t *last = &f->toks[k];
+    if (!is_upper(last) || (last->flags & NF_TOK_ALL_UPPER))
+        return 0;
+    const char *w = f->text + last->byte_start;
+    size_t len = last->byte_end - last->byte_start;
+    int found = 0;
+    for (const char *const *suf = suffixes; *suf && !found; suf++) {
+        size_t sl = strlen(*suf);
+        /* a compound, or the plain word at the end of a hyphenated name */
+        found = (len > sl + 2 || (k > i && len == sl)) && strncasecmp(w + len - sl, *suf, sl) == 0;
+    }
+    if (!found)
+        return 0;
+    return k + 1 - i;
 }
 
 static nf_err_t discover_field(nf_entities_t *e, int field)
@@ -1162,6 +1257,23 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         }
         if (german_title(e, f->text, t))
             cue_kinds |= 1u << K_TITLE;
+        size_t n_org = cyrillic_org(e, f, i);
+        if (!n_org && is_upper(t)) {
+            /* Deutsche | Raumfahrtagentur */
+            size_t adj = i + 1 < f->n && !(f->toks[i + 1].flags & NF_TOK_BREAK) &&
+                                 t->byte_end - t->byte_start >= 6 &&
+                                 f->text[t->byte_end - 1] == 'e' && (e->active & GERMAN_LANG)
+                             ? 1
+                             : 0;
+            size_t g2 = adj ? german_org(e, f, i + 1) : 0;
+            n_org = g2 ? g2 + 1 : german_org(e, f, i);
+        }
+        if (n_org) {
+            if ((err = push(e, field, NF_ENTITY_ORG, i, i + n_org, NULL)) != NF_OK)
+                return err;
+            i += n_org;
+            continue;
+        }
         size_t n_named = 0;
         nf_entity_type_t named_type = NF_ENTITY_ORG;
         size_t named_from = i + 1;
@@ -1568,6 +1680,73 @@ static nf_err_t link_surnames(nf_entities_t *e)
     return NF_OK;
 }
 
+static int same_words(const nf_entities_t *e, const cand_t *a, int field, size_t from)
+{
+    const field_t *fa = &e->fields[a->field], *fb = &e->fields[field];
+    size_t len = a->tok_end - a->tok_start;
+    if (from + len > fb->n)
+        return 0;
+    for (size_t k = 0; k < len; k++)
+        if (fa->toks[a->tok_start + k].hash != fb->toks[from + k].hash ||
+            (k && (fb->toks[from + k].flags & NF_TOK_BREAK)))
+            return 0;
+    return 1;
+}
+
+static int cmp_cand_pos(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return x->tok_start < y->tok_start ? -1 : x->tok_start > y->tok_start;
+}
+
+/* An organisation discovered somewhere in the article (after a cue, with an organisation
+ * word) is one wherever its words recur: a capitalised run read as a person elsewhere turns
+ * into it, and its words in a headline or in Arabic script, where nothing else marks them, are
+ * found. Candidates stay in field and token order. */
+static nf_err_t repeat_orgs(nf_entities_t *e)
+{
+    size_t strong = e->n_cands;
+    for (size_t c = 0; c < strong; c++) {
+        if (e->cands[c].type != NF_ENTITY_ORG || e->cands[c].gaz)
+            continue;
+        for (size_t d = 0; d < strong; d++) {
+            cand_t *o = &e->cands[d];
+            if (o->type == NF_ENTITY_PERSON && !o->gaz &&
+                o->tok_end - o->tok_start == e->cands[c].tok_end - e->cands[c].tok_start &&
+                same_words(e, &e->cands[c], o->field, o->tok_start))
+                o->type = NF_ENTITY_ORG;
+        }
+    }
+    for (size_t c = 0; c < strong; c++) {
+        if (e->cands[c].type != NF_ENTITY_ORG || e->cands[c].gaz)
+            continue;
+        size_t len = e->cands[c].tok_end - e->cands[c].tok_start;
+        for (int field = 0; field < 2; field++) {
+            const field_t *f = &e->fields[field];
+            for (size_t i = 0; i + len <= f->n; i++) {
+                if (f->toks[i].hash !=
+                        e->fields[e->cands[c].field].toks[e->cands[c].tok_start].hash ||
+                    !same_words(e, &e->cands[c], field, i))
+                    continue;
+                int covered = 0;
+                for (size_t o = 0; o < e->n_cands && !covered; o++)
+                    covered = e->cands[o].field == field && e->cands[o].tok_start < i + len &&
+                              e->cands[o].tok_end > i;
+                if (covered)
+                    continue;
+                nf_err_t err = push(e, field, NF_ENTITY_ORG, i, i + len, NULL);
+                if (err != NF_OK)
+                    return err;
+            }
+        }
+    }
+    if (e->n_cands > strong)
+        qsort(e->cands, e->n_cands, sizeof(cand_t), cmp_cand_pos);
+    return NF_OK;
+}
+
 static int cmp_cand_id(const void *a, const void *b)
 {
     const cand_t *x = a, *y = b;
@@ -1663,8 +1842,8 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
         (err = tokenize_field(e, &e->fields[0], title, title_len)) != NF_OK ||
         (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
-        (err = assign_ids(e)) != NF_OK || (err = link_surnames(e)) != NF_OK ||
-        (err = build_output(e, out)) != NF_OK) {
+        (err = repeat_orgs(e)) != NF_OK || (err = assign_ids(e)) != NF_OK ||
+        (err = link_surnames(e)) != NF_OK || (err = build_output(e, out)) != NF_OK) {
         nf_entity_list_clear(out);
     }
     nf_gazetteer_user_release(e->user);
