@@ -288,6 +288,20 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
         if (U_FAILURE(status))
             return -1;
         int arabic = script == USCRIPT_ARABIC;
+        /* Persian reads ض ذ ظ as z and ث as s (رضایی = Rezaei, not Redaei): a word with a
+         * letter only Persian has (ی پ چ ژ گ ک) is read so, before either transliteration. */
+        if (arabic) {
+            int persian = 0;
+            for (int32_t p = 0; p < wlen && !persian; p++)
+                persian = word[p] == 0x06CC || word[p] == 0x067E || word[p] == 0x0686 ||
+                          word[p] == 0x0698 || word[p] == 0x06AF || word[p] == 0x06A9;
+            for (int32_t p = 0; persian && p < wlen; p++) {
+                if (word[p] == 0x0636 || word[p] == 0x0630 || word[p] == 0x0638)
+                    word[p] = 0x0632; /* ز */
+                else if (word[p] == 0x062B)
+                    word[p] = 0x0633; /* س */
+            }
+        }
         /* The Arabic article is written attached: الأسد -> أسد, as "al-Assad" loses "al". */
         if (arabic && wlen > 3 && word[0] == 0x0627 && word[1] == 0x0644) {
             memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
@@ -421,7 +435,7 @@ static size_t rewrite(const char *w, const char **to)
     case 'g':
         return n1 == 'h' ? (*to = "g", 2) : 0;
     case 'p':
-        return n1 == 'h' ? (*to = "f", 2) : 0;
+        return n1 == 'h' ? (*to = "v", 2) : 0; /* the class of f (Pharma = فارما = Фарма) */
     case 'd':
         if (n1 == 'h')
             return *to = "d", 2;
