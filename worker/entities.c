@@ -51,16 +51,16 @@ typedef struct lex_slot {
 } lex_slot_t;
 
 static lex_slot_t *lex_table; /* built once under lex_lock (retried after a failure) */
-static size_t lex_mask;
-/* 2 bits per lexicon word in 4 KiB: most words of a text are in no list, and this answers so
- * without touching the 400 KiB table. */
-#define LEX_FILTER_BITS (1u << 15)
+static size_t lex_mask, lex_used;
+/* 2 bits per lexicon word in 8 KiB: most words of a text are in no list, and this answers so
+ * without touching the 900 KiB table. */
+#define LEX_FILTER_BITS (1u << 16)
 static uint64_t lex_filter[LEX_FILTER_BITS / 64];
 
 static inline void lex_filter_bits(uint64_t hash, uint32_t *b1, uint32_t *b2)
 {
     uint64_t h = hash * 0xC2B2AE3D27D4EB4Full;
-    *b1 = (uint32_t)(h >> 49) & (LEX_FILTER_BITS - 1);
+    *b1 = (uint32_t)(h >> 48) & (LEX_FILTER_BITS - 1);
     *b2 = (uint32_t)(h >> 30) & (LEX_FILTER_BITS - 1);
 }
 static pthread_mutex_t lex_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,6 +83,8 @@ static lex_slot_t *lex_slot(uint64_t hash, int create)
     }
     if (!create)
         return NULL;
+    if (++lex_used * 4 > (lex_mask + 1) * 3)
+        abort(); /* the table is sized for the compiled-in lists: a build-time mistake */
     lex_table[idx].hash = hash;
     return &lex_table[idx];
 }
@@ -157,6 +159,38 @@ static int is_conjunction(uint64_t hash)
     return 0;
 }
 
+/* data/gazetteer/demonyms.tsv, embedded by gazetteer_data.c: "id TAB LOC TAB adj TAB
+ * lang=word...". Each word is an adjective (K_ADJ) of its language. */
+extern const char nf_demonym_data[], nf_demonym_data_end[];
+
+static void add_demonyms(void)
+{
+    const char *p = nf_demonym_data, *end = nf_demonym_data_end;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        int field = 0;
+        for (const char *f = p; *p != '#' && f < eol; field++) {
+            const char *tab = memchr(f, '\t', (size_t)(eol - f));
+            const char *fend = tab ? tab : eol;
+            const char *eq = memchr(f, '=', (size_t)(fend - f));
+            if (field >= 3 && eq) {
+                unsigned lang = 0;
+                while (lang < N_LEX_LANGS && (strlen(lex_langs[lang]) != (size_t)(eq - f) ||
+                                              memcmp(lex_langs[lang], f, (size_t)(eq - f)) != 0))
+                    lang++;
+                nf_token_t toks[2];
+                if (lang < N_LEX_LANGS &&
+                    nf_tokenize(eq + 1, (size_t)(fend - eq - 1), toks, 2) == 1)
+                    lex_slot(toks[0].hash, 1)->masks[K_ADJ] |= 1u << lang;
+            }
+            f = tab ? tab + 1 : eol;
+        }
+        p = eol + 1;
+    }
+}
+
 static int build_lexicon(void)
 {
     pthread_mutex_lock(&lex_lock);
@@ -164,7 +198,7 @@ static int build_lexicon(void)
         pthread_mutex_unlock(&lex_lock);
         return 1;
     }
-    lex_mask = 8191;
+    lex_mask = 16383; /* ~7,000 words: the lists and the demonyms */
     lex_slot_t *table = nf_calloc(lex_mask + 1, sizeof(*table));
     if (!table) {
         pthread_mutex_unlock(&lex_lock);
@@ -200,6 +234,7 @@ static int build_lexicon(void)
                 w++;
         }
     }
+    add_demonyms();
     pthread_mutex_unlock(&lex_lock);
     return 1;
 }
