@@ -1014,6 +1014,17 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
                 /* Romance languages write the adjective in lower case: Affaires étrangères. */
                 last_good = k + 1;
                 break;
+            } else if (romance && is_upper(&f->toks[i]) && lower_run > 0 &&
+                       (!last_good || (adj_after_head && last_good == i + 2)) && is_cased(w) &&
+                       !is_cyrillic(f, w) && !HAS(kinds, K_TITLE) && w->cp_end - w->cp_start > 4) {
+                /* French and Spanish names in lower case after the head's "de": "Autorité de
+                 * régulation", "Agence nationale de régulation pharmaceutique" */
+                last_good = k + 1;
+                if (k + 1 < f->n && !(f->toks[k + 1].flags & NF_TOK_BREAK) &&
+                    is_cased(&f->toks[k + 1]) && !is_upper(&f->toks[k + 1]) &&
+                    romance_adjective(f, &f->toks[k + 1]))
+                    last_good = k + 2;
+                break;
             } else if (is_cyrillic(f, w) &&
                        ((k == i + 1 && !last_good) || (k == i + 2 && last_good == i + 2)) &&
                        w->cp_end - w->cp_start >= 3) {
@@ -1257,6 +1268,22 @@ static size_t german_org(nf_entities_t *e, const field_t *f, size_t i)
     return k + 1 - i;
 }
 
+/* Endings of abstract nouns and adjectives that no name has (Transición, Ecológica,
+ * Regierung, Sécurité); -ica/-ico only on a last word of 7 letters or more (Monica, Federico are
+ * given names). */
+static int noun_ending(const field_t *f, const nf_token_t *t, int last)
+{
+    static const char *const always[] = {
+        "ci\xC3\xB3n", "si\xC3\xB3n", "idad", "edad",   "ismo",  "isme",
+        "tion",        "heit",        "keit", "schaft", "zione", "\xC3\xA7\xC3\xA3o",
+        "it\xC3\xA9",  NULL}; /* not -ung (Hartung), -dad (Haddad) */
+    static const char *const at_end[] = {"ica", "ico", "ique", NULL};
+    if (t->cp_end - t->cp_start < 5)
+        return 0;
+    return ends_with(f, t, always) ||
+           (last && t->cp_end - t->cp_start >= 7 && ends_with(f, t, at_end));
+}
+
 static nf_err_t discover_field(nf_entities_t *e, int field)
 {
     field_t *f = &e->fields[field];
@@ -1405,10 +1432,24 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 i++;
                 continue;
             }
+            /* "(ministros de) Energía del Consejo de Cooperación": the name starts at the
+             * head word after a particle */
+            size_t head = 0;
+            for (size_t k = start + 2; has_org && !head && k < start + run; k++)
+                if (HAS(lex_kinds(e, f->toks[k].hash), K_ORG_HEAD) && is_upper(&f->toks[k]) &&
+                    HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE))
+                    head = k;
+            if (head) {
+                i = head;
+                continue;
+            }
             size_t words = 0;
-            for (size_t k = start; k < start + run; k++)
+            int noun = 0; /* a word with a noun's ending: Transición Ecológica is no person */
+            for (size_t k = start; k < start + run; k++) {
                 if (!HAS(lex_kinds(e, f->toks[k].hash), K_PARTICLE))
                     words++;
+                noun |= noun_ending(f, &f->toks[k], k == start + run - 1);
+            }
             if (has_place && !has_org && words >= 2) {
                 if ((err = push(e, field, NF_ENTITY_LOC, start, start + run, NULL)) != NF_OK)
                     return err;
@@ -1425,7 +1466,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             int before_title = start + run < f->n && !(f->toks[start + run].flags & NF_TOK_BREAK) &&
                                (HAS(lex_kinds(e, f->toks[start + run].hash), K_TITLE) ||
                                 german_title(e, f->text, &f->toks[start + run]));
-            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title) {
+            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title &&
+                !noun) {
                 if ((err = push(e, field, NF_ENTITY_PERSON, start, start + run, NULL)) != NF_OK)
                     return err;
                 i = start + run;
