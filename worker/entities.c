@@ -1257,6 +1257,8 @@ static size_t german_org(nf_entities_t *e, const field_t *f, size_t i)
         return 0;
     const char *w = f->text + last->byte_start;
     size_t len = last->byte_end - last->byte_start;
+    if (len < 7 || !strchr("mrtendMRTEND", w[len - 1]))
+        return 0; /* no suffix ends otherwise */
     int found = 0;
     for (const char *const *suf = suffixes; *suf && !found; suf++) {
         size_t sl = strlen(*suf);
@@ -1444,12 +1446,9 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 continue;
             }
             size_t words = 0;
-            int noun = 0; /* a word with a noun's ending: Transición Ecológica is no person */
-            for (size_t k = start; k < start + run; k++) {
+            for (size_t k = start; k < start + run; k++)
                 if (!HAS(lex_kinds(e, f->toks[k].hash), K_PARTICLE))
                     words++;
-                noun |= noun_ending(f, &f->toks[k], k == start + run - 1);
-            }
             if (has_place && !has_org && words >= 2) {
                 if ((err = push(e, field, NF_ENTITY_LOC, start, start + run, NULL)) != NF_OK)
                     return err;
@@ -1466,6 +1465,9 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             int before_title = start + run < f->n && !(f->toks[start + run].flags & NF_TOK_BREAK) &&
                                (HAS(lex_kinds(e, f->toks[start + run].hash), K_TITLE) ||
                                 german_title(e, f->text, &f->toks[start + run]));
+            int noun = 0; /* a word with a noun's ending: Transición Ecológica is no person */
+            for (size_t k = start; !has_org && words >= 2 && words <= 4 && k < start + run; k++)
+                noun |= noun_ending(f, &f->toks[k], k == start + run - 1);
             if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title &&
                 !noun) {
                 if ((err = push(e, field, NF_ENTITY_PERSON, start, start + run, NULL)) != NF_OK)
@@ -1799,7 +1801,14 @@ static nf_err_t repeat_orgs(nf_entities_t *e)
     for (size_t c = 0; c < strong; c++) {
         if (e->cands[c].type != NF_ENTITY_ORG || e->cands[c].gaz)
             continue;
-        size_t len = e->cands[c].tok_end - e->cands[c].tok_start;
+        size_t len = e->cands[c].tok_end - e->cands[c].tok_start, seen;
+        for (seen = 0; seen < c; seen++) /* an earlier one with the same words did it */
+            if (e->cands[seen].type == NF_ENTITY_ORG && !e->cands[seen].gaz &&
+                e->cands[seen].tok_end - e->cands[seen].tok_start == len &&
+                same_words(e, &e->cands[c], e->cands[seen].field, e->cands[seen].tok_start))
+                break;
+        if (seen < c)
+            continue;
         for (int field = 0; field < 2; field++) {
             const field_t *f = &e->fields[field];
             for (size_t i = 0; i + len <= f->n; i++) {
