@@ -256,6 +256,7 @@ typedef struct gaz_memo {
     const nf_gaz_entry_t *entry;
     uint8_t known, len, flags, trim_bytes, trim_cps;
     uint8_t var_known, n_var; /* Arabic clitic readings of the word */
+    uint16_t kinds;           /* lex_kinds + 1 (0: not yet) */
     uint8_t var_trim_bytes[3], var_trim_cps[3];
     uint64_t var_hash[3];
 } gaz_memo_t;
@@ -483,6 +484,16 @@ static unsigned lex_kinds(const nf_entities_t *e, uint64_t hash)
         if (slot->masks[k] & e->active)
             kinds |= 1u << k;
     return kinds;
+}
+
+/* lex_kinds of token k of a field, memoised per token for the call (the rules ask about the
+ * same words many times). */
+static unsigned tok_kinds(const nf_entities_t *e, const field_t *f, size_t k)
+{
+    gaz_memo_t *m = &f->memo[k];
+    if (!m->kinds)
+        m->kinds = (uint16_t)(lex_kinds(e, f->toks[k].hash) + 1);
+    return m->kinds - 1u;
 }
 
 #define HAS(kinds, k) (((kinds) >> (k)) & 1u)
@@ -793,11 +804,11 @@ static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
     /* A one-word region or city named with a cue word (Papua New Guinea's "Gulf", "Golfo",
      * "Central") is as ambiguous as the entries flagged so. */
     if (best == 1 && strchr(best_entry->id + 4, ':') &&
-        (lex_kinds(e, t->hash) & (1u << K_PLACE | 1u << K_ORG_WORD | 1u << K_ORG_HEAD |
-                                  1u << K_TITLE | 1u << K_ADJ | 1u << K_COMPANY)))
+        (tok_kinds(e, f, i) & (1u << K_PLACE | 1u << K_ORG_WORD | 1u << K_ORG_HEAD | 1u << K_TITLE |
+                               1u << K_ADJ | 1u << K_COMPANY)))
         best_flags |= NF_GAZ_AMBIGUOUS;
     if (best_flags & NF_GAZ_AMBIGUOUS) {
-        if (i == 0 || (t->flags & NF_TOK_BREAK) || !HAS(lex_kinds(e, f->toks[i - 1].hash), K_PREP))
+        if (i == 0 || (t->flags & NF_TOK_BREAK) || !HAS(tok_kinds(e, f, i - 1), K_PREP))
             return 0;
     }
     *entry = best_entry;
@@ -821,8 +832,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         return 0;
     if (is_cased(&f->toks[i]) || is_cased(t)) {
         /* More titles ("Prime Minister", "Vice President") and nothing else before the name. */
-        while (j < f->n && !(f->toks[j].flags & NF_TOK_PUNCT) &&
-               (HAS(lex_kinds(e, f->toks[j].hash), K_TITLE)))
+        while (j < f->n && !(f->toks[j].flags & NF_TOK_PUNCT) && (HAS(tok_kinds(e, f, j), K_TITLE)))
             j++;
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
@@ -844,7 +854,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
                 break;
             if (k == start && (w->flags & NF_TOK_PUNCT))
                 break;
-            unsigned kinds = lex_kinds(e, w->hash);
+            unsigned kinds = tok_kinds(e, f, k);
             if (!is_cased(w) || (w->flags & NF_TOK_DIGIT))
                 break;
             if (HAS(kinds, K_PARTICLE) && k > start && k + 1 < f->n && is_upper(&f->toks[k + 1]) &&
@@ -870,7 +880,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         const nf_token_t *w = &f->toks[j];
         if (j > i + 1 && (w->flags & NF_TOK_BREAK))
             return 0;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, j);
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
         size_t g = gazetteer_at(e, f, j, &ent, &tb, &tc);
@@ -901,7 +911,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
             break;
         if (is_cased(w) || (w->flags & (NF_TOK_DIGIT | NF_TOK_SOLO)))
             break;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         nf_token_t var[4];
         size_t nv = token_variants(f, k, var);
         for (size_t v = 0; v < nv; v++)
@@ -911,7 +921,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         if (HAS(kinds, K_STOP) || HAS(kinds, K_TITLE) || HAS(kinds, K_ORG_HEAD) ||
             HAS(kinds, K_PREP))
             break;
-        int after_particle = k > start && HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE);
+        int after_particle = k > start && HAS(tok_kinds(e, f, k - 1), K_PARTICLE);
         if (arabic_definite(f, w) && !after_particle) {
             /* سامي الحداد: one article-bearing word may close a name as its family name. */
             const nf_gaz_entry_t *ent;
@@ -927,7 +937,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         k++;
     }
     /* A particle cannot end a name. */
-    while (k > start && HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE))
+    while (k > start && HAS(tok_kinds(e, f, k - 1), K_PARTICLE))
         k--;
     if (k == start)
         return 0;
@@ -978,7 +988,7 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
     if (!cased && persian_head(e, f->toks[i].hash)) {
         for (; k < f->n && k - i <= 4; k++) {
             const nf_token_t *w = &f->toks[k];
-            unsigned kinds = lex_kinds(e, w->hash);
+            unsigned kinds = tok_kinds(e, f, k);
             if ((w->flags & NF_TOK_BREAK) || (kinds & (1u << K_TITLE | 1u << K_PREP)) ||
                 (HAS(kinds, K_STOP) && !HAS(kinds, K_ORG_WORD)))
                 break;
@@ -991,7 +1001,7 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
         const nf_token_t *w = &f->toks[k];
         if (w->flags & NF_TOK_BREAK)
             break;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (cased) {
             if (is_upper(w) && !HAS(kinds, K_STOP) && !HAS(kinds, K_TITLE)) {
                 if (adj_after_head && lower_run == 0)
@@ -1066,7 +1076,7 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
             break;
         if (is_cyrillic(f, w) != is_cyrillic(f, &f->toks[i]))
             break; /* Машинисты | Orvane Rail */
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (k > i && HAS(kinds, K_TITLE))
             break; /* German Chancellor | Olaf Scholz */
         if (k > i && (w->flags & NF_TOK_ALL_UPPER) && (end < k || (!*has_org && !*has_place)))
@@ -1106,7 +1116,7 @@ static int uncased_name_word(nf_entities_t *e, const field_t *f, size_t k, int a
     uint32_t tb, tc;
     if (!allow_gaz && gazetteer_at(e, f, k, &ent, &tb, &tc))
         return 0; /* a known place or body */
-    unsigned kinds = lex_kinds(e, w->hash);
+    unsigned kinds = tok_kinds(e, f, k);
     if (kinds & (1u << K_STOP | 1u << K_TITLE | 1u << K_PREP | 1u << K_VERB | 1u << K_COMPANY |
                  1u << K_ORG_HEAD | 1u << K_PLACE))
         return 0;
@@ -1139,7 +1149,7 @@ static size_t name_after_word(nf_entities_t *e, const field_t *f, size_t k, size
         return 0;
     const nf_token_t *w = &f->toks[k];
     if (is_cased(w)) {
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (!is_upper(w) || f->title_case || (kinds & (1u << K_STOP | 1u << K_TITLE)))
             return 0;
         int has_org, has_place;
@@ -1163,7 +1173,7 @@ static int person_here(nf_entities_t *e, const field_t *f, size_t i)
     if (i + 2 > f->n || (f->toks[i + 1].flags & NF_TOK_BREAK) || !uncased_name_word(e, f, i, 0) ||
         !uncased_name_word(e, f, i + 1, 0))
         return 0;
-    if (HAS(lex_kinds(e, f->toks[i].hash), K_GIVEN))
+    if (HAS(tok_kinds(e, f, i), K_GIVEN))
         return 1;
     if (i + 2 >= f->n || !(f->toks[i].flags & (NF_TOK_SENT_START | NF_TOK_BREAK)))
         return 0;
@@ -1215,7 +1225,7 @@ static size_t cyrillic_org(nf_entities_t *e, const field_t *f, size_t i)
         const nf_token_t *w = &f->toks[k];
         if ((w->flags & NF_TOK_BREAK) || is_upper(w) || !is_cyrillic(f, w))
             return 0;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD))
             break;
         if (!ends_with(f, w, adjective))
@@ -1230,7 +1240,7 @@ static size_t cyrillic_org(nf_entities_t *e, const field_t *f, size_t i)
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
         if (is_upper(w) ? gazetteer_at(e, f, k, &ent, &tb, &tc) == 1
-                        : (!HAS(lex_kinds(e, w->hash), K_STOP) && w->cp_end - w->cp_start >= 5 &&
+                        : (!HAS(tok_kinds(e, f, k), K_STOP) && w->cp_end - w->cp_start >= 5 &&
                            ends_with(f, w, genitive)))
             k++;
     }
@@ -1292,7 +1302,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
     nf_err_t err;
     for (size_t i = 0; i < f->n;) {
         const nf_token_t *t = &f->toks[i];
-        unsigned kinds = lex_kinds(e, t->hash);
+        unsigned kinds = tok_kinds(e, f, i);
         const nf_gaz_entry_t *entry = NULL;
         uint32_t trim_b, trim_c;
         size_t g = gazetteer_at(e, f, i, &entry, &trim_b, &trim_c);
@@ -1372,7 +1382,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 }
                 int org = 0;
                 for (size_t k = from; k < to; k++)
-                    if (HAS(lex_kinds(e, f->toks[k].hash), K_ORG_WORD))
+                    if (HAS(tok_kinds(e, f, k), K_ORG_WORD))
                         org = 1;
                 if ((err = push(e, field, org ? NF_ENTITY_ORG : NF_ENTITY_PERSON, from, to,
                                 NULL)) != NF_OK)
@@ -1397,8 +1407,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         int romance = romance_head(e, t->hash);
         if (HAS(cue_kinds, K_ORG_HEAD) && (!is_cased(t) || is_upper(t) || romance)) {
             size_t n = org_after_head(e, f, i, romance);
-            if (n && is_cased(t) && !is_upper(t) &&
-                !HAS(lex_kinds(e, f->toks[i + 1].hash), K_PARTICLE))
+            if (n && is_cased(t) && !is_upper(t) && !HAS(tok_kinds(e, f, i + 1), K_PARTICLE))
                 n = 0; /* "ministère de ...", not "union RMTU" */
             if (n && is_cased(t) && !is_upper(t)) {
                 /* "ministère de l'Économie": a lower-case head needs a capitalised word. */
@@ -1430,7 +1439,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
              * followed by a particle is an ordinary word before an organisation's name. */
             if ((t->flags & NF_TOK_SENT_START) && has_org && run > 2 &&
                 !(kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD)) &&
-                HAS(lex_kinds(e, f->toks[i + 1].hash), K_PARTICLE)) {
+                HAS(tok_kinds(e, f, i + 1), K_PARTICLE)) {
                 i++;
                 continue;
             }
@@ -1438,8 +1447,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
              * head word after a particle */
             size_t head = 0;
             for (size_t k = start + 2; has_org && !head && k < start + run; k++)
-                if (HAS(lex_kinds(e, f->toks[k].hash), K_ORG_HEAD) && is_upper(&f->toks[k]) &&
-                    HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE))
+                if (HAS(tok_kinds(e, f, k), K_ORG_HEAD) && is_upper(&f->toks[k]) &&
+                    HAS(tok_kinds(e, f, k - 1), K_PARTICLE))
                     head = k;
             if (head) {
                 i = head;
@@ -1447,7 +1456,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             }
             size_t words = 0;
             for (size_t k = start; k < start + run; k++)
-                if (!HAS(lex_kinds(e, f->toks[k].hash), K_PARTICLE))
+                if (!HAS(tok_kinds(e, f, k), K_PARTICLE))
                     words++;
             if (has_place && !has_org && words >= 2) {
                 if ((err = push(e, field, NF_ENTITY_LOC, start, start + run, NULL)) != NF_OK)
@@ -1463,7 +1472,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             }
             /* "Slovak Economy Minister": a run right before a title qualifies the title. */
             int before_title = start + run < f->n && !(f->toks[start + run].flags & NF_TOK_BREAK) &&
-                               (HAS(lex_kinds(e, f->toks[start + run].hash), K_TITLE) ||
+                               (HAS(tok_kinds(e, f, start + run), K_TITLE) ||
                                 german_title(e, f->text, &f->toks[start + run]));
             int noun = 0; /* a word with a noun's ending: Transición Ecológica is no person */
             for (size_t k = start; !has_org && words >= 2 && words <= 4 && k < start + run; k++)
@@ -1483,9 +1492,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 continue;
             }
             if (run == 1 && i > 0 && !(t->flags & (NF_TOK_BREAK | NF_TOK_SENT_START)) &&
-                (lex_kinds(e, f->toks[i - 1].hash) & (1u << K_PREP | 1u << K_PLACE)) &&
-                !HAS(kinds, K_STOP) && !(t->flags & NF_TOK_ALL_UPPER) &&
-                t->cp_end - t->cp_start > 3) {
+                (tok_kinds(e, f, i - 1) & (1u << K_PREP | 1u << K_PLACE)) && !HAS(kinds, K_STOP) &&
+                !(t->flags & NF_TOK_ALL_UPPER) && t->cp_end - t->cp_start > 3) {
                 /* "in Velmora": a capitalised word after a locative preposition. */
                 if ((err = push(e, field, NF_ENTITY_LOC, i, i + 1, NULL)) != NF_OK)
                     return err;
@@ -1699,8 +1707,8 @@ static nf_err_t link_surnames(nf_entities_t *e)
             }
             if (c == strong && n_disc && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
                 t->cp_end - t->cp_start >= 4 &&
-                !(lex_kinds(e, t->hash) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
-                                           1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
+                !(tok_kinds(e, f, i) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
+                                        1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
                 /* Another spelling or case form of a surname found in this article
                  * (Zelensky / Zelenskyy, Зеленский / Зеленского): same key. */
                 char key[NF_ENTKEY_MAX] = "";
@@ -1738,7 +1746,7 @@ static nf_err_t link_surnames(nf_entities_t *e)
                     pt--;
                 }
                 if (ft == i && i > 0 && !(f->toks[i].flags & NF_TOK_BREAK) && nv == 1 &&
-                    HAS(lex_kinds(e, f->toks[i - 1].hash), K_PARTICLE) &&
+                    HAS(tok_kinds(e, f, i - 1), K_PARTICLE) &&
                     (!is_cased(&f->toks[i - 1]) || is_upper(&f->toks[i - 1])))
                     ft = i - 1;
                 if (ft < i) {
