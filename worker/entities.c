@@ -1618,12 +1618,25 @@ static nf_err_t cached_key(nf_entities_t *e, nf_entity_type_t type, const char *
     return NF_OK;
 }
 
+/* prefix + rest into id, cut to size (what snprintf("%s%s") did, without its cost) */
+static void set_id(char *id, size_t size, const char *prefix, const char *rest)
+{
+    size_t pl = strlen(prefix), rl = strlen(rest);
+    if (pl > size - 1)
+        pl = size - 1;
+    if (rl > size - 1 - pl)
+        rl = size - 1 - pl;
+    memcpy(id, prefix, pl);
+    memcpy(id + pl, rest, rl);
+    id[pl + rl] = '\0';
+}
+
 static nf_err_t assign_ids(nf_entities_t *e)
 {
     for (size_t c = 0; c < e->n_cands; c++) {
         cand_t *cand = &e->cands[c];
         if (cand->gaz) {
-            snprintf(cand->id, sizeof(cand->id), "%s", cand->gaz->id);
+            set_id(cand->id, sizeof(cand->id), "", cand->gaz->id);
             continue;
         }
         const field_t *f = &e->fields[cand->field];
@@ -1642,9 +1655,9 @@ static nf_err_t assign_ids(nf_entities_t *e)
                 break;
             }
         if (cand->gaz)
-            snprintf(cand->id, sizeof(cand->id), "%s", cand->gaz->id);
+            set_id(cand->id, sizeof(cand->id), "", cand->gaz->id);
         else
-            snprintf(cand->id, sizeof(cand->id), "%s%s", type_prefix(cand->type), key);
+            set_id(cand->id, sizeof(cand->id), type_prefix(cand->type), key);
     }
     return NF_OK;
 }
