@@ -1217,8 +1217,10 @@ static size_t cyrillic_org(nf_entities_t *e, const field_t *f, size_t i)
                                            "\xD0\xBE\xD0\xB2", "\xD0\xB5\xD0\xB9",
                                            "\xD1\x8B\xD1\x85", NULL}; /* ия ии ов ей ых */
     const nf_token_t *t = &f->toks[i];
-    if (!is_cyrillic(f, t) || !is_upper(t) || (t->flags & NF_TOK_ALL_UPPER) ||
-        !ends_with(f, t, adjective))
+    if (!is_cyrillic(f, t) || !is_upper(t) || (t->flags & NF_TOK_ALL_UPPER))
+        return 0;
+    uint8_t last = (uint8_t)f->text[t->byte_end - 1]; /* й я е: the adjective endings' last */
+    if ((last != 0xB9 && last != 0x8F && last != 0xB5) || !ends_with(f, t, adjective))
         return 0;
     size_t k = i + 1;
     while (k < f->n && k < i + 3) {
