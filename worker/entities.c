@@ -281,7 +281,7 @@ typedef struct user_key {
 #define KEY_CACHE_SLOTS 4096
 typedef struct key_slot {
     uint64_t hash; /* of type + name bytes; 0 empty */
-    char key[NF_ENTKEY_MAX];
+    char key[56];  /* one cache line a slot; a longer key is not cached */
 } key_slot_t;
 
 struct nf_entities {
@@ -1609,14 +1609,17 @@ static nf_err_t cached_key(nf_entities_t *e, nf_entity_type_t type, const char *
     h |= 1; /* never 0 */
     key_slot_t *slot = &e->key_cache[(h >> 20) & (KEY_CACHE_SLOTS - 1)];
     if (slot->hash == h) {
-        memcpy(key, slot->key, NF_ENTKEY_MAX);
+        memcpy(key, slot->key, strlen(slot->key) + 1);
         return NF_OK;
     }
     nf_err_t err = nf_entkey_name(e->keys, type, name, name_len, key, NF_ENTKEY_MAX);
     if (err != NF_OK)
         return err;
-    slot->hash = h;
-    memcpy(slot->key, key, NF_ENTKEY_MAX);
+    size_t kl = strlen(key);
+    if (kl < sizeof(slot->key)) {
+        slot->hash = h;
+        memcpy(slot->key, key, kl + 1);
+    }
     return NF_OK;
 }
 
