@@ -1049,8 +1049,16 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
                 break;
             if (HAS(kinds, K_TITLE) || HAS(kinds, K_PREP))
                 break;
-            if (!arabic_definite(f, w) && k > i + 1)
+            if (!arabic_definite(f, w) && arabic_definite(f, &f->toks[i]) && k == i + 1)
+                break; /* "البنك مستعد" is a sentence: a definite head takes definite words */
+            if (!arabic_definite(f, w) && k > i + 1) {
+                /* "البنك الإسلامي للتنمية": a last word with لل (for the ...) belongs to it */
+                const uint8_t *b = (const uint8_t *)f->text + w->byte_start;
+                if (w->byte_end - w->byte_start >= 8 && b[0] == 0xD9 && b[1] == 0x84 &&
+                    b[2] == 0xD9 && b[3] == 0x84 && !HAS(kinds, K_STOP))
+                    last_good = k + 1;
                 break; /* وزارة الخارجية الروسية ends at the first word without ال */
+            }
             last_good = k + 1;
             if (!arabic_definite(f, w))
                 break; /* وزارة خارجية: one word without the article, right after the head */
