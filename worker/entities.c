@@ -1680,6 +1680,8 @@ static nf_err_t assign_ids(nf_entities_t *e)
 static nf_err_t link_surnames(nf_entities_t *e)
 {
     size_t strong = e->n_cands;
+    if (!strong)
+        return NF_OK;
     /* The persons to link to, in candidate order: all of them by last word, the discovered
      * ones by key. */
     if (e->cap_link < strong) {
