@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/entkey.h"
@@ -26,6 +27,9 @@ enum {
     K_PARTICLE,
     K_PLACE,
     K_ADJ,
+    K_COMPANY,
+    K_GIVEN,
+    K_VERB,
     K_COUNT
 };
 
@@ -47,11 +51,30 @@ typedef struct lex_slot {
 } lex_slot_t;
 
 static lex_slot_t *lex_table; /* built once under lex_lock (retried after a failure) */
-static size_t lex_mask;
+static size_t lex_mask, lex_used;
+/* 2 bits per lexicon word in 8 KiB: most words of a text are in no list, and this answers so
+ * without touching the 900 KiB table. */
+#define LEX_FILTER_BITS (1u << 16)
+static uint64_t lex_filter[LEX_FILTER_BITS / 64];
+
+static inline void lex_filter_bits(uint64_t hash, uint32_t *b1, uint32_t *b2)
+{
+    uint64_t h = hash * 0xC2B2AE3D27D4EB4Full;
+    *b1 = (uint32_t)(h >> 48) & (LEX_FILTER_BITS - 1);
+    *b2 = (uint32_t)(h >> 30) & (LEX_FILTER_BITS - 1);
+}
 static pthread_mutex_t lex_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static lex_slot_t *lex_slot(uint64_t hash, int create)
 {
+    uint32_t b1, b2;
+    lex_filter_bits(hash, &b1, &b2);
+    if (create) {
+        lex_filter[b1 >> 6] |= 1ull << (b1 & 63);
+        lex_filter[b2 >> 6] |= 1ull << (b2 & 63);
+    } else if (!(lex_filter[b1 >> 6] >> (b1 & 63) & 1) || !(lex_filter[b2 >> 6] >> (b2 & 63) & 1)) {
+        return NULL;
+    }
     size_t idx = (size_t)(hash ^ (hash >> 31)) & lex_mask;
     while (lex_table[idx].hash) {
         if (lex_table[idx].hash == hash)
@@ -60,6 +83,8 @@ static lex_slot_t *lex_slot(uint64_t hash, int create)
     }
     if (!create)
         return NULL;
+    if (++lex_used * 4 > (lex_mask + 1) * 3)
+        abort(); /* the table is sized for the compiled-in lists: a build-time mistake */
     lex_table[idx].hash = hash;
     return &lex_table[idx];
 }
@@ -83,6 +108,12 @@ static int kind_index(char k)
         return K_PLACE;
     case 'J':
         return K_ADJ;
+    case 'C':
+        return K_COMPANY;
+    case 'G':
+        return K_GIVEN;
+    case 'V':
+        return K_VERB;
     default:
         return K_PARTICLE;
     }
@@ -90,11 +121,14 @@ static int kind_index(char k)
 
 /* German function words: a field full of them capitalises its nouns, so capitalisation is no
  * evidence of a name there. */
-static const char *const german_words[] = {"der",   "die", "das", "und",  "den",  "dem",  "des",
-                                           "nicht", "ist", "mit", "sich", "auf",  "eine", "einen",
-                                           "einer", "zur", "zum", "vom",  "wird", "hat"};
+/* "des" (French too) and "den" (Scandinavian too) are left out: two of them made a French
+ * field German. */
+static const char *const german_words[] = {"der",   "die", "das",  "und", "dem",  "nicht",
+                                           "ist",   "mit", "sich", "auf", "eine", "einen",
+                                           "einer", "zur", "zum",  "vom", "wird", "hat"};
 #define N_GERMAN_WORDS (sizeof(german_words) / sizeof(german_words[0]))
 static uint64_t german_hashes[N_GERMAN_WORDS];
+static uint64_t german_bits; /* bit (hash >> 58) of each: a quick "not one of them" */
 
 static const char *const conjunctions[] = {"and", "und",  "et", "y", "e",  "or",
                                            "ou",  "oder", "и",  "і", "та", "o"};
@@ -119,12 +153,42 @@ static int is_connector(uint64_t hash)
 
 static int is_conjunction(uint64_t hash)
 {
-    for (size_t c = 0; c < N_CONNECTORS; c++)
-        connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
     for (size_t c = 0; c < N_CONJUNCTIONS; c++)
         if (conjunction_hashes[c] == hash)
             return 1;
     return 0;
+}
+
+/* data/gazetteer/demonyms.tsv, embedded by gazetteer_data.c: "id TAB LOC TAB adj TAB
+ * lang=word...". Each word is an adjective (K_ADJ) of its language. */
+extern const char nf_demonym_data[], nf_demonym_data_end[];
+
+static void add_demonyms(void)
+{
+    const char *p = nf_demonym_data, *end = nf_demonym_data_end;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        int field = 0;
+        for (const char *f = p; *p != '#' && f < eol; field++) {
+            const char *tab = memchr(f, '\t', (size_t)(eol - f));
+            const char *fend = tab ? tab : eol;
+            const char *eq = memchr(f, '=', (size_t)(fend - f));
+            if (field >= 3 && eq) {
+                unsigned lang = 0;
+                while (lang < N_LEX_LANGS && (strlen(lex_langs[lang]) != (size_t)(eq - f) ||
+                                              memcmp(lex_langs[lang], f, (size_t)(eq - f)) != 0))
+                    lang++;
+                nf_token_t toks[2];
+                if (lang < N_LEX_LANGS &&
+                    nf_tokenize(eq + 1, (size_t)(fend - eq - 1), toks, 2) == 1)
+                    lex_slot(toks[0].hash, 1)->masks[K_ADJ] |= 1u << lang;
+            }
+            f = tab ? tab + 1 : eol;
+        }
+        p = eol + 1;
+    }
 }
 
 static int build_lexicon(void)
@@ -134,7 +198,7 @@ static int build_lexicon(void)
         pthread_mutex_unlock(&lex_lock);
         return 1;
     }
-    lex_mask = 8191;
+    lex_mask = 16383; /* ~7,000 words: the lists and the demonyms */
     lex_slot_t *table = nf_calloc(lex_mask + 1, sizeof(*table));
     if (!table) {
         pthread_mutex_unlock(&lex_lock);
@@ -145,8 +209,10 @@ static int build_lexicon(void)
         connector_hashes[c] = nf_token_hash(connectors[c], strlen(connectors[c]));
     for (size_t c = 0; c < N_CONJUNCTIONS; c++)
         conjunction_hashes[c] = nf_token_hash(conjunctions[c], strlen(conjunctions[c]));
-    for (size_t g = 0; g < N_GERMAN_WORDS; g++)
+    for (size_t g = 0; g < N_GERMAN_WORDS; g++) {
         german_hashes[g] = nf_token_hash(german_words[g], strlen(german_words[g]));
+        german_bits |= 1ull << (german_hashes[g] >> 58);
+    }
     for (size_t s = 0; s < sizeof(lexicon_source) / sizeof(lexicon_source[0]); s++) {
         const struct lex_source *src = &lexicon_source[s];
         unsigned lang = 0;
@@ -168,6 +234,7 @@ static int build_lexicon(void)
                 w++;
         }
     }
+    add_demonyms();
     pthread_mutex_unlock(&lex_lock);
     return 1;
 }
@@ -189,6 +256,7 @@ typedef struct gaz_memo {
     const nf_gaz_entry_t *entry;
     uint8_t known, len, flags, trim_bytes, trim_cps;
     uint8_t var_known, n_var; /* Arabic clitic readings of the word */
+    uint16_t kinds;           /* lex_kinds + 1 (0: not yet) */
     uint8_t var_trim_bytes[3], var_trim_cps[3];
     uint64_t var_hash[3];
 } gaz_memo_t;
@@ -213,7 +281,7 @@ typedef struct user_key {
 #define KEY_CACHE_SLOTS 4096
 typedef struct key_slot {
     uint64_t hash; /* of type + name bytes; 0 empty */
-    char key[NF_ENTKEY_MAX];
+    char key[56];  /* one cache line a slot; a longer key is not cached */
 } key_slot_t;
 
 struct nf_entities {
@@ -228,7 +296,9 @@ struct nf_entities {
     user_key_t *user_keys;
     size_t n_user_keys;
     key_slot_t *key_cache;
-    user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted */
+    uint32_t *link_idx; /* link_surnames' scratch: 2 * cap_link */
+    size_t cap_link;
+    const user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted (shared) */
     size_t n_place_keys;
 };
 
@@ -241,28 +311,47 @@ static int cmp_user_key(const void *a, const void *b)
 }
 
 /* Keys of the built-in places and organisations (display names), so that a discovered name
- * written in another script links to them: روتردام -> loc:nl:rotterdam. */
+ * written in another script links to them: روتردام -> loc:nl:rotterdam. Built once per process
+ * like the built-in gazetteer they come from (~4,000 keys: a few ms that a new tagger need not
+ * pay again), never freed. */
+static const user_key_t *shared_place_keys;
+static size_t shared_n_place_keys;
+static pthread_mutex_t place_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static nf_err_t build_place_keys(nf_entities_t *e)
 {
-    size_t n = nf_gazetteer_entries(e->builtin);
-    e->place_keys = nf_malloc((n ? n : 1) * sizeof(user_key_t));
-    if (!e->place_keys)
-        return NF_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const nf_gaz_entry_t *ent = nf_gazetteer_entry_at(e->builtin, i);
-        if (ent->type == NF_ENTITY_PERSON)
-            continue;
-        user_key_t *k = &e->place_keys[e->n_place_keys];
-        nf_err_t err = nf_entkey_name(e->keys, ent->type, ent->name, strlen(ent->name), k->key,
-                                      sizeof(k->key));
-        if (err != NF_OK)
-            return err;
-        if (strlen(k->key) < 3)
-            continue; /* too short to vouch for a link */
-        k->entry = ent;
-        e->n_place_keys++;
+    pthread_mutex_lock(&place_lock);
+    if (!shared_place_keys) {
+        size_t n = nf_gazetteer_entries(e->builtin), count = 0;
+        user_key_t *keys = nf_malloc((n ? n : 1) * sizeof(user_key_t));
+        if (!keys) {
+            pthread_mutex_unlock(&place_lock);
+            return NF_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const nf_gaz_entry_t *ent = nf_gazetteer_entry_at(e->builtin, i);
+            if (ent->type == NF_ENTITY_PERSON)
+                continue;
+            user_key_t *k = &keys[count];
+            nf_err_t err = nf_entkey_name(e->keys, ent->type, ent->name, strlen(ent->name), k->key,
+                                          sizeof(k->key));
+            if (err != NF_OK) {
+                nf_free(keys);
+                pthread_mutex_unlock(&place_lock);
+                return err;
+            }
+            if (strlen(k->key) < 3)
+                continue; /* too short to vouch for a link */
+            k->entry = ent;
+            count++;
+        }
+        qsort(keys, count, sizeof(user_key_t), cmp_user_key);
+        shared_n_place_keys = count;
+        shared_place_keys = keys;
     }
-    qsort(e->place_keys, e->n_place_keys, sizeof(user_key_t), cmp_user_key);
+    e->place_keys = shared_place_keys;
+    e->n_place_keys = shared_n_place_keys;
+    pthread_mutex_unlock(&place_lock);
     return NF_OK;
 }
 
@@ -324,7 +413,7 @@ void nf_entities_destroy(nf_entities_t *e)
     nf_free(e->cands);
     nf_free(e->user_keys);
     nf_free(e->key_cache);
-    nf_free(e->place_keys);
+    nf_free(e->link_idx);
     nf_free(e);
 }
 
@@ -397,6 +486,16 @@ static unsigned lex_kinds(const nf_entities_t *e, uint64_t hash)
     return kinds;
 }
 
+/* lex_kinds of token k of a field, memoised per token for the call (the rules ask about the
+ * same words many times). */
+static unsigned tok_kinds(const nf_entities_t *e, const field_t *f, size_t k)
+{
+    gaz_memo_t *m = &f->memo[k];
+    if (!m->kinds)
+        m->kinds = (uint16_t)(lex_kinds(e, f->toks[k].hash) + 1);
+    return m->kinds - 1u;
+}
+
 #define HAS(kinds, k) (((kinds) >> (k)) & 1u)
 #define ROMANCE_LANGS 0x8003Au /* fr es it pt ro */
 #define GERMAN_LANG 0x4u
@@ -432,6 +531,10 @@ static int german_title(const nf_entities_t *e, const char *text, const nf_token
         return 0;
     size_t len = t->byte_end - t->byte_start;
     const char *w = text + t->byte_start;
+    /* every suffix ends in r, n, t or f, and the shortest is "chef" */
+    char last = len ? w[len - 1] : 0;
+    if (len < 7 || (last != 'r' && last != 'n' && last != 't' && last != 'f'))
+        return 0;
     for (const char *const *suf = suffixes; *suf; suf++) {
         size_t sl = strlen(*suf);
         if (len > sl + 2 && memcmp(w + len - sl, *suf, sl) == 0)
@@ -689,15 +792,23 @@ static size_t gazetteer_at(nf_entities_t *e, const field_t *f, size_t i,
     const nf_token_t *t = &f->toks[i];
     const nf_gaz_entry_t *best_entry = NULL;
     unsigned best_flags = 0;
+    /* "turkey", "nice": a place name is capitalised where the script has case (checked before
+     * the look-up: most words of a cased text end here) */
+    if (is_cased(t) && !is_upper(t))
+        return 0;
     size_t best = gazetteer_raw(e, f, i, &best_entry, &best_flags, trim_bytes, trim_cps);
     if (!best)
         return 0;
-    if (is_cased(t) && !is_upper(t))
-        return 0; /* "turkey", "nice": a place name is capitalised where the script has case */
     if ((best_flags & NF_GAZ_ACRONYM) && !(t->flags & NF_TOK_ALL_UPPER))
         return 0; /* "UN" is not "un" nor "Un" */
+    /* A one-word region or city named with a cue word (Papua New Guinea's "Gulf", "Golfo",
+     * "Central") is as ambiguous as the entries flagged so. */
+    if (best == 1 && strchr(best_entry->id + 4, ':') &&
+        (tok_kinds(e, f, i) & (1u << K_PLACE | 1u << K_ORG_WORD | 1u << K_ORG_HEAD | 1u << K_TITLE |
+                               1u << K_ADJ | 1u << K_COMPANY)))
+        best_flags |= NF_GAZ_AMBIGUOUS;
     if (best_flags & NF_GAZ_AMBIGUOUS) {
-        if (i == 0 || (t->flags & NF_TOK_BREAK) || !HAS(lex_kinds(e, f->toks[i - 1].hash), K_PREP))
+        if (i == 0 || (t->flags & NF_TOK_BREAK) || !HAS(tok_kinds(e, f, i - 1), K_PREP))
             return 0;
     }
     *entry = best_entry;
@@ -721,8 +832,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         return 0;
     if (is_cased(&f->toks[i]) || is_cased(t)) {
         /* More titles ("Prime Minister", "Vice President") and nothing else before the name. */
-        while (j < f->n && !(f->toks[j].flags & NF_TOK_PUNCT) &&
-               (HAS(lex_kinds(e, f->toks[j].hash), K_TITLE)))
+        while (j < f->n && !(f->toks[j].flags & NF_TOK_PUNCT) && (HAS(tok_kinds(e, f, j), K_TITLE)))
             j++;
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
@@ -744,7 +854,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
                 break;
             if (k == start && (w->flags & NF_TOK_PUNCT))
                 break;
-            unsigned kinds = lex_kinds(e, w->hash);
+            unsigned kinds = tok_kinds(e, f, k);
             if (!is_cased(w) || (w->flags & NF_TOK_DIGIT))
                 break;
             if (HAS(kinds, K_PARTICLE) && k > start && k + 1 < f->n && is_upper(&f->toks[k + 1]) &&
@@ -770,7 +880,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         const nf_token_t *w = &f->toks[j];
         if (j > i + 1 && (w->flags & NF_TOK_BREAK))
             return 0;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, j);
         const nf_gaz_entry_t *ent;
         uint32_t tb, tc;
         size_t g = gazetteer_at(e, f, j, &ent, &tb, &tc);
@@ -801,7 +911,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
             break;
         if (is_cased(w) || (w->flags & (NF_TOK_DIGIT | NF_TOK_SOLO)))
             break;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         nf_token_t var[4];
         size_t nv = token_variants(f, k, var);
         for (size_t v = 0; v < nv; v++)
@@ -811,7 +921,7 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         if (HAS(kinds, K_STOP) || HAS(kinds, K_TITLE) || HAS(kinds, K_ORG_HEAD) ||
             HAS(kinds, K_PREP))
             break;
-        int after_particle = k > start && HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE);
+        int after_particle = k > start && HAS(tok_kinds(e, f, k - 1), K_PARTICLE);
         if (arabic_definite(f, w) && !after_particle) {
             /* سامي الحداد: one article-bearing word may close a name as its family name. */
             const nf_gaz_entry_t *ent;
@@ -827,13 +937,45 @@ static int name_after_cue(nf_entities_t *e, const field_t *f, size_t i, int abbr
         k++;
     }
     /* A particle cannot end a name. */
-    while (k > start && HAS(lex_kinds(e, f->toks[k - 1].hash), K_PARTICLE))
+    while (k > start && HAS(tok_kinds(e, f, k - 1), K_PARTICLE))
         k--;
     if (k == start)
         return 0;
     *from = start;
     *to = k;
     return 1;
+}
+
+/* A Romance adjective by its ending (étrangères, sociales, pública, nucleares): what may end
+ * an organisation's name in lower case after its capitalised part, where a verb (pidió,
+ * inspecciona, fined) may not. */
+static int romance_adjective(const field_t *f, const nf_token_t *t)
+{
+    static const char *const endings[] = {
+        "\xC3\xA8res", "\xC3\xA8re", "ale",   "ales", "aux",  "al",    "ique",  "iques", "ico",
+        "ica",         "icos",       "icas",  "ario", "aria", "arios", "arias", "ivo",   "iva",
+        "ivos",        "ivas",       "ieure", "ieur", "elle", "el",    "ares",  "ar",    NULL};
+    const char *w = f->text + t->byte_start;
+    size_t len = t->byte_end - t->byte_start;
+    for (const char *const *end = endings; *end; end++) {
+        size_t el = strlen(*end);
+        if (len > el + 2 && memcmp(w + len - el, *end, el) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Persian writes an organisation's name as a chain of words joined by the unwritten ezafe
+ * (سازمان انرژی اتمی ایران), with no article to mark where it ends: a head that only Persian
+ * has takes the words up to a break, a short function word or verb, a preposition or a title. */
+#define FA_LANG 0x1000u
+#define AR_LANG 0x800u
+
+static int persian_head(const nf_entities_t *e, uint64_t hash)
+{
+    const lex_slot_t *slot = lex_slot(hash, 0);
+    return slot && (slot->masks[K_ORG_HEAD] & e->active & FA_LANG) &&
+           !(slot->masks[K_ORG_HEAD] & e->active & AR_LANG);
 }
 
 /* "Ministry of Foreign Affairs", "Ministère des Affaires étrangères", "Министерство обороны
@@ -843,25 +985,55 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
     size_t k = i + 1, last_good = 0;
     unsigned lower_run = 0;
     int cased = is_cased(&f->toks[i]);
+    if (!cased && persian_head(e, f->toks[i].hash)) {
+        for (; k < f->n && k - i <= 4; k++) {
+            const nf_token_t *w = &f->toks[k];
+            unsigned kinds = tok_kinds(e, f, k);
+            if ((w->flags & NF_TOK_BREAK) || (kinds & (1u << K_TITLE | 1u << K_PREP)) ||
+                (HAS(kinds, K_STOP) && !HAS(kinds, K_ORG_WORD)))
+                break;
+            last_good = k + 1;
+        }
+        return last_good ? last_good - i : 0;
+    }
+    int adj_after_head = 0; /* "Conseil régional": may go on with "des Hauts-de-France" */
     while (k < f->n && k - i < 8) {
         const nf_token_t *w = &f->toks[k];
         if (w->flags & NF_TOK_BREAK)
             break;
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (cased) {
             if (is_upper(w) && !HAS(kinds, K_STOP) && !HAS(kinds, K_TITLE)) {
+                if (adj_after_head && lower_run == 0)
+                    break; /* "Agence nationale | Monday" */
                 last_good = k + 1;
                 lower_run = 0;
             } else if (HAS(kinds, K_PARTICLE) || HAS(kinds, K_STOP)) {
                 /* of, de, des, l', für: may join, never end */
                 if (lower_run++ > 2)
                     break;
-            } else if (((last_good && last_good == k && lower_run == 0) ||
-                        (romance && k == i + 1)) &&
-                       !HAS(kinds, K_TITLE) && w->cp_end - w->cp_start > 4 && is_cased(w) &&
-                       !is_cyrillic(f, w)) {
+            } else if (romance && k == i + 1 && !HAS(kinds, K_TITLE) &&
+                       w->cp_end - w->cp_start > 4 && is_cased(w) && !is_cyrillic(f, w)) {
+                /* "Parlement européen", "Conseil régional (des Hauts-de-France)" */
+                last_good = k + 1;
+                adj_after_head = 1;
+            } else if (last_good && last_good == k && lower_run == 0 && !adj_after_head &&
+                       (e->active & ROMANCE_LANGS) && !HAS(kinds, K_TITLE) && !HAS(kinds, K_ADJ) &&
+                       w->cp_end - w->cp_start > 4 && is_cased(w) && !is_cyrillic(f, w) &&
+                       romance_adjective(f, w)) {
                 /* Romance languages write the adjective in lower case: Affaires étrangères. */
                 last_good = k + 1;
+                break;
+            } else if (romance && is_upper(&f->toks[i]) && lower_run > 0 &&
+                       (!last_good || (adj_after_head && last_good == i + 2)) && is_cased(w) &&
+                       !is_cyrillic(f, w) && !HAS(kinds, K_TITLE) && w->cp_end - w->cp_start > 4) {
+                /* French and Spanish names in lower case after the head's "de": "Autorité de
+                 * régulation", "Agence nationale de régulation pharmaceutique" */
+                last_good = k + 1;
+                if (k + 1 < f->n && !(f->toks[k + 1].flags & NF_TOK_BREAK) &&
+                    is_cased(&f->toks[k + 1]) && !is_upper(&f->toks[k + 1]) &&
+                    romance_adjective(f, &f->toks[k + 1]))
+                    last_good = k + 2;
                 break;
             } else if (is_cyrillic(f, w) &&
                        ((k == i + 1 && !last_good) || (k == i + 2 && last_good == i + 2)) &&
@@ -877,8 +1049,16 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
                 break;
             if (HAS(kinds, K_TITLE) || HAS(kinds, K_PREP))
                 break;
-            if (!arabic_definite(f, w) && k > i + 1)
+            if (!arabic_definite(f, w) && arabic_definite(f, &f->toks[i]) && k == i + 1)
+                break; /* "البنك مستعد" is a sentence: a definite head takes definite words */
+            if (!arabic_definite(f, w) && k > i + 1) {
+                /* "البنك الإسلامي للتنمية": a last word with لل (for the ...) belongs to it */
+                const uint8_t *b = (const uint8_t *)f->text + w->byte_start;
+                if (w->byte_end - w->byte_start >= 8 && b[0] == 0xD9 && b[1] == 0x84 &&
+                    b[2] == 0xD9 && b[3] == 0x84 && !HAS(kinds, K_STOP))
+                    last_good = k + 1;
                 break; /* وزارة الخارجية الروسية ends at the first word without ال */
+            }
             last_good = k + 1;
             if (!arabic_definite(f, w))
                 break; /* وزارة خارجية: one word without the article, right after the head */
@@ -904,7 +1084,7 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
             break;
         if (is_cyrillic(f, w) != is_cyrillic(f, &f->toks[i]))
             break; /* Машинисты | Orvane Rail */
-        unsigned kinds = lex_kinds(e, w->hash);
+        unsigned kinds = tok_kinds(e, f, k);
         if (k > i && HAS(kinds, K_TITLE))
             break; /* German Chancellor | Olaf Scholz */
         if (k > i && (w->flags & NF_TOK_ALL_UPPER) && (end < k || (!*has_org && !*has_place)))
@@ -933,13 +1113,206 @@ static size_t capitalised_run(nf_entities_t *e, const field_t *f, size_t i, int 
     return end - i;
 }
 
+/* Words that can be part of a name in a script without case: not a function word, title,
+ * preposition, cue or organisation head, nor a word starting with a clitic و or ل. */
+static int uncased_name_word(nf_entities_t *e, const field_t *f, size_t k, int allow_gaz)
+{
+    const nf_token_t *w = &f->toks[k];
+    if (is_cased(w) || (w->flags & NF_TOK_DIGIT))
+        return 0;
+    const nf_gaz_entry_t *ent;
+    uint32_t tb, tc;
+    if (!allow_gaz && gazetteer_at(e, f, k, &ent, &tb, &tc))
+        return 0; /* a known place or body */
+    unsigned kinds = tok_kinds(e, f, k);
+    if (kinds & (1u << K_STOP | 1u << K_TITLE | 1u << K_PREP | 1u << K_VERB | 1u << K_COMPANY |
+                 1u << K_ORG_HEAD | 1u << K_PLACE))
+        return 0;
+    const uint8_t *s = (const uint8_t *)f->text + w->byte_start;
+    if (s[0] == 0xD9 && (s[1] == 0x88 || s[1] == 0x84) && !arabic_definite(f, w))
+        return 0; /* و (and), ل (to) written on the word */
+    return 1;
+}
+
+static int persian_letters(const field_t *f, size_t from, size_t to)
+{
+    const uint8_t *s = (const uint8_t *)f->text + f->toks[from].byte_start;
+    const uint8_t *end = (const uint8_t *)f->text + f->toks[to - 1].byte_end;
+    for (; s + 1 < end; s++) {
+        unsigned cp = s[0] == 0xD9   ? 0x640u + (s[1] & 0x3Fu)
+                      : s[0] == 0xDA ? 0x680u + (s[1] & 0x3Fu)
+                      : s[0] == 0xDB ? 0x6C0u + (s[1] & 0x3Fu)
+                                     : 0;
+        if (cp == 0x67E || cp == 0x686 || cp == 0x698 || cp == 0x6AF || cp == 0x6A9 || cp == 0x6CC)
+            return 1;
+    }
+    return 0;
+}
+
+/* The name that a cue word announces, starting at token k: a run of capitalised words in a
+ * cased script (particles inside), else up to `max` name words. 0 if none. */
+static size_t name_after_word(nf_entities_t *e, const field_t *f, size_t k, size_t max)
+{
+    if (k >= f->n || (f->toks[k].flags & NF_TOK_BREAK))
+        return 0;
+    const nf_token_t *w = &f->toks[k];
+    if (is_cased(w)) {
+        unsigned kinds = tok_kinds(e, f, k);
+        if (!is_upper(w) || f->title_case || (kinds & (1u << K_STOP | 1u << K_TITLE)))
+            return 0;
+        int has_org, has_place;
+        size_t run = capitalised_run(e, f, k, &has_org, &has_place);
+        return run <= max ? run : 0;
+    }
+    if (arabic_definite(f, w))
+        return 0; /* شركة الكهرباء: a description, not a name */
+    size_t n = 0;
+    while (n < max && k + n < f->n && !(n && (f->toks[k + n].flags & NF_TOK_BREAK)) &&
+           uncased_name_word(e, f, k + n, n == 0))
+        n++;
+    return n;
+}
+
+/* A person's two-word name at i in a script without case (Arabic, Persian): a common given
+ * name and a second name word, or two name words at a sentence's start right before a role
+ * ("محمد رضایی، سخنگوی ...", "علی نادری مدیرعامل ..."). */
+static int person_here(nf_entities_t *e, const field_t *f, size_t i)
+{
+    if (i + 2 > f->n || (f->toks[i + 1].flags & NF_TOK_BREAK) || !uncased_name_word(e, f, i, 0) ||
+        !uncased_name_word(e, f, i + 1, 0))
+        return 0;
+    if (HAS(tok_kinds(e, f, i), K_GIVEN))
+        return 1;
+    if (i + 2 >= f->n || !(f->toks[i].flags & (NF_TOK_SENT_START | NF_TOK_BREAK)))
+        return 0;
+    const nf_token_t *role = &f->toks[i + 2];
+    /* Arabic starts sentences with the verb: there only an apposition after a comma counts;
+     * Persian (its own letters: ی پ چ ژ گ ک) puts the role right after the name. */
+    if (!(role->flags & NF_TOK_PUNCT) && !persian_letters(f, i, i + 3))
+        return 0;
+    unsigned kinds = lex_kinds(e, role->hash);
+    if (!HAS(kinds, K_TITLE) && (role->flags & NF_TOK_ARABIC)) {
+        nf_token_t var[4];
+        size_t nv = token_variants(f, i + 2, var);
+        for (size_t v = 0; v < nv; v++)
+            kinds |= lex_kinds(e, var[v].hash);
+    }
+    return HAS(kinds, K_TITLE);
+}
+
+static int ends_with(const field_t *f, const nf_token_t *t, const char *const *endings)
+{
+    const char *w = f->text + t->byte_start;
+    size_t len = t->byte_end - t->byte_start;
+    for (; *endings; endings++) {
+        size_t el = strlen(*endings);
+        if (len > el && memcmp(w + len - el, *endings, el) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Russian and Ukrainian write an organisation as capitalised adjective + lower-case
+ * adjectives + head noun + a genitive or a place: "Федеральная антимонопольная служба",
+ * "Центральный банк России", "Всемирная организация здравоохранения". Its length or 0. */
+static size_t cyrillic_org(nf_entities_t *e, const field_t *f, size_t i)
+{
+    static const char *const adjective[] = {"\xD1\x8B\xD0\xB9", "\xD0\xB8\xD0\xB9",
+                                            "\xD0\xBE\xD0\xB9", "\xD0\xB0\xD1\x8F",
+                                            "\xD1\x8F\xD1\x8F", "\xD0\xBE\xD0\xB5",
+                                            "\xD0\xB5\xD0\xB5", NULL}; /* ый ий ой ая яя ое ее */
+    static const char *const genitive[] = {"\xD0\xB8\xD1\x8F", "\xD0\xB8\xD0\xB8",
+                                           "\xD0\xBE\xD0\xB2", "\xD0\xB5\xD0\xB9",
+                                           "\xD1\x8B\xD1\x85", NULL}; /* ия ии ов ей ых */
+    const nf_token_t *t = &f->toks[i];
+    if (!is_cyrillic(f, t) || !is_upper(t) || (t->flags & NF_TOK_ALL_UPPER))
+        return 0;
+    uint8_t last = (uint8_t)f->text[t->byte_end - 1]; /* й я е: the adjective endings' last */
+    if ((last != 0xB9 && last != 0x8F && last != 0xB5) || !ends_with(f, t, adjective))
+        return 0;
+    size_t k = i + 1;
+    while (k < f->n && k < i + 3) {
+        const nf_token_t *w = &f->toks[k];
+        if ((w->flags & NF_TOK_BREAK) || is_upper(w) || !is_cyrillic(f, w))
+            return 0;
+        unsigned kinds = tok_kinds(e, f, k);
+        if (kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD))
+            break;
+        if (!ends_with(f, w, adjective))
+            return 0;
+        k++;
+    }
+    if (k >= f->n || k >= i + 3)
+        return 0;
+    k++; /* the head */
+    if (k < f->n && !(f->toks[k].flags & NF_TOK_BREAK) && is_cyrillic(f, &f->toks[k])) {
+        const nf_token_t *w = &f->toks[k];
+        const nf_gaz_entry_t *ent;
+        uint32_t tb, tc;
+        if (is_upper(w) ? gazetteer_at(e, f, k, &ent, &tb, &tc) == 1
+                        : (!HAS(tok_kinds(e, f, k), K_STOP) && w->cp_end - w->cp_start >= 5 &&
+                           ends_with(f, w, genitive)))
+            k++;
+    }
+    return k - i;
+}
+
+/* German compounds that name a body (Bundesgesundheitsministerium, Raumfahrtagentur,
+ * Paul-Ehrlich-Institut), with a capitalised adjective before them (Deutsche, Europäische). */
+static size_t german_org(nf_entities_t *e, const field_t *f, size_t i)
+{
+    static const char *const suffixes[] = {
+        "ministerium", "agentur", "institut",     "beh\xC3\xB6rde", "organisation",
+        "kommission",  "verband", "gesellschaft", "bundesamt",      NULL};
+    if (!(e->active & GERMAN_LANG))
+        return 0;
+    size_t k = i;
+    /* a hyphenated name: Paul-Ehrlich-Institut */
+    while (k + 1 < f->n && is_upper(&f->toks[k + 1]) &&
+           f->toks[k + 1].byte_start == f->toks[k].byte_end + 1 &&
+           f->text[f->toks[k].byte_end] == '-')
+        k++;
+    const nf_token_t *last = &f->toks[k];
+    if (!is_upper(last) || (last->flags & NF_TOK_ALL_UPPER))
+        return 0;
+    const char *w = f->text + last->byte_start;
+    size_t len = last->byte_end - last->byte_start;
+    if (len < 7 || !strchr("mrtendMRTEND", w[len - 1]))
+        return 0; /* no suffix ends otherwise */
+    int found = 0;
+    for (const char *const *suf = suffixes; *suf && !found; suf++) {
+        size_t sl = strlen(*suf);
+        /* a compound, or the plain word at the end of a hyphenated name */
+        found = (len > sl + 2 || (k > i && len == sl)) && strncasecmp(w + len - sl, *suf, sl) == 0;
+    }
+    if (!found)
+        return 0;
+    return k + 1 - i;
+}
+
+/* Endings of abstract nouns and adjectives that no name has (Transición, Ecológica,
+ * Regierung, Sécurité); -ica/-ico only on a last word of 7 letters or more (Monica, Federico are
+ * given names). */
+static int noun_ending(const field_t *f, const nf_token_t *t, int last)
+{
+    static const char *const always[] = {
+        "ci\xC3\xB3n", "si\xC3\xB3n", "idad", "edad",   "ismo",  "isme",
+        "tion",        "heit",        "keit", "schaft", "zione", "\xC3\xA7\xC3\xA3o",
+        "it\xC3\xA9",  NULL}; /* not -ung (Hartung), -dad (Haddad) */
+    static const char *const at_end[] = {"ica", "ico", "ique", NULL};
+    if (t->cp_end - t->cp_start < 5)
+        return 0;
+    return ends_with(f, t, always) ||
+           (last && t->cp_end - t->cp_start >= 7 && ends_with(f, t, at_end));
+}
+
 static nf_err_t discover_field(nf_entities_t *e, int field)
 {
     field_t *f = &e->fields[field];
     nf_err_t err;
     for (size_t i = 0; i < f->n;) {
         const nf_token_t *t = &f->toks[i];
-        unsigned kinds = lex_kinds(e, t->hash);
+        unsigned kinds = tok_kinds(e, f, i);
         const nf_gaz_entry_t *entry = NULL;
         uint32_t trim_b, trim_c;
         size_t g = gazetteer_at(e, f, i, &entry, &trim_b, &trim_c);
@@ -968,6 +1341,46 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         }
         if (german_title(e, f->text, t))
             cue_kinds |= 1u << K_TITLE;
+        size_t n_org = cyrillic_org(e, f, i);
+        if (!n_org && is_upper(t)) {
+            /* Deutsche | Raumfahrtagentur */
+            size_t adj = i + 1 < f->n && !(f->toks[i + 1].flags & NF_TOK_BREAK) &&
+                                 t->byte_end - t->byte_start >= 6 &&
+                                 f->text[t->byte_end - 1] == 'e' && (e->active & GERMAN_LANG)
+                             ? 1
+                             : 0;
+            size_t g2 = adj ? german_org(e, f, i + 1) : 0;
+            n_org = g2 ? g2 + 1 : german_org(e, f, i);
+        }
+        if (n_org) {
+            if ((err = push(e, field, NF_ENTITY_ORG, i, i + n_org, NULL)) != NF_OK)
+                return err;
+            i += n_org;
+            continue;
+        }
+        size_t n_named = 0;
+        nf_entity_type_t named_type = NF_ENTITY_ORG;
+        size_t named_from = i + 1;
+        if (HAS(cue_kinds, K_COMPANY)) {
+            named_type = NF_ENTITY_ORG; /* "the company X", "la empresa X", "شركة X" */
+            n_named = name_after_word(e, f, i + 1, is_cased(t) ? 4 : 2);
+        } else if (HAS(cue_kinds, K_VERB) && !is_cased(t)) {
+            named_type = NF_ENTITY_PERSON; /* "وقال X Y،" */
+            n_named = name_after_word(e, f, i + 1, 3);
+            if (n_named < 2)
+                n_named = 0;
+        } else if (!is_cased(t) && !HAS(kinds, K_STOP) && !HAS(kinds, K_TITLE) &&
+                   !arabic_definite(f, t) && person_here(e, f, i)) {
+            named_type = NF_ENTITY_PERSON; /* a given name, or a name before its role */
+            named_from = i;
+            n_named = 2;
+        }
+        if (n_named) {
+            if ((err = push(e, field, named_type, named_from, named_from + n_named, NULL)) != NF_OK)
+                return err;
+            i = named_from + n_named;
+            continue;
+        }
         if (HAS(cue_kinds, K_TITLE) || HAS(cue_kinds, K_ABBREV)) {
             size_t from, to, place_from = 0, place_to = 0;
             const nf_gaz_entry_t *place;
@@ -979,7 +1392,7 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 }
                 int org = 0;
                 for (size_t k = from; k < to; k++)
-                    if (HAS(lex_kinds(e, f->toks[k].hash), K_ORG_WORD))
+                    if (HAS(tok_kinds(e, f, k), K_ORG_WORD))
                         org = 1;
                 if ((err = push(e, field, org ? NF_ENTITY_ORG : NF_ENTITY_PERSON, from, to,
                                 NULL)) != NF_OK)
@@ -1004,6 +1417,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
         int romance = romance_head(e, t->hash);
         if (HAS(cue_kinds, K_ORG_HEAD) && (!is_cased(t) || is_upper(t) || romance)) {
             size_t n = org_after_head(e, f, i, romance);
+            if (n && is_cased(t) && !is_upper(t) && !HAS(tok_kinds(e, f, i + 1), K_PARTICLE))
+                n = 0; /* "ministère de ...", not "union RMTU" */
             if (n && is_cased(t) && !is_upper(t)) {
                 /* "ministère de l'Économie": a lower-case head needs a capitalised word. */
                 size_t k;
@@ -1034,13 +1449,24 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
              * followed by a particle is an ordinary word before an organisation's name. */
             if ((t->flags & NF_TOK_SENT_START) && has_org && run > 2 &&
                 !(kinds & (1u << K_ORG_WORD | 1u << K_ORG_HEAD)) &&
-                HAS(lex_kinds(e, f->toks[i + 1].hash), K_PARTICLE)) {
+                HAS(tok_kinds(e, f, i + 1), K_PARTICLE)) {
                 i++;
+                continue;
+            }
+            /* "(ministros de) Energía del Consejo de Cooperación": the name starts at the
+             * head word after a particle */
+            size_t head = 0;
+            for (size_t k = start + 2; has_org && !head && k < start + run; k++)
+                if (HAS(tok_kinds(e, f, k), K_ORG_HEAD) && is_upper(&f->toks[k]) &&
+                    HAS(tok_kinds(e, f, k - 1), K_PARTICLE))
+                    head = k;
+            if (head) {
+                i = head;
                 continue;
             }
             size_t words = 0;
             for (size_t k = start; k < start + run; k++)
-                if (!HAS(lex_kinds(e, f->toks[k].hash), K_PARTICLE))
+                if (!HAS(tok_kinds(e, f, k), K_PARTICLE))
                     words++;
             if (has_place && !has_org && words >= 2) {
                 if ((err = push(e, field, NF_ENTITY_LOC, start, start + run, NULL)) != NF_OK)
@@ -1056,9 +1482,13 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
             }
             /* "Slovak Economy Minister": a run right before a title qualifies the title. */
             int before_title = start + run < f->n && !(f->toks[start + run].flags & NF_TOK_BREAK) &&
-                               (HAS(lex_kinds(e, f->toks[start + run].hash), K_TITLE) ||
+                               (HAS(tok_kinds(e, f, start + run), K_TITLE) ||
                                 german_title(e, f->text, &f->toks[start + run]));
-            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title) {
+            int noun = 0; /* a word with a noun's ending: Transición Ecológica is no person */
+            for (size_t k = start; !has_org && words >= 2 && words <= 4 && k < start + run; k++)
+                noun |= noun_ending(f, &f->toks[k], k == start + run - 1);
+            if (!has_org && words >= 2 && words <= 4 && !HAS(kinds, K_PARTICLE) && !before_title &&
+                !noun) {
                 if ((err = push(e, field, NF_ENTITY_PERSON, start, start + run, NULL)) != NF_OK)
                     return err;
                 i = start + run;
@@ -1072,9 +1502,8 @@ static nf_err_t discover_field(nf_entities_t *e, int field)
                 continue;
             }
             if (run == 1 && i > 0 && !(t->flags & (NF_TOK_BREAK | NF_TOK_SENT_START)) &&
-                (lex_kinds(e, f->toks[i - 1].hash) & (1u << K_PREP | 1u << K_PLACE)) &&
-                !HAS(kinds, K_STOP) && !(t->flags & NF_TOK_ALL_UPPER) &&
-                t->cp_end - t->cp_start > 3) {
+                (tok_kinds(e, f, i - 1) & (1u << K_PREP | 1u << K_PLACE)) && !HAS(kinds, K_STOP) &&
+                !(t->flags & NF_TOK_ALL_UPPER) && t->cp_end - t->cp_start > 3) {
                 /* "in Velmora": a capitalised word after a locative preposition. */
                 if ((err = push(e, field, NF_ENTITY_LOC, i, i + 1, NULL)) != NF_OK)
                     return err;
@@ -1095,7 +1524,8 @@ static void judge_case(const nf_entities_t *e, field_t *f)
         const nf_token_t *t = &f->toks[i];
         if (!is_cased(t))
             continue;
-        if ((e->active & GERMAN_LANG) && t->cp_end - t->cp_start <= 5)
+        if ((e->active & GERMAN_LANG) && t->cp_end - t->cp_start <= 5 &&
+            (german_bits >> (t->hash >> 58) & 1))
             for (size_t g = 0; g < N_GERMAN_WORDS; g++)
                 if (t->hash == german_hashes[g])
                     german++;
@@ -1187,15 +1617,31 @@ static nf_err_t cached_key(nf_entities_t *e, nf_entity_type_t type, const char *
     h |= 1; /* never 0 */
     key_slot_t *slot = &e->key_cache[(h >> 20) & (KEY_CACHE_SLOTS - 1)];
     if (slot->hash == h) {
-        memcpy(key, slot->key, NF_ENTKEY_MAX);
+        memcpy(key, slot->key, strlen(slot->key) + 1);
         return NF_OK;
     }
     nf_err_t err = nf_entkey_name(e->keys, type, name, name_len, key, NF_ENTKEY_MAX);
     if (err != NF_OK)
         return err;
-    slot->hash = h;
-    memcpy(slot->key, key, NF_ENTKEY_MAX);
+    size_t kl = strlen(key);
+    if (kl < sizeof(slot->key)) {
+        slot->hash = h;
+        memcpy(slot->key, key, kl + 1);
+    }
     return NF_OK;
+}
+
+/* prefix + rest into id, cut to size (what snprintf("%s%s") did, without its cost) */
+static void set_id(char *id, size_t size, const char *prefix, const char *rest)
+{
+    size_t pl = strlen(prefix), rl = strlen(rest);
+    if (pl > size - 1)
+        pl = size - 1;
+    if (rl > size - 1 - pl)
+        rl = size - 1 - pl;
+    memcpy(id, prefix, pl);
+    memcpy(id + pl, rest, rl);
+    id[pl + rl] = '\0';
 }
 
 static nf_err_t assign_ids(nf_entities_t *e)
@@ -1203,7 +1649,7 @@ static nf_err_t assign_ids(nf_entities_t *e)
     for (size_t c = 0; c < e->n_cands; c++) {
         cand_t *cand = &e->cands[c];
         if (cand->gaz) {
-            snprintf(cand->id, sizeof(cand->id), "%s", cand->gaz->id);
+            set_id(cand->id, sizeof(cand->id), "", cand->gaz->id);
             continue;
         }
         const field_t *f = &e->fields[cand->field];
@@ -1222,9 +1668,9 @@ static nf_err_t assign_ids(nf_entities_t *e)
                 break;
             }
         if (cand->gaz)
-            snprintf(cand->id, sizeof(cand->id), "%s", cand->gaz->id);
+            set_id(cand->id, sizeof(cand->id), "", cand->gaz->id);
         else
-            snprintf(cand->id, sizeof(cand->id), "%s%s", type_prefix(cand->type), key);
+            set_id(cand->id, sizeof(cand->id), type_prefix(cand->type), key);
     }
     return NF_OK;
 }
@@ -1234,6 +1680,30 @@ static nf_err_t assign_ids(nf_entities_t *e)
 static nf_err_t link_surnames(nf_entities_t *e)
 {
     size_t strong = e->n_cands;
+    if (!strong)
+        return NF_OK;
+    /* The persons to link to, in candidate order: all of them by last word, the discovered
+     * ones by key. */
+    if (e->cap_link < strong) {
+        uint32_t *idx = nf_realloc(e->link_idx, 2 * strong * sizeof(*idx));
+        if (!idx)
+            return NF_ERR_NOMEM;
+        e->link_idx = idx;
+        e->cap_link = strong;
+    }
+    uint32_t *pers = e->link_idx, *disc = e->link_idx + strong;
+    size_t n_pers = 0, n_disc = 0;
+    for (size_t c = 0; c < strong; c++) {
+        const cand_t *p = &e->cands[c];
+        if (p->type != NF_ENTITY_PERSON)
+            continue;
+        if (p->id[0])
+            pers[n_pers++] = (uint32_t)c;
+        if (!p->gaz && strncmp(p->id, "person:", 7) == 0)
+            disc[n_disc++] = (uint32_t)c;
+    }
+    if (!n_pers)
+        return NF_OK; /* nobody to link to */
     for (int field = 0; field < 2; field++) {
         const field_t *f = &e->fields[field];
         size_t next = 0; /* strong candidates of this field in token order */
@@ -1253,40 +1723,32 @@ static nf_err_t link_surnames(nf_entities_t *e)
             size_t nv = 0;
             var[nv++] = *t;
             nv += token_variants(f, i, var + 1);
-            size_t c, v = 0;
-            for (c = 0; c < strong; c++) {
-                const cand_t *p = &e->cands[c];
-                if (p->type != NF_ENTITY_PERSON || !p->id[0])
-                    continue;
+            size_t c = strong, v = 0;
+            for (size_t k = 0; k < n_pers; k++) {
+                const cand_t *p = &e->cands[pers[k]];
                 for (v = 0; v < nv && var[v].hash != p->last_hash; v++)
                     ;
-                if (v < nv)
+                if (v < nv) {
+                    c = pers[k];
                     break;
+                }
             }
-            if (c == strong && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
+            if (c == strong && n_disc && is_cased(t) && !(t->flags & NF_TOK_ALL_UPPER) &&
                 t->cp_end - t->cp_start >= 4 &&
-                !(lex_kinds(e, t->hash) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
-                                           1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
+                !(tok_kinds(e, f, i) & (1u << K_STOP | 1u << K_TITLE | 1u << K_PARTICLE |
+                                        1u << K_ADJ | 1u << K_ORG_WORD | 1u << K_PLACE))) {
                 /* Another spelling or case form of a surname found in this article
                  * (Zelensky / Zelenskyy, Зеленский / Зеленского): same key. */
                 char key[NF_ENTKEY_MAX] = "";
-                for (c = 0; c < strong; c++) {
-                    const cand_t *p = &e->cands[c];
-                    if (p->type != NF_ENTITY_PERSON || p->gaz || strncmp(p->id, "person:", 7))
-                        continue;
-                    if (!key[0]) {
-                        nf_err_t err = cached_key(e, NF_ENTITY_PERSON, f->text + t->byte_start,
-                                                  t->byte_end - t->byte_start, key);
-                        if (err != NF_OK)
-                            return err;
-                        if (strlen(key) < 3) {
-                            c = strong; /* too short a key to vouch for a link */
-                            break;
-                        }
-                    }
-                    if (strcmp(p->id + 7, key) == 0)
+                nf_err_t err = cached_key(e, NF_ENTITY_PERSON, f->text + t->byte_start,
+                                          t->byte_end - t->byte_start, key);
+                if (err != NF_OK)
+                    return err;
+                for (size_t k = 0; strlen(key) >= 3 && k < n_disc; k++) /* else too short */
+                    if (strcmp(e->cands[disc[k]].id + 7, key) == 0) {
+                        c = disc[k];
                         break;
-                }
+                    }
                 v = 0;
             }
             if (c < strong) {
@@ -1312,7 +1774,7 @@ static nf_err_t link_surnames(nf_entities_t *e)
                     pt--;
                 }
                 if (ft == i && i > 0 && !(f->toks[i].flags & NF_TOK_BREAK) && nv == 1 &&
-                    HAS(lex_kinds(e, f->toks[i - 1].hash), K_PARTICLE) &&
+                    HAS(tok_kinds(e, f, i - 1), K_PARTICLE) &&
                     (!is_cased(&f->toks[i - 1]) || is_upper(&f->toks[i - 1])))
                     ft = i - 1;
                 if (ft < i) {
@@ -1330,6 +1792,80 @@ static nf_err_t link_surnames(nf_entities_t *e)
             }
         }
     }
+    return NF_OK;
+}
+
+static int same_words(const nf_entities_t *e, const cand_t *a, int field, size_t from)
+{
+    const field_t *fa = &e->fields[a->field], *fb = &e->fields[field];
+    size_t len = a->tok_end - a->tok_start;
+    if (from + len > fb->n)
+        return 0;
+    for (size_t k = 0; k < len; k++)
+        if (fa->toks[a->tok_start + k].hash != fb->toks[from + k].hash ||
+            (k && (fb->toks[from + k].flags & NF_TOK_BREAK)))
+            return 0;
+    return 1;
+}
+
+static int cmp_cand_pos(const void *a, const void *b)
+{
+    const cand_t *x = a, *y = b;
+    if (x->field != y->field)
+        return x->field < y->field ? -1 : 1;
+    return x->tok_start < y->tok_start ? -1 : x->tok_start > y->tok_start;
+}
+
+/* An organisation discovered somewhere in the article (after a cue, with an organisation
+ * word) is one wherever its words recur: a capitalised run read as a person elsewhere turns
+ * into it, and its words in a headline or in Arabic script, where nothing else marks them, are
+ * found. Candidates stay in field and token order. */
+static nf_err_t repeat_orgs(nf_entities_t *e)
+{
+    size_t strong = e->n_cands;
+    for (size_t c = 0; c < strong; c++) {
+        if (e->cands[c].type != NF_ENTITY_ORG || e->cands[c].gaz)
+            continue;
+        for (size_t d = 0; d < strong; d++) {
+            cand_t *o = &e->cands[d];
+            if (o->type == NF_ENTITY_PERSON && !o->gaz &&
+                o->tok_end - o->tok_start == e->cands[c].tok_end - e->cands[c].tok_start &&
+                same_words(e, &e->cands[c], o->field, o->tok_start))
+                o->type = NF_ENTITY_ORG;
+        }
+    }
+    for (size_t c = 0; c < strong; c++) {
+        if (e->cands[c].type != NF_ENTITY_ORG || e->cands[c].gaz)
+            continue;
+        size_t len = e->cands[c].tok_end - e->cands[c].tok_start, seen;
+        for (seen = 0; seen < c; seen++) /* an earlier one with the same words did it */
+            if (e->cands[seen].type == NF_ENTITY_ORG && !e->cands[seen].gaz &&
+                e->cands[seen].tok_end - e->cands[seen].tok_start == len &&
+                same_words(e, &e->cands[c], e->cands[seen].field, e->cands[seen].tok_start))
+                break;
+        if (seen < c)
+            continue;
+        for (int field = 0; field < 2; field++) {
+            const field_t *f = &e->fields[field];
+            for (size_t i = 0; i + len <= f->n; i++) {
+                if (f->toks[i].hash !=
+                        e->fields[e->cands[c].field].toks[e->cands[c].tok_start].hash ||
+                    !same_words(e, &e->cands[c], field, i))
+                    continue;
+                int covered = 0;
+                for (size_t o = 0; o < e->n_cands && !covered; o++)
+                    covered = e->cands[o].field == field && e->cands[o].tok_start < i + len &&
+                              e->cands[o].tok_end > i;
+                if (covered)
+                    continue;
+                nf_err_t err = push(e, field, NF_ENTITY_ORG, i, i + len, NULL);
+                if (err != NF_OK)
+                    return err;
+            }
+        }
+    }
+    if (e->n_cands > strong)
+        qsort(e->cands, e->n_cands, sizeof(cand_t), cmp_cand_pos);
     return NF_OK;
 }
 
@@ -1428,8 +1964,8 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
         (err = tokenize_field(e, &e->fields[0], title, title_len)) != NF_OK ||
         (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
-        (err = assign_ids(e)) != NF_OK || (err = link_surnames(e)) != NF_OK ||
-        (err = build_output(e, out)) != NF_OK) {
+        (err = repeat_orgs(e)) != NF_OK || (err = assign_ids(e)) != NF_OK ||
+        (err = link_surnames(e)) != NF_OK || (err = build_output(e, out)) != NF_OK) {
         nf_entity_list_clear(out);
     }
     nf_gazetteer_user_release(e->user);

@@ -45,6 +45,8 @@ static const char *cyrillic_extra(UChar c)
         return "e";
     case 0x0491: /* ґ */
         return "g";
+    case 0x045E: /* ў (Belarusian) */
+        return "u";
     default:
         return NULL;
     }
@@ -87,6 +89,50 @@ static const char *arabic_letter(UChar c)
                        c == 0x200D || (c >= 0x0600 && c <= 0x06FF)
                    ? ""
                    : NULL;
+    }
+}
+
+/* Latin letters that fold to no ASCII letter: what "Latin-ASCII; Lower" makes of them (Straße,
+ * Łódź, Định, Diyarbakır, Norðurland...), and combining marks and modifier letters, which it
+ * drops. NULL: ask ICU. */
+static const char *latin_extra(UChar c)
+{
+    if ((c >= 0x0300 && c <= 0x036F) || c == 0x02BB || c == 0x02BC || c == 0x02BF || c == 0x02BE)
+        return "";
+    switch (c) {
+    case 0x00DF: /* ß */
+    case 0x1E9E:
+        return "ss";
+    case 0x0131: /* dotless i */
+        return "i";
+    case 0x0110: /* Đ đ */
+    case 0x0111:
+    case 0x00D0: /* Ð ð */
+    case 0x00F0:
+        return "d";
+    case 0x0141: /* Ł ł */
+    case 0x0142:
+        return "l";
+    case 0x00D8: /* Ø ø */
+    case 0x00F8:
+        return "o";
+    case 0x00C6: /* Æ æ */
+    case 0x00E6:
+        return "ae";
+    case 0x0152: /* Œ œ */
+    case 0x0153:
+        return "oe";
+    case 0x00DE: /* Þ þ */
+    case 0x00FE:
+        return "th";
+    case 0x0126: /* Ħ ħ */
+    case 0x0127:
+        return "h";
+    case 0x014A: /* Ŋ ŋ */
+    case 0x014B:
+        return "n";
+    default:
+        return NULL;
     }
 }
 
@@ -242,6 +288,20 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
         if (U_FAILURE(status))
             return -1;
         int arabic = script == USCRIPT_ARABIC;
+        /* Persian reads ض ذ ظ as z and ث as s (رضایی = Rezaei, not Redaei): a word with a
+         * letter only Persian has (ی پ چ ژ گ ک) is read so, before either transliteration. */
+        if (arabic) {
+            int persian = 0;
+            for (int32_t p = 0; p < wlen && !persian; p++)
+                persian = word[p] == 0x06CC || word[p] == 0x067E || word[p] == 0x0686 ||
+                          word[p] == 0x0698 || word[p] == 0x06AF || word[p] == 0x06A9;
+            for (int32_t p = 0; persian && p < wlen; p++) {
+                if (word[p] == 0x0636 || word[p] == 0x0630 || word[p] == 0x0638)
+                    word[p] = 0x0632; /* ز */
+                else if (word[p] == 0x062B)
+                    word[p] = 0x0633; /* س */
+            }
+        }
         /* The Arabic article is written attached: الأسد -> أسد, as "al-Assad" loses "al". */
         if (arabic && wlen > 3 && word[0] == 0x0627 && word[1] == 0x0644) {
             memmove(word, word + 2, (size_t)(wlen - 2) * sizeof(UChar));
@@ -264,8 +324,17 @@ static int split_words(nf_entkey_t *k, const char *utf8, size_t len, word_t *wor
             int32_t p;
             for (p = 0; p < wlen && o + 1 < sizeof(w->ascii); p++) {
                 uint32_t ch = nf_fold_cp(word[p]);
-                if (U16_IS_SURROGATE(word[p]) || ch >= 0x80)
+                if (U16_IS_SURROGATE(word[p]))
                     break;
+                if (ch >= 0x80) {
+                    /* letters with no decomposition, and marks: as Latin-ASCII has them */
+                    const char *t = latin_extra(word[p]);
+                    if (!t)
+                        break;
+                    for (; *t && o + 1 < sizeof(w->ascii); t++)
+                        w->ascii[o++] = *t;
+                    continue;
+                }
                 if (ch >= 'a' && ch <= 'z')
                     w->ascii[o++] = (char)ch;
             }
@@ -366,7 +435,7 @@ static size_t rewrite(const char *w, const char **to)
     case 'g':
         return n1 == 'h' ? (*to = "g", 2) : 0;
     case 'p':
-        return n1 == 'h' ? (*to = "f", 2) : 0;
+        return n1 == 'h' ? (*to = "v", 2) : 0; /* the class of f (Pharma = فارما = Фарма) */
     case 'd':
         if (n1 == 'h')
             return *to = "d", 2;

@@ -291,7 +291,8 @@ struct nf_gazetteer {
     size_t n_nodes, cap_nodes;
     edge_t *edges;
     size_t n_edges, edge_mask;
-    uint32_t *id_slots; /* id hash table: entry index + 1, 0 empty */
+    uint64_t *first_words; /* bit filter of the hashes of names' first words (ROOT_FILTER_BITS) */
+    uint32_t *id_slots;    /* id hash table: entry index + 1, 0 empty */
     size_t id_mask;
     size_t n_names;
     int refs; /* user gazetteer references (guarded by user_lock) */
@@ -308,6 +309,26 @@ static inline uint64_t mix(uint64_t token, uint32_t parent)
     uint64_t h = token ^ ((uint64_t)parent * 0x9E3779B97F4A7C15ull);
     h ^= h >> 29;
     return h;
+}
+
+/* Most words of a text start no name. The edge table is megabytes (a cache miss per probe);
+ * this filter of 64 KiB answers "no" for ~97% of those words with one cache line: a blocked
+ * Bloom filter, 2 bits per first word inside one 64-bit word. */
+#define ROOT_FILTER_BITS (1u << 19)
+
+static inline void root_filter_bits(uint64_t token, uint32_t *word, uint64_t *mask)
+{
+    uint64_t h = token * 0x9E3779B97F4A7C15ull;
+    *word = (uint32_t)(h >> 51) & (ROOT_FILTER_BITS / 64 - 1);
+    *mask = (1ull << ((h >> 20) & 63)) | (1ull << ((h >> 26) & 63));
+}
+
+static inline int maybe_first_word(const nf_gazetteer_t *g, uint64_t token)
+{
+    uint32_t word;
+    uint64_t mask;
+    root_filter_bits(token, &word, &mask);
+    return (g->first_words[word] & mask) == mask;
 }
 
 static uint32_t child_of(const nf_gazetteer_t *g, uint32_t parent, uint64_t token)
@@ -368,6 +389,12 @@ static nf_err_t insert_name(nf_gazetteer_t *g, const nf_token_t *toks, size_t n,
                             unsigned flags)
 {
     uint32_t node = 0;
+    if (n > 0) {
+        uint32_t word;
+        uint64_t mask;
+        root_filter_bits(toks[0].hash, &word, &mask);
+        g->first_words[word] |= mask;
+    }
     for (size_t t = 0; t < n; t++) {
         uint32_t child = child_of(g, node, toks[t].hash);
         if (!child) {
@@ -450,6 +477,8 @@ size_t nf_gazetteer_match_as(const nf_gazetteer_t *g, uint64_t first_hash, const
 {
     uint32_t node = 0;
     size_t best = 0;
+    if (n == 0 || !maybe_first_word(g, first_hash))
+        return 0;
     for (size_t t = 0; t < n && t < MAX_NAME_TOKENS; t++) {
         if (t > 0 && (tokens[t].flags & NF_TOK_BREAK))
             break;
@@ -495,6 +524,7 @@ void nf_gazetteer_destroy(nf_gazetteer_t *g)
     nf_free(g->node_entry);
     nf_free(g->node_flags);
     nf_free(g->edges);
+    nf_free(g->first_words);
     nf_free(g->id_slots);
     nf_free(g);
 }
@@ -666,7 +696,8 @@ static nf_gazetteer_t *gazetteer_alloc(void)
 {
     nf_gazetteer_t *g = nf_calloc(1, sizeof(*g));
     uint32_t root;
-    if (!g || grow_edges(g) != NF_OK || add_node(g, &root) != NF_OK) {
+    if (!g || !(g->first_words = nf_calloc(ROOT_FILTER_BITS / 64, sizeof(uint64_t))) ||
+        grow_edges(g) != NF_OK || add_node(g, &root) != NF_OK) {
         nf_gazetteer_destroy(g);
         return NULL;
     }

@@ -15,3 +15,13 @@ __asm__(".section .rodata\n"
         "nf_gazetteer_data_end:\n"
         ".byte 0\n"
         ".previous\n");
+
+/* Nationality adjectives (demonyms.tsv): not places, cue words of the entity stage's lexicon. */
+__asm__(".section .rodata\n"
+        ".global nf_demonym_data\n"
+        ".global nf_demonym_data_end\n"
+        "nf_demonym_data:\n"
+        ".incbin \"" NF_GAZ_DIR "demonyms.tsv\"\n"
+        "nf_demonym_data_end:\n"
+        ".byte 0\n"
+        ".previous\n");

@@ -189,6 +189,71 @@ static void test_discovery_patterns(void **state)
     nf_entity_list_clear(&ar);
 }
 
+/* Session-3 rules: company cues, Arabic/Persian names without a title, organisations that
+ * recur, Russian adjective + head names, German compounds, demonyms from demonyms.tsv. */
+static void test_names_without_titles(void **state)
+{
+    (void)state;
+    /* Arabic: a name after a reporting verb, a given name, a company cue (the cue is not
+     * part of the name) */
+    nf_entity_list_t ar = tag_lang("تورد فالمير تك أجهزة", /* headline: nothing marks it */
+                                   "وقّعت شركة فالمير تك عقدا جديدا. وقال نبيل الحداري، المتحدث "
+                                   "باسم الشركة، إن العمل يبدأ قريبا. وأضافت رانيا سلوم أن فالمير "
+                                   "تك ستوظف مئة عامل.",
+                                   "und", "Arab");
+    const nf_entity_t *co = find_text(&ar, "فالمير تك");
+    assert_non_null(co);
+    assert_int_equal(co->type, NF_ENTITY_ORG);
+    assert_int_equal(co->n_mentions, 3); /* body twice, and the headline */
+    assert_null(find_text(&ar, "شركة فالمير"));
+    expect_entity(&ar, "نبيل الحداري", NF_ENTITY_PERSON, NULL);
+    expect_entity(&ar, "رانيا سلوم", NF_ENTITY_PERSON, NULL);
+    nf_entity_list_clear(&ar);
+
+    /* Persian: a name before its role, an ezafe-chain organisation */
+    nf_entity_list_t fa = tag("کار ادامه دارد. بهرام کیانفر، سخنگوی سازمان آب استان گفت کار "
+                              "ادامه دارد.",
+                              "Arab");
+    expect_entity(&fa, "بهرام کیانفر", NF_ENTITY_PERSON, NULL);
+    expect_entity(&fa, "سازمان آب استان", NF_ENTITY_ORG, NULL);
+    nf_entity_list_clear(&fa);
+
+    /* Latin: company cue; the organisation recurs in a run that alone reads as a person */
+    nf_entity_list_t en = tag_lang("Quillmark Freightways wins port deal",
+                                   "The operator Quillmark Freightways signed on Monday. "
+                                   "Regulators said Quillmark Freightways had waited a year. "
+                                   "The Office of Harbour Safety fined it in May.",
+                                   "und", "Latn");
+    const nf_entity_t *qf = find_text(&en, "Quillmark Freightways");
+    assert_non_null(qf);
+    assert_int_equal(qf->type, NF_ENTITY_ORG);
+    assert_int_equal(qf->n_mentions, 3);
+    /* an organisation's name ends before a lower-case verb */
+    expect_entity(&en, "Office of Harbour Safety", NF_ENTITY_ORG, NULL);
+    nf_entity_list_clear(&en);
+
+    /* Russian adjective + head; German compounds */
+    nf_entity_list_t ru = tag("Вчера Северный торговый банк и Федеральная таможенная служба "
+                              "подписали соглашение.",
+                              "Cyrl");
+    expect_entity(&ru, "Северный торговый банк", NF_ENTITY_ORG, NULL);
+    expect_entity(&ru, "Федеральная таможенная служба", NF_ENTITY_ORG, NULL);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_t de = tag_lang(NULL,
+                                   "Das Bundesverkehrsministerium und die Deutsche "
+                                   "Wetteragentur prüfen den Plan, sagte die Sprecherin.",
+                                   "de", "Latn");
+    expect_entity(&de, "Bundesverkehrsministerium", NF_ENTITY_ORG, NULL);
+    expect_entity(&de, "Deutsche Wetteragentur", NF_ENTITY_ORG, NULL);
+    nf_entity_list_clear(&de);
+
+    /* a demonym of demonyms.tsv (in no hand-written list) never starts a person's name */
+    nf_entity_list_t dem = tag("Talks ended early. Angolan Oskar Vendt said nothing more.", "Latn");
+    expect_entity(&dem, "Oskar Vendt", NF_ENTITY_PERSON, NULL);
+    assert_null(find_text(&dem, "Angolan Oskar Vendt"));
+    nf_entity_list_clear(&dem);
+}
+
 static void test_user_gazetteer_links(void **state)
 {
     (void)state;
@@ -246,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_longest_and_nested),
         cmocka_unit_test(test_ambiguity_rules),
         cmocka_unit_test(test_discovery_patterns),
+        cmocka_unit_test(test_names_without_titles),
         cmocka_unit_test(test_user_gazetteer_links),
         cmocka_unit_test(test_stable_ids_and_empty),
     };
