@@ -198,6 +198,47 @@ static void test_signature_across_scripts(void **state)
     assert_int_equal(nf_rfc3339_seconds(NULL), 0);
 }
 
+/* The name-key cache (a fingerprinter remembers token -> key) must never change a key: two
+ * fingerprinters that see the same texts in opposite orders, with far more distinct tokens than
+ * cache slots (so slots are reused and hashes collide), give identical signatures. */
+static void test_name_cache_consistent(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static const char *const first[] = {"Marek", "Zoë", "Ødegård", "Łukasz", "Марек", "Şahin"};
+    static const char *const cyr[] = {"Долани", "Вострел", "Корваненко"};
+    char err[128];
+    nf_fingerprinter_t *other = nf_fingerprinter_new(err, sizeof(err));
+    assert_non_null(other);
+    nf_lang_t lang = {"und", "Latn", 0};
+    nf_entity_list_t none = {NULL, 0};
+    nf_fingerprint_t *a = calloc(N, sizeof(*a));
+    assert_non_null(a);
+    char body[512];
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < N; k++) {
+            int i = pass == 0 ? k : N - 1 - k;
+            snprintf(body, sizeof(body),
+                     "Talks: %s Dolan%dki met Vostr%del of Port Kar%dn and %s, said Rodri%dguez "
+                     "in %s; Monday.",
+                     first[i % 6], i, i * 7, i % 97, cyr[i % 3], i % 13,
+                     i % 2 ? "Mirograd" : "Ålesund");
+            nf_fingerprint_t fp;
+            nf_fingerprinter_t *f = pass == 0 ? fpr : other;
+            assert_int_equal(nf_fingerprint_compute(f, body, strlen(body), NULL, &lang, &none, &fp),
+                             NF_OK);
+            if (pass == 0) {
+                assert_true(fp.n_names >= 5);
+                a[i] = fp;
+            } else {
+                assert_int_equal(fp.n_names, a[i].n_names);
+                assert_memory_equal(fp.names, a[i].names, fp.n_names * sizeof(uint32_t));
+            }
+        }
+    free(a);
+    nf_fingerprinter_destroy(other);
+}
+
 static nf_story_index_t *new_index(size_t cap)
 {
     char err[128];
@@ -506,10 +547,15 @@ static void test_wire_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_key_folds), cmocka_unit_test(test_near_similarity),
-        cmocka_unit_test(test_threshold_edges), cmocka_unit_test(test_signature_across_scripts),
-        cmocka_unit_test(test_index_originals), cmocka_unit_test(test_index_merges_and_window),
-        cmocka_unit_test(test_index_capacity),  cmocka_unit_test(test_resolve_order_independent),
+        cmocka_unit_test(test_exact_key_folds),
+        cmocka_unit_test(test_near_similarity),
+        cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_signature_across_scripts),
+        cmocka_unit_test(test_name_cache_consistent),
+        cmocka_unit_test(test_index_originals),
+        cmocka_unit_test(test_index_merges_and_window),
+        cmocka_unit_test(test_index_capacity),
+        cmocka_unit_test(test_resolve_order_independent),
         cmocka_unit_test(test_wire_roundtrip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
