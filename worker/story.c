@@ -423,20 +423,34 @@ static size_t uf_find(size_t *parent, size_t i)
     return i;
 }
 
-static const nf_story_node_t *g_nodes; /* for qsort's comparators (resolve is not reentrant) */
-static const size_t *g_rank;
-
 typedef struct post {
     uint64_t key;
     size_t node;
 } post_t;
 
+/* What a sort of nodes compares, copied beside the node's index so the comparators need no
+ * state outside their arguments. */
+typedef struct node_sort {
+    int64_t t;
+    const char *text; /* the stored story, or the id */
+    int stored;
+    size_t node;
+} node_sort_t;
+
+/* stored first, then by story id */
 static int cmp_node_story(const void *a, const void *b)
 {
-    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    const node_sort_t *x = a, *y = b;
     if (x->stored != y->stored)
         return x->stored ? -1 : 1;
-    return strcmp(x->story, y->story);
+    return strcmp(x->text, y->text);
+}
+
+/* (published_at, id) */
+static int cmp_node_order(const void *a, const void *b)
+{
+    const node_sort_t *x = a, *y = b;
+    return nf_article_order(x->t, x->text, y->t, y->text);
 }
 
 static int cmp_post(const void *a, const void *b)
@@ -447,9 +461,9 @@ static int cmp_post(const void *a, const void *b)
     return (x->node > y->node) - (x->node < y->node);
 }
 
-static int cmp_rank(const void *a, const void *b)
+static int cmp_size(const void *a, const void *b)
 {
-    size_t x = g_rank[*(const size_t *)a], y = g_rank[*(const size_t *)b];
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -457,12 +471,6 @@ static uint32_t exact32(const nf_fingerprint_t *f)
 {
     return (uint32_t)f->exact[0] << 24 | (uint32_t)f->exact[1] << 16 | (uint32_t)f->exact[2] << 8 |
            f->exact[3];
-}
-
-static int cmp_node_order(const void *a, const void *b)
-{
-    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
-    return nf_article_order(x->fp.t, x->id, y->fp.t, y->id);
 }
 
 nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p)
@@ -474,10 +482,11 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
     size_t *stamp = nf_malloc(m * sizeof(size_t)), *near_list = nf_malloc(m * sizeof(size_t));
     size_t *other_list = nf_malloc(m * sizeof(size_t));
     post_t *posts = nf_malloc(m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES) * sizeof(post_t));
+    node_sort_t *sorted = nf_malloc(m * sizeof(node_sort_t));
     nf_err_t err = NF_ERR_NOMEM;
-    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts)
+    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts ||
+        !sorted)
         goto done;
-    g_rank = rank;
     for (size_t i = 0; i < n; i++) {
         parent[i] = i;
         order[i] = i;
@@ -491,23 +500,27 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
         }
     }
     /* stored articles of one stored story start together */
-    g_nodes = nodes;
-    qsort(order, n, sizeof(size_t), cmp_node_story);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (node_sort_t){0, nodes[i].story, nodes[i].stored, i};
+    qsort(sorted, n, sizeof(node_sort_t), cmp_node_story);
+    for (size_t o = 0; o < n; o++)
+        order[o] = sorted[o].node;
     for (size_t o = 1; o < n; o++) {
         const nf_story_node_t *a = &nodes[order[o - 1]], *b = &nodes[order[o]];
         if (a->stored && b->stored && strcmp(a->story, b->story) == 0)
             parent[uf_find(parent, order[o])] = uf_find(parent, order[o - 1]);
     }
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
     /* Each new article meets only the articles sharing one of its keys (bands and exact key:
      * possible copies; posted names: possible story links). Its original is the first copy before
      * it in (published_at, id) order; a story link is checked only against another component;
      * stored articles after it may get it as an earlier original. Same result as every pair. */
-    g_nodes = nodes;
-    qsort(order, n, sizeof(size_t), cmp_node_order);
-    for (size_t o = 0; o < n; o++)
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (node_sort_t){nodes[i].fp.t, nodes[i].id, 0, i};
+    qsort(sorted, n, sizeof(node_sort_t), cmp_node_order);
+    for (size_t o = 0; o < n; o++) {
+        order[o] = sorted[o].node;
         rank[order[o]] = o;
+    }
     size_t n_posts = 0;
     for (size_t i = 0; i < n; i++) {
         const nf_fingerprint_t *f = &nodes[i].fp;
@@ -549,14 +562,14 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
                     continue;
                 stamp[j] = i;
                 if (k < copy_keys)
-                    near_list[n_copy++] = j;
+                    near_list[n_copy++] = rank[j]; /* mapped back to nodes once sorted */
                 else
                     other_list[n_other++] = j;
             }
         }
-        qsort(near_list, n_copy, sizeof(size_t), cmp_rank);
+        qsort(near_list, n_copy, sizeof(size_t), cmp_size);
         for (size_t c = 0; c < n_copy; c++) {
-            size_t j = near_list[c];
+            size_t j = order[near_list[c]];
             nf_story_node_t *y = &nodes[j];
             int before = rank[j] < rank[i];
             size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
@@ -638,5 +651,6 @@ done:
     nf_free(near_list);
     nf_free(other_list);
     nf_free(posts);
+    nf_free(sorted);
     return err;
 }
