@@ -43,6 +43,7 @@ struct nf_fingerprinter {
     char *u8; /* the folded text as UTF-8, for its sha256 */
     size_t u8_cap;
     name_cache_entry_t *name_cache;
+    uint64_t mh_mul[NF_MINHASH_K], mh_add[NF_MINHASH_K]; /* the K hash functions */
     const char *stop[STOP_SLOTS]; /* the stop list as an open-addressing set */
 };
 
@@ -108,6 +109,12 @@ nf_fingerprinter_t *nf_fingerprinter_new(char *errstr, size_t errstr_size)
         goto fail;
     }
     stop_build(f);
+    /* h -> (a h + b) >> 32 with a odd: multiply-add-shift (Dietzfelbinger 1996), on a shingle
+     * hash that is already well mixed; one multiply per value instead of a full mix64 */
+    for (int k = 0; k < NF_MINHASH_K; k++) {
+        f->mh_mul[k] = mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1)) | 1;
+        f->mh_add[k] = mix64(0xd1b54a32d192ed03ULL * (uint64_t)(k + 1));
+    }
     return f;
 fail:
     nf_fingerprinter_destroy(f);
@@ -454,9 +461,8 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
         for (size_t w = 1; w < SHINGLE_WORDS && s + w < n_tok; w++)
             h = mix64(h * 31 + f->shingles[s + w]);
         for (int k = 0; k < NF_MINHASH_K; k++) {
-            uint32_t v = (uint32_t)(mix64(h ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1))) >> 32);
-            if (v < mins32[k])
-                mins32[k] = v;
+            uint32_t v = (uint32_t)((h * f->mh_mul[k] + f->mh_add[k]) >> 32);
+            mins32[k] = v < mins32[k] ? v : mins32[k];
         }
     }
     for (int k = 0; k < NF_MINHASH_K; k++)
@@ -747,7 +753,7 @@ static uint32_t get32(const uint8_t **p)
 size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX])
 {
     uint8_t *p = out;
-    *p++ = 1; /* layout version */
+    *p++ = 2; /* layout version: 2 = MinHash by multiply-add-shift (1: by mix64) */
     put32(&p, (uint32_t)((uint64_t)fp->t & 0xffffffffu));
     put32(&p, (uint32_t)((uint64_t)fp->t >> 32));
     put32(&p, fp->lang_key);
@@ -770,7 +776,7 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
 {
     memset(out, 0, sizeof(*out));
     size_t fixed = 1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2;
-    if (len < fixed || data[0] != 1)
+    if (len < fixed || (data[0] != 1 && data[0] != 2))
         return -1;
     const uint8_t *p = data + 1;
     uint64_t lo = get32(&p), hi = get32(&p);
@@ -791,5 +797,11 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
         out->names[i] = get32(&p);
     for (int i = 0; i < out->n_facts; i++)
         out->facts[i] = get32(&p);
+    if (data[0] == 1) {
+        /* A v1 MinHash is another function of the text: such an article can still be an exact
+         * copy or share a story, never a near copy of a v2 one (lang_key 0 is no language). */
+        out->lang_key = 0;
+        memset(out->minhash, 0, sizeof(out->minhash));
+    }
     return 0;
 }

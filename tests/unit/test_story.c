@@ -535,8 +535,19 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
-    wire[0] = 2;
+    wire[0] = 3;
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* an older worker's row (v1: another MinHash function) still links as an exact copy and a
+     * story, never as a near copy */
+    wire[0] = 1;
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    nf_match_params_t p = nf_match_params_default();
+    double sim;
+    assert_int_equal(nf_fingerprint_link(&a, &b, &p, &sim), NF_LINK_EXACT);
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_true(nf_story_match(&a, &b, &p));
+    assert_memory_equal(a.names, b.names, sizeof(a.names));
+    wire[0] = 2;
     /* negative times survive */
     a.t = -86400;
     n = nf_fingerprint_encode(&a, wire);
