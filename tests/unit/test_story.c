@@ -342,6 +342,47 @@ static void test_index_merges_and_window(void **state)
     nf_story_index_destroy(x);
 }
 
+/* Heavy churn through a small, crowded key table (postings keep only their distance from home
+ * and are shifted back on deletion): every pair of copies must still find each other, and an
+ * evicted article must not be found. */
+static void test_index_churn(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(64);
+    for (uint32_t i = 0; i < 20000; i++) {
+        uint32_t pair = i / 2;
+        nf_fingerprint_t f;
+        memset(&f, 0, sizeof(f));
+        f.t = 1700000000 + (int64_t)i;
+        f.lang_key = 1;
+        for (int k = 0; k < 8; k++)
+            f.exact[k] = (uint8_t)((pair * 2654435761u) >> (k * 4));
+        memcpy(f.exact + 8, &pair, sizeof(pair));
+        for (int k = 0; k < NF_MINHASH_K; k++)
+            f.minhash[k] = (uint8_t)(pair * 31 + (uint32_t)k);
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            f.bands[b] = pair * 8 + (uint32_t)b; /* neighbouring keys: crowded runs */
+        f.n_names = 2;
+        f.names[0] = (7u << 2) | NF_NAME_POSTED; /* one key in every article (full at 64) */
+        f.names[1] = ((pair + 100) << 2) | NF_NAME_POSTED;
+        char id[16];
+        snprintf(id, sizeof(id), "c%u", i);
+        nf_story_decision_t d;
+        assert_int_equal(nf_story_index_add(x, id, &f, &d), NF_OK);
+        if (i % 2) {
+            char want[16];
+            snprintf(want, sizeof(want), "c%u", i - 1);
+            assert_int_equal(d.dedup.status, NF_DEDUP_EXACT);
+            assert_string_equal(d.dedup.duplicate_of, want);
+        } else {
+            assert_int_equal(d.dedup.status, NF_DEDUP_UNIQUE);
+            assert_true(d.new_story);
+        }
+    }
+    assert_int_equal(nf_story_index_size(x), 64);
+    nf_story_index_destroy(x);
+}
+
 static void test_index_capacity(void **state)
 {
     (void)state;
@@ -566,6 +607,7 @@ int main(void)
         cmocka_unit_test(test_index_originals),
         cmocka_unit_test(test_index_merges_and_window),
         cmocka_unit_test(test_index_capacity),
+        cmocka_unit_test(test_index_churn),
         cmocka_unit_test(test_resolve_order_independent),
         cmocka_unit_test(test_wire_roundtrip),
     };
