@@ -375,13 +375,11 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
         int fd;
         size_t k = digit_run(cp, n, j + 1, &frac, &fd);
         if (fd != 3 || grouped) {
-            /* the first three fractional digits */
-            int64_t f, pow10 = 1;
-            for (int d = 0; d < fd - 3; d++)
-                pow10 *= 10;
-            f = fd > 3 ? frac / pow10 : frac;
-            for (int d = fd; d < 3; d++)
-                f *= 10;
+            /* the first three fractional digits, read from the text (a long run saturates
+             * `frac`, and dividing it down needed a power of ten past int64: fuzz_chain) */
+            int64_t f = 0;
+            for (int d = 0; d < 3; d++)
+                f = f * 10 + (d < fd ? u_charDigitValue(cp[j + 1 + (size_t)d]) : 0);
             milli += f;
             j = k;
         }
