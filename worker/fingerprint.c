@@ -18,6 +18,19 @@
 #define MAX_CANDIDATES 96
 #define MAX_NUMBERS 64
 #define SHINGLE_WORDS 2
+/* Name tokens repeat (the same people and places all day long): the key of a token is a pure
+ * function of its text, so a direct-mapped cache keyed by the token's hash saves the stop-list
+ * lookup and ICU's transliteration (the bulk of the stage's cost) for every repeat. */
+#define NAME_CACHE_SLOTS 8192 /* power of two; about 600 KiB per fingerprinter */
+#define NAME_CACHE_TOKEN 32   /* UTF-16 units; longer tokens are not cached */
+#define STOP_SLOTS 1024       /* power of two, > 2 x the stop list */
+
+typedef struct name_cache_entry {
+    uint32_t hash;
+    uint32_t key; /* the name key, 0 = not a name */
+    uint16_t len; /* 0 = empty slot */
+    UChar tok[NAME_CACHE_TOKEN];
+} name_cache_entry_t;
 
 struct nf_fingerprinter {
     const UNormalizer2 *nfkc_cf;
@@ -27,6 +40,11 @@ struct nf_fingerprinter {
     uint64_t *shingles;
     size_t shingles_cap;
     nf_number_t numbers[MAX_NUMBERS];
+    char *u8; /* the folded text as UTF-8, for its sha256 */
+    size_t u8_cap;
+    name_cache_entry_t *name_cache;
+    uint64_t mh_mul[NF_MINHASH_K], mh_add[NF_MINHASH_K]; /* the K hash functions */
+    const char *stop[STOP_SLOTS]; /* the stop list as an open-addressing set */
 };
 
 nf_match_params_t nf_match_params_default(void)
@@ -64,6 +82,8 @@ static uint32_t key32(const char *tag, const void *data, size_t len)
     return (uint32_t)(mix64(fnv1a(h, data, len)) >> 32);
 }
 
+static void stop_build(nf_fingerprinter_t *f);
+
 nf_fingerprinter_t *nf_fingerprinter_new(char *errstr, size_t errstr_size)
 {
     nf_fingerprinter_t *f = nf_calloc(1, sizeof(*f));
@@ -83,6 +103,18 @@ nf_fingerprinter_t *nf_fingerprinter_new(char *errstr, size_t errstr_size)
         snprintf(errstr, errstr_size, "ICU transliterator Any-Latin: %s", u_errorName(st));
         goto fail;
     }
+    f->name_cache = nf_calloc(NAME_CACHE_SLOTS, sizeof(name_cache_entry_t));
+    if (!f->name_cache) {
+        snprintf(errstr, errstr_size, "out of memory");
+        goto fail;
+    }
+    stop_build(f);
+    /* h -> (a h + b) >> 32 with a odd: multiply-add-shift (Dietzfelbinger 1996), on a shingle
+     * hash that is already well mixed; one multiply per value instead of a full mix64 */
+    for (int k = 0; k < NF_MINHASH_K; k++) {
+        f->mh_mul[k] = mix64(0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1)) | 1;
+        f->mh_add[k] = mix64(0xd1b54a32d192ed03ULL * (uint64_t)(k + 1));
+    }
     return f;
 fail:
     nf_fingerprinter_destroy(f);
@@ -98,6 +130,8 @@ void nf_fingerprinter_destroy(nf_fingerprinter_t *f)
     nf_free(f->u16);
     nf_free(f->folded);
     nf_free(f->shingles);
+    nf_free(f->name_cache);
+    nf_free(f->u8);
     nf_free(f);
 }
 
@@ -222,18 +256,35 @@ static const char *const not_names[] = {
 };
 /* clang-format on */
 
-static int is_not_name(const char *lower)
+static size_t stop_home(const char *w, size_t len)
 {
-    if (nf_numbers_month(lower, strlen(lower)))
+    return (size_t)(mix64(fnv1a(FNV_BASIS, w, len)) & (STOP_SLOTS - 1));
+}
+
+static void stop_build(nf_fingerprinter_t *f)
+{
+    for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+        size_t h = stop_home(not_names[i], strlen(not_names[i]));
+        while (f->stop[h] && strcmp(f->stop[h], not_names[i]) != 0)
+            h = (h + 1) & (STOP_SLOTS - 1);
+        f->stop[h] = not_names[i];
+    }
+}
+
+static int is_not_name(const nf_fingerprinter_t *f, const char *lower, size_t len)
+{
+    if (nf_numbers_month(lower, len))
         return 1;
-    for (size_t i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++)
-        if (strcmp(lower, not_names[i]) == 0)
+    for (size_t h = stop_home(lower, len); f->stop[h]; h = (h + 1) & (STOP_SLOTS - 1))
+        if (strcmp(f->stop[h], lower) == 0)
             return 1;
     return 0;
 }
 
 static int is_token_char(UChar32 c)
 {
+    if (c < 128)
+        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
     return u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
 }
 
@@ -272,32 +323,37 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A name-like token of the original text -> its name key (0 when it is not one). */
-static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, int initial)
+/* The key of a token that passed name_key's shape checks: stop list, Arabic clitics, ICU
+ * "Any-Latin; Latin-ASCII" (skipped for ASCII tokens, which it leaves as they are), skeleton. */
+static uint32_t name_key_slow(nf_fingerprinter_t *f, const UChar *tok, int32_t len, int cased)
 {
-    UChar32 first;
-    int32_t i = 0;
-    U16_NEXT(tok, i, len, first);
-    if (!u_isalpha(first))
-        return 0;
-    int cased = u_hasBinaryProperty(first, UCHAR_CASED);
-    if (cased && (!u_isupper(first) || initial))
-        return 0;
-    if (!cased && u_countChar32(tok, len) < 3)
-        return 0;
     UChar buf[128];
-    if (len >= 64)
-        return 0;
+    char lower[256];
+    int32_t lower_len = 0;
+    int ascii_only = 1;
+    for (int32_t k = 0; k < len && ascii_only; k++)
+        ascii_only = tok[k] < 128;
+    if (ascii_only) {
+        for (int32_t k = 0; k < len; k++)
+            lower[k] = (char)(tok[k] >= 'A' && tok[k] <= 'Z' ? tok[k] - 'A' + 'a' : tok[k]);
+        lower[len] = '\0';
+        if (is_not_name(f, lower, (size_t)len))
+            return 0;
+        char skel[64];
+        size_t sl = nf_fingerprint_skeleton(lower, (size_t)len, skel, sizeof(skel));
+        if (sl < 3)
+            return 0;
+        uint32_t k = NF_NAME_ID(key32("n:", skel, sl));
+        return cased ? k : k | NF_NAME_WEAK;
+    }
     /* the lower-case form for the stop list */
     UErrorCode st = U_ZERO_ERROR;
     int32_t ll = u_strToLower(buf, 64, tok, len, "", &st);
-    char lower[256];
-    int32_t lower_len = 0;
     if (U_FAILURE(st) || ll >= 64)
         return 0;
     st = U_ZERO_ERROR;
     u_strToUTF8(lower, sizeof(lower), &lower_len, buf, ll, &st);
-    if (U_FAILURE(st) || is_not_name(lower))
+    if (U_FAILURE(st) || is_not_name(f, lower, (size_t)lower_len))
         return 0;
     /* Arabic: the article al- and the conjunction wa- glue onto names; a name written with and
      * without them should give the same key, so strip them before transliterating. */
@@ -326,6 +382,45 @@ static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, i
      * only against a strong key, i.e. across scripts). */
     uint32_t k = NF_NAME_ID(key32("n:", skel, sl));
     return cased ? k : k | NF_NAME_WEAK;
+}
+
+/* A name-like token of the original text -> its name key (0 when it is not one). */
+static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, int initial)
+{
+    UChar32 first;
+    int32_t i = 0;
+    U16_NEXT(tok, i, len, first);
+    int cased;
+    if (first < 128) { /* the ASCII answers of the three ICU properties below */
+        if (first < 'A' || first > 'Z' || initial)
+            return 0;
+        cased = 1;
+    } else {
+        if (!u_isalpha(first))
+            return 0;
+        cased = u_hasBinaryProperty(first, UCHAR_CASED);
+        if (cased && (!u_isupper(first) || initial))
+            return 0;
+    }
+    if (!cased && u_countChar32(tok, len) < 3)
+        return 0;
+    if (len >= 64)
+        return 0;
+    if (len > NAME_CACHE_TOKEN)
+        return name_key_slow(f, tok, len, cased);
+    /* the rest depends on the token's text alone (cased follows from its first letter) */
+    uint32_t h = (uint32_t)(mix64(fnv1a(FNV_BASIS, tok, (size_t)len * sizeof(UChar))) >> 32);
+    name_cache_entry_t *e = &f->name_cache[h & (NAME_CACHE_SLOTS - 1)];
+    if (e->len == (uint16_t)len && e->hash == h &&
+        memcmp(e->tok, tok, (size_t)len * sizeof(UChar)) == 0) {
+        return e->key;
+    }
+    uint32_t key = name_key_slow(f, tok, len, cased);
+    e->hash = h;
+    e->key = key;
+    e->len = (uint16_t)len;
+    memcpy(e->tok, tok, (size_t)len * sizeof(UChar));
+    return key;
 }
 
 static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len,
@@ -366,9 +461,8 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
         for (size_t w = 1; w < SHINGLE_WORDS && s + w < n_tok; w++)
             h = mix64(h * 31 + f->shingles[s + w]);
         for (int k = 0; k < NF_MINHASH_K; k++) {
-            uint32_t v = (uint32_t)(mix64(h ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(k + 1))) >> 32);
-            if (v < mins32[k])
-                mins32[k] = v;
+            uint32_t v = (uint32_t)((h * f->mh_mul[k] + f->mh_add[k]) >> 32);
+            mins32[k] = v < mins32[k] ? v : mins32[k];
         }
     }
     for (int k = 0; k < NF_MINHASH_K; k++)
@@ -402,22 +496,36 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
     if (U_FAILURE(st))
         return NF_ERR_ICU;
 
-    /* exact: NFKC_Casefold, white space runs -> one space */
-    st = U_ZERO_ERROR;
-    int32_t need = unorm2_normalize(f->nfkc_cf, f->u16, ulen, NULL, 0, &st);
-    if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
-        return NF_ERR_ICU;
-    if (!grow_u16(&f->folded, &f->folded_cap, need + 1))
+    /* exact: NFKC_Casefold, white space runs -> one space. ASCII text folds to its lower case,
+     * which is cheaper to write than to ask ICU for. */
+    int ascii = 1;
+    for (int32_t i = 0; i < ulen && ascii; i++)
+        ascii = f->u16[i] < 128;
+    if (!grow_u16(&f->folded, &f->folded_cap, 2 * ulen + 16))
         return NF_ERR_NOMEM;
-    st = U_ZERO_ERROR;
-    int32_t flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
-    if (U_FAILURE(st))
-        return NF_ERR_ICU;
+    int32_t flen = ulen;
+    if (ascii) {
+        for (int32_t i = 0; i < ulen; i++) {
+            UChar c = f->u16[i];
+            f->folded[i] = c >= 'A' && c <= 'Z' ? (UChar)(c - 'A' + 'a') : c;
+        }
+    } else {
+        st = U_ZERO_ERROR;
+        flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
+        if (st == U_BUFFER_OVERFLOW_ERROR) { /* rare: the folded text more than doubles */
+            if (!grow_u16(&f->folded, &f->folded_cap, flen + 1))
+                return NF_ERR_NOMEM;
+            st = U_ZERO_ERROR;
+            flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
+        }
+        if (U_FAILURE(st))
+            return NF_ERR_ICU;
+    }
     int32_t w = 0;
     int space = 1;
     for (int32_t i = 0; i < flen; i++) {
         UChar c = f->folded[i];
-        if (u_isUWhiteSpace(c) || c == '\n') {
+        if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c)) {
             if (!space)
                 f->folded[w++] = ' ';
             space = 1;
@@ -429,18 +537,23 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
     if (w > 0 && f->folded[w - 1] == ' ')
         w--;
     flen = w;
-    /* hash the UTF-8 form, so the key is the sha256 of a text anyone can reproduce */
+    /* hash the UTF-8 form, so the key is the sha256 of a text anyone can reproduce (one UTF-16
+     * unit is at most 3 bytes of UTF-8) */
     {
+        size_t u8cap = 3 * (size_t)flen + 1;
+        if (u8cap > f->u8_cap) {
+            char *p = nf_realloc(f->u8, u8cap);
+            if (!p)
+                return NF_ERR_NOMEM;
+            f->u8 = p;
+            f->u8_cap = u8cap;
+        }
         int32_t u8len = 0;
         st = U_ZERO_ERROR;
-        u_strToUTF8(NULL, 0, &u8len, f->folded, flen, &st);
-        char *u8 = nf_malloc((size_t)u8len + 1);
-        if (!u8)
-            return NF_ERR_NOMEM;
-        st = U_ZERO_ERROR;
-        u_strToUTF8(u8, u8len + 1, &u8len, f->folded, flen, &st);
-        nf_content_sha256(u8, (size_t)u8len, out->exact);
-        nf_free(u8);
+        u_strToUTF8(f->u8, (int32_t)u8cap, &u8len, f->folded, flen, &st);
+        if (U_FAILURE(st))
+            return NF_ERR_ICU;
+        nf_content_sha256(f->u8, (size_t)u8len, out->exact);
     }
 
     /* near */
@@ -640,7 +753,7 @@ static uint32_t get32(const uint8_t **p)
 size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX])
 {
     uint8_t *p = out;
-    *p++ = 1; /* layout version */
+    *p++ = 2; /* layout version: 2 = MinHash by multiply-add-shift (1: by mix64) */
     put32(&p, (uint32_t)((uint64_t)fp->t & 0xffffffffu));
     put32(&p, (uint32_t)((uint64_t)fp->t >> 32));
     put32(&p, fp->lang_key);
@@ -663,7 +776,7 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
 {
     memset(out, 0, sizeof(*out));
     size_t fixed = 1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2;
-    if (len < fixed || data[0] != 1)
+    if (len < fixed || (data[0] != 1 && data[0] != 2))
         return -1;
     const uint8_t *p = data + 1;
     uint64_t lo = get32(&p), hi = get32(&p);
@@ -684,5 +797,11 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
         out->names[i] = get32(&p);
     for (int i = 0; i < out->n_facts; i++)
         out->facts[i] = get32(&p);
+    if (data[0] == 1) {
+        /* A v1 MinHash is another function of the text: such an article can still be an exact
+         * copy or share a story, never a near copy of a v2 one (lang_key 0 is no language). */
+        out->lang_key = 0;
+        memset(out->minhash, 0, sizeof(out->minhash));
+    }
     return 0;
 }

@@ -163,13 +163,18 @@ static const word_entry_t multipliers[] = {
     {"млрд", 1, 9},     {"مليار", 0, 9},
 };
 
+/* ASCII first: most text is, and ICU's property lookups are most of this file's cost. */
 static int is_digit(UChar32 c)
 {
+    if (c < 128)
+        return c >= '0' && c <= '9';
     return u_charDigitValue(c) >= 0 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER;
 }
 
 static int is_letter(UChar32 c)
 {
+    if (c < 128)
+        return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
     return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
 }
 
@@ -206,6 +211,8 @@ static size_t lower_word(const UChar32 *cp, size_t start, size_t end, char *buf,
 static int lookup(const word_entry_t *table, size_t n, const char *word, size_t len)
 {
     for (size_t i = 0; i < n; i++) {
+        if (table[i].stem[0] != word[0]) /* every stem is non-empty: a cheap first filter */
+            continue;
         size_t sl = strlen(table[i].stem);
         if (table[i].exact ? (sl == len && memcmp(word, table[i].stem, sl) == 0)
                            : (len >= sl && memcmp(word, table[i].stem, sl) == 0))
@@ -368,13 +375,11 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
         int fd;
         size_t k = digit_run(cp, n, j + 1, &frac, &fd);
         if (fd != 3 || grouped) {
-            /* the first three fractional digits */
-            int64_t f, pow10 = 1;
-            for (int d = 0; d < fd - 3; d++)
-                pow10 *= 10;
-            f = fd > 3 ? frac / pow10 : frac;
-            for (int d = fd; d < 3; d++)
-                f *= 10;
+            /* the first three fractional digits, read from the text (a long run saturates
+             * `frac`, and dividing it down needed a power of ten past int64: fuzz_chain) */
+            int64_t f = 0;
+            for (int d = 0; d < 3; d++)
+                f = f * 10 + (d < fd ? u_charDigitValue(cp[j + 1 + (size_t)d]) : 0);
             milli += f;
             j = k;
         }

@@ -843,6 +843,16 @@ static const char *candidates_sql =
     " FROM c JOIN fingerprints f USING (article_id) JOIN article_stories l USING (article_id)"
     " JOIN stories st ON st.id = l.story_id";
 
+/* The candidates again, once their stories are locked: the set cannot change (its index keys
+ * are locked), their fingerprints never do; only the mutable columns are read, in the order of
+ * the first read (column 1, the fingerprint, is NULL here). */
+static const char *recheck_sql =
+    "SELECT f.article_id, NULL, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, l.story_id,"
+    "  st.first_article, st.first_t"
+    " FROM unnest($1::text[]) WITH ORDINALITY AS c(article_id, ord)"
+    " JOIN fingerprints f USING (article_id) JOIN article_stories l USING (article_id)"
+    " JOIN stories st ON st.id = l.story_id ORDER BY c.ord";
+
 static const char *insert_fp_sql =
     "INSERT INTO fingerprints (article_id, t, lang, exact_key, fp, entity_ids, dup_status, dup_of,"
     "  dup_t, dup_similarity)"
@@ -928,21 +938,33 @@ static const char *story_add_sql =
     "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(s.entity_ids || agg.ents) v ORDER BY v)"
     " FROM agg WHERE s.id = agg.story";
 
-/* A merged story's counts, from its members (after a merge). */
+/* A merge adds the losing stories' counts, languages and entities to the winner's (every
+ * member of a loser moves to its winner; each row holds its members' aggregates), instead of
+ * recounting the winner's members: a hot story's merge no longer reads the whole story. */
 static const char *story_stats_sql =
-    "UPDATE stories s SET languages = x.langs, articles = x.n, updated_at = now(),"
-    "  entity_ids = coalesce((SELECT array_agg(DISTINCT e ORDER BY e)"
-    "    FROM article_stories l2 JOIN fingerprints f2 USING (article_id),"
-    "      jsonb_array_elements_text(f2.entity_ids) e WHERE l2.story_id = s.id), '{}')"
-    " FROM (SELECT l.story_id, array_agg(DISTINCT f.lang ORDER BY f.lang) AS langs,"
-    "   count(*)::int AS n"
-    "   FROM article_stories l JOIN fingerprints f USING (article_id)"
-    "   WHERE l.story_id = ANY($1::text[]) GROUP BY l.story_id) x"
-    " WHERE s.id = x.story_id";
+    "WITH m AS ("
+    "  SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS m(loser, winner)"
+    "), n AS ("
+    "  SELECT m.winner, sum(s.articles)::int AS n FROM m JOIN stories s ON s.id = m.loser"
+    "  GROUP BY m.winner"
+    "), l AS ("
+    "  SELECT m.winner, array_agg(DISTINCT v) AS langs"
+    "  FROM m JOIN stories s ON s.id = m.loser, unnest(s.languages) v GROUP BY m.winner"
+    "), e AS ("
+    "  SELECT m.winner, array_agg(DISTINCT v) AS ents"
+    "  FROM m JOIN stories s ON s.id = m.loser, unnest(s.entity_ids) v GROUP BY m.winner"
+    ")"
+    " UPDATE stories w SET articles = w.articles + n.n, updated_at = now(),"
+    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(w.languages || coalesce(l.langs, '{}'))"
+    "    v ORDER BY v),"
+    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(w.entity_ids || coalesce(e.ents, '{}'))"
+    "    v ORDER BY v)"
+    " FROM n LEFT JOIN l USING (winner) LEFT JOIN e USING (winner) WHERE w.id = n.winner";
 
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
-    PGresult *stored, *cands;
+    PGresult *stored, *cands, *full; /* full: the first read (with fingerprints); cands: the
+                                      * latest read (may be full itself) */
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
     int64_t *keys;
@@ -955,8 +977,10 @@ static void decide_ctx_free(decide_ctx_t *c)
         nf_buf_free(&c->b[i]);
     if (c->stored)
         PQclear(c->stored);
-    if (c->cands)
+    if (c->cands && c->cands != c->full)
         PQclear(c->cands);
+    if (c->full)
+        PQclear(c->full);
     nf_free(c->nodes);
     nf_free(c->uniq);
     nf_free(c->keys);
@@ -1101,14 +1125,44 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
             err = NF_ERR_NOMEM;
             goto done;
         }
-        if (c.cands)
+        PGresult *res = NULL;
+        int full_read = 0;
+        if (c.full) { /* stories locked since the last read: their current state */
+            nf_buf_t *cid = &c.b[2];
+            for (int r = 0; r < PQntuples(c.full); r++)
+                arr_text(cid, PQgetvalue(c.full, r, 0));
+            const char *p1[1] = {arr_end(cid)};
+            if (cid->failed) {
+                nf_free(story_locks);
+                err = NF_ERR_NOMEM;
+                goto done;
+            }
+            res = PQexecParams(s->conn, recheck_sql, 1, NULL, p1, NULL, NULL, 0);
+            int same =
+                PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == PQntuples(c.full);
+            for (int r = 0; same && r < PQntuples(res); r++)
+                same = strcmp(PQgetvalue(res, r, 0), PQgetvalue(c.full, r, 0)) == 0;
+            if (!same) { /* not expected (rows are never deleted): read everything again */
+                PQclear(res);
+                res = NULL;
+            }
+        }
+        if (!res) {
+            full_read = 1;
+            res = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
+            if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+                err = classify(s, "dedup candidates", res);
+                nf_free(story_locks);
+                goto done;
+            }
+        }
+        if (c.cands && c.cands != c.full)
             PQclear(c.cands);
-        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
-        if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
-            err = classify(s, "dedup candidates", c.cands);
-            c.cands = NULL;
-            nf_free(story_locks);
-            goto done;
+        c.cands = res;
+        if (full_read) {
+            if (c.full && c.full != res)
+                PQclear(c.full);
+            c.full = res;
         }
         size_t nc = (size_t)PQntuples(c.cands), missing = 0;
         int64_t *want = nf_malloc((nc + 1) * sizeof(int64_t));
@@ -1161,7 +1215,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     for (size_t r = 0; r < nc; r++) {
         nf_story_node_t *x = &c.nodes[k];
         int row = (int)r;
-        if (decode_fp(PQgetvalue(c.cands, row, 1), &x->fp) != 0)
+        if (decode_fp(PQgetvalue(c.full, row, 1), &x->fp) != 0)
             continue; /* not a fingerprint this version reads: not a candidate */
         x->id = PQgetvalue(c.cands, row, 0);
         x->stored = 1;
@@ -1324,11 +1378,11 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         *corrected += out->count - before;
     }
 
-    /* 8. counts of merged stories from their stored members, then the new articles' links
-     * and their contribution */
+    /* 8. counts of merged stories (the losers' added to their winners'), then the new articles'
+     * links and their contribution */
     if (n_merge) {
-        const char *pw[1] = {c.b[1].data}; /* the winners (repeats are harmless) */
-        if ((err = exec_params(s, story_stats_sql, 1, pw, "story counts", NULL)) != NF_OK)
+        const char *pw[2] = {c.b[0].data, c.b[1].data}; /* losers, winners */
+        if ((err = exec_params(s, story_stats_sql, 2, pw, "story counts", NULL)) != NF_OK)
             goto done;
     }
     if (n_new) {

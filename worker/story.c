@@ -1,7 +1,17 @@
 /* The in-memory near-duplicate and story index: a ring of articles (oldest evicted first), an
- * open-addressing multimap from index keys (LSH bands, name keys) to ring slots (linear probing,
- * backward-shift deletion), and a union-find forest of stories with reference counts (a story
- * lives while an article or a merged child story points at it). */
+ * open-addressing multimap from index keys (LSH bands, name keys) to ring slots, and a
+ * union-find forest of stories with reference counts (a story lives while an article or a merged
+ * child story points at it).
+ *
+ * Memory per article is what bounds the window (README "Dedup and stories"): a ring entry keeps
+ * only what the link predicates read, packed (64 bits of the exact key, the MinHash, the bands,
+ * published_at, the language key) plus one allocation holding the name keys, fact keys and id;
+ * a posting in the key table is 32 bits: the ring slot in the low bits and the posting's
+ * distance from its key's home slot above (linear probing, backward-shift deletion). The key
+ * itself is not stored: a posting at the distance of the key's home is confirmed against its
+ * article's keys (about one extra article read per lookup at the table's load). With 10^6
+ * articles the distance has 12 bits (at most 4,095 slots from home: further postings are not
+ * made, as when a key is full); at the largest capacities fewer. */
 #include "newsflow/story.h"
 
 #include <stdio.h>
@@ -17,13 +27,20 @@
  * cost grow with the window: at most this many articles are taken per key, so the cost per
  * article is bounded whatever the window holds. */
 #define MAX_PER_KEY 64
+#define EMPTY 0u
 
 typedef struct entry {
-    nf_fingerprint_t fp;
-    char *id; /* owned; NULL = free slot */
+    uint64_t exact; /* the first 64 bits of the exact key (sha256) */
+    int64_t t;
+    uint32_t lang_key;
     uint32_t story;
     uint32_t gen;
     uint32_t mark;
+    uint32_t bands[NF_NEAR_BANDS];
+    uint8_t minhash[NF_MINHASH_K];
+    uint8_t *var; /* owned: n_names name keys, n_facts fact keys (uint32), the id + NUL;
+                   * NULL = free slot */
+    uint8_t n_names, n_facts;
 } entry_t;
 
 typedef struct story {
@@ -34,19 +51,15 @@ typedef struct story {
     char sid[NF_STORY_ID_LEN];
 } story_t;
 
-typedef struct posting {
-    uint32_t key;
-    uint32_t slot; /* ring index + 1; 0 = empty, so a calloc'ed table is empty without being
-                    * touched (a 500,000-article index would otherwise cost its full 64 MiB of
-                    * RSS at start) */
-} posting_t;
-
 struct nf_story_index {
     nf_match_params_t p;
     size_t capacity, count, next;
     entry_t *ring;
-    posting_t *table;
-    size_t mask, n_postings, max_postings;
+    uint32_t *table; /* EMPTY, or distance from home << slot_bits | (ring index + 1); calloc'ed
+                      * = empty without being touched (no RSS until used) */
+    size_t mask, n_postings, max_fill, max_dist;
+    unsigned slot_bits;
+    uint32_t slot_mask;
     story_t *stories;
     uint32_t n_stories, cap_stories, free_story;
     uint32_t mark;
@@ -99,9 +112,13 @@ nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *p
     while (slots < capacity * KEYS_PER_ENTRY)
         slots *= 2;
     x->mask = slots - 1;
-    x->max_postings = slots / 10 * 9;
+    x->max_fill = slots / 10 * 9;
+    while (x->slot_bits < 31 && ((size_t)1 << x->slot_bits) <= capacity)
+        x->slot_bits++; /* capacity < 2^slot_bits: a slot field is never all ones */
+    x->slot_mask = (uint32_t)(((uint64_t)1 << x->slot_bits) - 1);
+    x->max_dist = x->slot_bits >= 32 ? 0 : (((size_t)1 << (32 - x->slot_bits)) - 1);
     x->ring = nf_calloc(capacity, sizeof(entry_t));
-    x->table = nf_calloc(slots, sizeof(posting_t));
+    x->table = nf_calloc(slots, sizeof(uint32_t));
     x->cand = nf_malloc(capacity * sizeof(uint32_t) < 4096 * sizeof(uint32_t)
                             ? capacity * sizeof(uint32_t)
                             : 4096 * sizeof(uint32_t));
@@ -120,7 +137,7 @@ void nf_story_index_destroy(nf_story_index_t *x)
         return;
     if (x->ring)
         for (size_t i = 0; i < x->capacity; i++)
-            nf_free(x->ring[i].id);
+            nf_free(x->ring[i].var);
     for (uint32_t i = 0; i < x->n_stories; i++)
         if (x->stories[i].parent != NONE)
             nf_free(x->stories[i].first_id);
@@ -146,6 +163,74 @@ uint64_t nf_story_index_lookups(const nf_story_index_t *x)
     return x->lookups;
 }
 
+/* ---- entries ---- */
+
+static uint64_t exact64(const uint8_t exact[32])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | exact[i];
+    return v;
+}
+
+static const uint32_t *entry_names(const entry_t *e)
+{
+    return (const uint32_t *)(const void *)e->var;
+}
+
+static const uint32_t *entry_facts(const entry_t *e)
+{
+    return (const uint32_t *)(const void *)e->var + e->n_names;
+}
+
+static const char *entry_id(const entry_t *e)
+{
+    return (const char *)e->var + 4 * ((size_t)e->n_names + e->n_facts);
+}
+
+/* Fills an entry from a fingerprint (its var part allocated here). Returns 0 when out of memory. */
+static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id)
+{
+    size_t nw = (size_t)fp->n_names + fp->n_facts, idl = strlen(id);
+    uint8_t *var = nf_malloc(4 * nw + idl + 1);
+    if (!var)
+        return 0;
+    memcpy(var, fp->names, 4 * (size_t)fp->n_names);
+    memcpy(var + 4 * (size_t)fp->n_names, fp->facts, 4 * (size_t)fp->n_facts);
+    memcpy(var + 4 * nw, id, idl + 1);
+    e->var = var;
+    e->exact = exact64(fp->exact);
+    e->t = fp->t;
+    e->lang_key = fp->lang_key;
+    memcpy(e->bands, fp->bands, sizeof(e->bands));
+    memcpy(e->minhash, fp->minhash, sizeof(e->minhash));
+    e->n_names = fp->n_names;
+    e->n_facts = fp->n_facts;
+    return 1;
+}
+
+/* The fingerprint of an entry, as the predicates read it. Only 64 bits of its exact key are
+ * kept: it gets the query's full key when those agree (a false exact match needs a 64-bit
+ * collision of sha256), else its own 64 bits and zeros. */
+static void entry_fp(const entry_t *e, const nf_fingerprint_t *query, nf_fingerprint_t *out)
+{
+    if (e->exact == exact64(query->exact)) {
+        memcpy(out->exact, query->exact, sizeof(out->exact));
+    } else {
+        memset(out->exact, 0, sizeof(out->exact));
+        for (int i = 0; i < 8; i++)
+            out->exact[i] = (uint8_t)(e->exact >> (56 - 8 * i));
+    }
+    out->t = e->t;
+    out->lang_key = e->lang_key;
+    memcpy(out->minhash, e->minhash, sizeof(out->minhash));
+    memcpy(out->bands, e->bands, sizeof(out->bands));
+    out->n_names = e->n_names;
+    out->n_facts = e->n_facts;
+    memcpy(out->names, entry_names(e), 4 * (size_t)e->n_names);
+    memcpy(out->facts, entry_facts(e), 4 * (size_t)e->n_facts);
+}
+
 /* ---- the key multimap ---- */
 
 static size_t home(const nf_story_index_t *x, uint32_t key)
@@ -153,55 +238,96 @@ static size_t home(const nf_story_index_t *x, uint32_t key)
     return (size_t)((key * 0x9E3779B1u) ^ (key >> 16)) & x->mask;
 }
 
+/* A posting: the ring index + 1 in the low slot_bits, its distance from its key's home above.
+ * With the distance, a deletion can shift the postings after it back (no tombstones) without
+ * knowing their keys; a lookup confirms a posting at the right distance against its article. */
+static uint32_t posting(const nf_story_index_t *x, size_t dist, uint32_t idx)
+{
+    return (uint32_t)dist << x->slot_bits | (idx + 1);
+}
+
+static size_t posting_dist(const nf_story_index_t *x, uint32_t p)
+{
+    return x->slot_bits >= 32 ? 0 : p >> x->slot_bits;
+}
+
+/* Keys of an article: its bands and its filed names (a name key is salted so that it cannot
+ * meet a band key). */
+static size_t keys_of(const uint32_t *bands, const uint32_t *names, size_t n_names, uint32_t *keys)
+{
+    size_t n = 0;
+    for (int b = 0; b < NF_NEAR_BANDS; b++)
+        keys[n++] = bands[b];
+    for (size_t i = 0; i < n_names; i++)
+        if (names[i] & NF_NAME_POSTED)
+            keys[n++] = NF_NAME_ID(names[i]) ^ 0x5bd1e995u;
+    return n;
+}
+
+static int entry_has_key(const entry_t *e, uint32_t key)
+{
+    for (int b = 0; b < NF_NEAR_BANDS; b++)
+        if (e->bands[b] == key)
+            return 1;
+    const uint32_t *names = entry_names(e);
+    for (size_t i = 0; i < e->n_names; i++)
+        if ((names[i] & NF_NAME_POSTED) && (NF_NAME_ID(names[i]) ^ 0x5bd1e995u) == key)
+            return 1;
+    return 0;
+}
+
+/* The ring index of the article that posting p, found `dist` slots after the home of `key`,
+ * names if that article is filed under key; else NONE. */
+static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t dist, uint32_t key)
+{
+    if (posting_dist(x, p) != dist)
+        return NONE; /* another home */
+    uint32_t idx = (p & x->slot_mask) - 1;
+    return entry_has_key(&x->ring[idx], key) ? idx : NONE;
+}
+
 /* Files idx under key, unless MAX_PER_KEY articles already are (a key in every story of the
- * day tells nothing and would make every probe through its run long) or the table is full. */
+ * day tells nothing and would make every probe through its run long), the table is full, or
+ * the free slot is further from home than a posting can say. */
 static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
-    if (x->n_postings >= x->max_postings)
+    if (x->n_postings >= x->max_fill)
         return;
-    size_t i = home(x, key), same = 0;
-    while (x->table[i].slot) {
-        if (x->table[i].key == key && ++same >= MAX_PER_KEY)
+    size_t i = home(x, key), dist = 0, same = 0;
+    for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++)
+        if (posting_article(x, x->table[i], dist, key) != NONE && ++same >= MAX_PER_KEY)
             return;
-        i = (i + 1) & x->mask;
-    }
-    x->table[i] = (posting_t){key, idx + 1};
+    if (dist > x->max_dist)
+        return;
+    x->table[i] = posting(x, dist, idx);
     x->n_postings++;
 }
 
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
-    size_t i = home(x, key);
-    while (x->table[i].slot && !(x->table[i].key == key && x->table[i].slot == idx + 1))
+    size_t i = home(x, key), dist = 0;
+    while (x->table[i] != EMPTY && x->table[i] != posting(x, dist, idx)) {
         i = (i + 1) & x->mask;
-    if (!x->table[i].slot)
+        dist++;
+    }
+    if (x->table[i] == EMPTY)
         return;
+    /* backward shift: a posting after the hole moves into it unless its home lies after it */
     size_t hole = i;
     for (;;) {
         i = (i + 1) & x->mask;
-        if (!x->table[i].slot)
+        uint32_t p = x->table[i];
+        if (p == EMPTY)
             break;
-        size_t h = home(x, x->table[i].key);
+        size_t d = posting_dist(x, p), h = (i - d) & x->mask;
         int in_range = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
         if (!in_range) {
-            x->table[hole] = x->table[i];
+            x->table[hole] = posting(x, (hole - h) & x->mask, (p & x->slot_mask) - 1);
             hole = i;
         }
     }
-    x->table[hole].slot = 0;
+    x->table[hole] = EMPTY;
     x->n_postings--;
-}
-
-/* Keys of an article: its bands and its names, each once. */
-static size_t keys_of(const nf_fingerprint_t *fp, uint32_t *keys)
-{
-    size_t n = 0;
-    for (int b = 0; b < NF_NEAR_BANDS; b++)
-        keys[n++] = fp->bands[b];
-    for (int i = 0; i < fp->n_names; i++)
-        if (fp->names[i] & NF_NAME_POSTED)
-            keys[n++] = NF_NAME_ID(fp->names[i]) ^ 0x5bd1e995u;
-    return n;
 }
 
 /* ---- stories ---- */
@@ -285,11 +411,11 @@ static void evict(nf_story_index_t *x, size_t i)
 {
     entry_t *e = &x->ring[i];
     uint32_t keys[KEYS_PER_ENTRY];
-    size_t n = keys_of(&e->fp, keys);
+    size_t n = keys_of(e->bands, entry_names(e), e->n_names, keys);
     for (size_t k = 0; k < n; k++)
         unpost(x, keys[k], (uint32_t)i);
-    nf_free(e->id);
-    e->id = NULL;
+    nf_free(e->var);
+    e->var = NULL;
     story_decref(x, e->story);
     e->story = NONE;
     x->count--;
@@ -321,19 +447,21 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
 
     /* candidates: every live article sharing an index key */
     uint32_t keys[KEYS_PER_ENTRY];
-    size_t nk = keys_of(fp, keys);
+    size_t nk = keys_of(fp->bands, fp->names, fp->n_names, keys);
     size_t n_cand = 0, cand_cap = x->capacity < 4096 ? x->capacity : 4096;
     x->mark++;
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
-        for (size_t i = home(x, keys[k]); x->table[i].slot; i = (i + 1) & x->mask) {
-            if (x->table[i].key != keys[k])
+        size_t dist = 0;
+        for (size_t i = home(x, keys[k]); x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+            uint32_t idx = posting_article(x, x->table[i], dist, keys[k]);
+            if (idx == NONE)
                 continue;
-            entry_t *e = &x->ring[x->table[i].slot - 1];
+            entry_t *e = &x->ring[idx];
             if (e->mark == x->mark || n_cand == cand_cap)
                 continue;
             e->mark = x->mark;
-            x->cand[n_cand++] = x->table[i].slot - 1;
+            x->cand[n_cand++] = idx;
         }
     }
 
@@ -342,18 +470,22 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     int orig_exact = 0;
     uint32_t matched[64];
     size_t n_matched = 0;
+    nf_fingerprint_t efp;
+    memset(&efp, 0, sizeof(efp));
     for (size_t c = 0; c < n_cand; c++) {
         const entry_t *e = &x->ring[x->cand[c]];
-        if (strcmp(e->id, id) == 0) {
+        const char *eid = entry_id(e);
+        if (strcmp(eid, id) == 0) {
             same = e;
             continue;
         }
         double sim = 0;
-        nf_link_t link = nf_fingerprint_link(fp, &e->fp, &x->p, &sim);
+        entry_fp(e, fp, &efp);
+        nf_link_t link = nf_fingerprint_link(fp, &efp, &x->p, &sim);
         int exact = link == NF_LINK_EXACT, near = link == NF_LINK_NEAR;
         int linked = link != NF_LINK_NONE;
-        if ((exact || near) && nf_article_order(e->fp.t, e->id, fp->t, id) < 0 &&
-            (!orig || nf_article_order(e->fp.t, e->id, orig->fp.t, orig->id) < 0)) {
+        if ((exact || near) && nf_article_order(e->t, eid, fp->t, id) < 0 &&
+            (!orig || nf_article_order(e->t, eid, orig->t, entry_id(orig)) < 0)) {
             orig = e;
             orig_sim = exact ? 1.0 : sim;
             orig_exact = exact;
@@ -363,7 +495,7 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     }
     if (orig) {
         out->dedup.status = orig_exact ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
-        snprintf(out->dedup.duplicate_of, sizeof(out->dedup.duplicate_of), "%s", orig->id);
+        snprintf(out->dedup.duplicate_of, sizeof(out->dedup.duplicate_of), "%s", entry_id(orig));
         out->dedup.similarity = orig_sim;
     }
     out->new_story = n_matched == 0 && !same;
@@ -373,26 +505,38 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         s = same->story;
         out->handle = (uint64_t)(same - x->ring) | ((uint64_t)same->gen << 32);
     } else {
-        s = story_new(x, fp->t, id);
-        if (s == NONE)
+        entry_t *e = &x->ring[x->next];
+        if (!entry_set(e, fp, id))
             return NF_ERR_NOMEM;
-        char *copy = nf_strdup(id);
-        if (!copy) {
-            x->stories[s].refs = 1;
-            story_decref(x, s);
+        /* An article that joins a story points at it: a story of its own per article would cost
+         * a story (and a copy of the id) per article held. It names the story when it is the
+         * earliest (what a union with a story of its own would have decided). */
+        s = n_matched ? story_find(x, matched[0]) : story_new(x, fp->t, id);
+        char *first = NULL;
+        if (s != NONE && n_matched &&
+            nf_article_order(fp->t, id, x->stories[s].first_t, x->stories[s].first_id) < 0 &&
+            !(first = nf_strdup(id)))
+            s = NONE;
+        if (s == NONE) {
+            nf_free(e->var);
+            e->var = NULL;
             return NF_ERR_NOMEM;
         }
-        entry_t *e = &x->ring[x->next];
-        e->fp = *fp;
-        e->id = copy;
+        if (first) {
+            story_t *st = &x->stories[s];
+            nf_free(st->first_id);
+            st->first_id = first;
+            st->first_t = fp->t;
+            nf_story_id_of(id, st->sid);
+        }
         e->story = s;
         e->gen++;
         x->stories[s].refs++;
         for (size_t k = 0; k < nk; k++)
             post(x, keys[k], (uint32_t)x->next);
+        x->count++;
         out->handle = (uint64_t)x->next | ((uint64_t)e->gen << 32);
         x->next = (x->next + 1) % x->capacity;
-        x->count++;
     }
     for (size_t m = 0; m < n_matched; m++)
         story_union(x, s, matched[m]);
@@ -406,7 +550,7 @@ int nf_story_index_current(nf_story_index_t *x, uint64_t handle, char out[NF_STO
     if (handle == UINT64_MAX || i >= x->capacity)
         return 0;
     entry_t *e = &x->ring[i];
-    if (!e->id || e->gen != (uint32_t)(handle >> 32))
+    if (!e->var || e->gen != (uint32_t)(handle >> 32))
         return 0;
     memcpy(out, x->stories[story_find(x, e->story)].sid, NF_STORY_ID_LEN);
     return 1;
@@ -423,20 +567,34 @@ static size_t uf_find(size_t *parent, size_t i)
     return i;
 }
 
-static const nf_story_node_t *g_nodes; /* for qsort's comparators (resolve is not reentrant) */
-static const size_t *g_rank;
-
 typedef struct post {
     uint64_t key;
     size_t node;
 } post_t;
 
+/* What a sort of nodes compares, copied beside the node's index so the comparators need no
+ * state outside their arguments. */
+typedef struct node_sort {
+    int64_t t;
+    const char *text; /* the stored story, or the id */
+    int stored;
+    size_t node;
+} node_sort_t;
+
+/* stored first, then by story id */
 static int cmp_node_story(const void *a, const void *b)
 {
-    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
+    const node_sort_t *x = a, *y = b;
     if (x->stored != y->stored)
         return x->stored ? -1 : 1;
-    return strcmp(x->story, y->story);
+    return strcmp(x->text, y->text);
+}
+
+/* (published_at, id) */
+static int cmp_node_order(const void *a, const void *b)
+{
+    const node_sort_t *x = a, *y = b;
+    return nf_article_order(x->t, x->text, y->t, y->text);
 }
 
 static int cmp_post(const void *a, const void *b)
@@ -447,9 +605,9 @@ static int cmp_post(const void *a, const void *b)
     return (x->node > y->node) - (x->node < y->node);
 }
 
-static int cmp_rank(const void *a, const void *b)
+static int cmp_size(const void *a, const void *b)
 {
-    size_t x = g_rank[*(const size_t *)a], y = g_rank[*(const size_t *)b];
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
     return (x > y) - (x < y);
 }
 
@@ -457,12 +615,6 @@ static uint32_t exact32(const nf_fingerprint_t *f)
 {
     return (uint32_t)f->exact[0] << 24 | (uint32_t)f->exact[1] << 16 | (uint32_t)f->exact[2] << 8 |
            f->exact[3];
-}
-
-static int cmp_node_order(const void *a, const void *b)
-{
-    const nf_story_node_t *x = &g_nodes[*(const size_t *)a], *y = &g_nodes[*(const size_t *)b];
-    return nf_article_order(x->fp.t, x->id, y->fp.t, y->id);
 }
 
 nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p)
@@ -474,10 +626,11 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
     size_t *stamp = nf_malloc(m * sizeof(size_t)), *near_list = nf_malloc(m * sizeof(size_t));
     size_t *other_list = nf_malloc(m * sizeof(size_t));
     post_t *posts = nf_malloc(m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES) * sizeof(post_t));
+    node_sort_t *sorted = nf_malloc(m * sizeof(node_sort_t));
     nf_err_t err = NF_ERR_NOMEM;
-    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts)
+    if (!parent || !first || !order || !rank || !stamp || !near_list || !other_list || !posts ||
+        !sorted)
         goto done;
-    g_rank = rank;
     for (size_t i = 0; i < n; i++) {
         parent[i] = i;
         order[i] = i;
@@ -491,23 +644,27 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
         }
     }
     /* stored articles of one stored story start together */
-    g_nodes = nodes;
-    qsort(order, n, sizeof(size_t), cmp_node_story);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (node_sort_t){0, nodes[i].story, nodes[i].stored, i};
+    qsort(sorted, n, sizeof(node_sort_t), cmp_node_story);
+    for (size_t o = 0; o < n; o++)
+        order[o] = sorted[o].node;
     for (size_t o = 1; o < n; o++) {
         const nf_story_node_t *a = &nodes[order[o - 1]], *b = &nodes[order[o]];
         if (a->stored && b->stored && strcmp(a->story, b->story) == 0)
             parent[uf_find(parent, order[o])] = uf_find(parent, order[o - 1]);
     }
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
     /* Each new article meets only the articles sharing one of its keys (bands and exact key:
      * possible copies; posted names: possible story links). Its original is the first copy before
      * it in (published_at, id) order; a story link is checked only against another component;
      * stored articles after it may get it as an earlier original. Same result as every pair. */
-    g_nodes = nodes;
-    qsort(order, n, sizeof(size_t), cmp_node_order);
-    for (size_t o = 0; o < n; o++)
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (node_sort_t){nodes[i].fp.t, nodes[i].id, 0, i};
+    qsort(sorted, n, sizeof(node_sort_t), cmp_node_order);
+    for (size_t o = 0; o < n; o++) {
+        order[o] = sorted[o].node;
         rank[order[o]] = o;
+    }
     size_t n_posts = 0;
     for (size_t i = 0; i < n; i++) {
         const nf_fingerprint_t *f = &nodes[i].fp;
@@ -549,14 +706,14 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
                     continue;
                 stamp[j] = i;
                 if (k < copy_keys)
-                    near_list[n_copy++] = j;
+                    near_list[n_copy++] = rank[j]; /* mapped back to nodes once sorted */
                 else
                     other_list[n_other++] = j;
             }
         }
-        qsort(near_list, n_copy, sizeof(size_t), cmp_rank);
+        qsort(near_list, n_copy, sizeof(size_t), cmp_size);
         for (size_t c = 0; c < n_copy; c++) {
-            size_t j = near_list[c];
+            size_t j = order[near_list[c]];
             nf_story_node_t *y = &nodes[j];
             int before = rank[j] < rank[i];
             size_t rx = uf_find(parent, i), ry = uf_find(parent, j);
@@ -638,5 +795,6 @@ done:
     nf_free(near_list);
     nf_free(other_list);
     nf_free(posts);
+    nf_free(sorted);
     return err;
 }

@@ -105,9 +105,11 @@ nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t 
 #define NF_FINGERPRINT_WIRE_MAX                                                                    \
     (1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2 + 4 * (NF_SIG_NAMES + NF_SIG_FACTS))
 
-/** @brief The stored form (PostgreSQL `fingerprints.fp`, layout v1). Returns its length. */
+/** @brief The stored form (PostgreSQL `fingerprints.fp`, layout v2). Returns its length. */
 size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX]);
-/** @brief Back from the stored form; 0 on success, -1 when it is not a v1 fingerprint. */
+/** @brief Back from the stored form; 0 on success, -1 when it is not a v1 or v2 fingerprint.
+ *  A v1 one (an older worker's MinHash) comes back with lang_key 0 and no MinHash: it still
+ *  matches exact copies and stories, never near copies. */
 int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out);
 
 /** @brief Free the stage. NULL is fine. */

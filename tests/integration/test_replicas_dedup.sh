@@ -79,6 +79,9 @@ for url in "$PG_URL" "$SINGLE_URL"; do
                 where s.id is null or s.merged_into is not null)
              + (select count(*) from stories s where s.merged_into is null and s.articles <>
                 (select count(*) from article_stories l where l.story_id = s.id))
+             + (select count(*) from stories s where s.merged_into is null and s.languages <>
+                (select array_agg(distinct f.lang order by f.lang) from article_stories l
+                 join fingerprints f using (article_id) where l.story_id = s.id))
              + (select count(*) from articles a where (a.enriched->>'story_id') <> a.story_id
                 or (a.enriched->'dedup'->>'status') <> a.dedup_status)")
     [ "$bad" -eq 0 ] || nf_fail "$bad inconsistent rows between articles, fingerprints, links and stories"

@@ -145,6 +145,14 @@ static void test_bounds(void **state)
     const char *nines = "9999999999999999 x 999,999,999,999,999,999,999.5";
     assert_true(nf_numbers_extract(nines, strlen(nines), n, 2) >= 2);
     assert_true(n[0].value > 0 && n[1].value > 0);
+    /* a fractional run longer than int64's digits keeps its first three (fuzz_chain, UBSan) */
+    const char *frac = "6/6666,66666666666666666666666666666666";
+    assert_int_equal(nf_numbers_extract(frac, strlen(frac), n, 2), 2);
+    assert_int_equal(n[1].value, 6666666);
+    const char *plain = "0,25 and 3.14159";
+    assert_int_equal(nf_numbers_extract(plain, strlen(plain), n, 2), 2);
+    assert_int_equal(n[0].value, 250);
+    assert_int_equal(n[1].value, 3141);
 }
 
 int main(void)

@@ -198,6 +198,47 @@ static void test_signature_across_scripts(void **state)
     assert_int_equal(nf_rfc3339_seconds(NULL), 0);
 }
 
+/* The name-key cache (a fingerprinter remembers token -> key) must never change a key: two
+ * fingerprinters that see the same texts in opposite orders, with far more distinct tokens than
+ * cache slots (so slots are reused and hashes collide), give identical signatures. */
+static void test_name_cache_consistent(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static const char *const first[] = {"Marek", "Zoë", "Ødegård", "Łukasz", "Марек", "Şahin"};
+    static const char *const cyr[] = {"Долани", "Вострел", "Корваненко"};
+    char err[128];
+    nf_fingerprinter_t *other = nf_fingerprinter_new(err, sizeof(err));
+    assert_non_null(other);
+    nf_lang_t lang = {"und", "Latn", 0};
+    nf_entity_list_t none = {NULL, 0};
+    nf_fingerprint_t *a = calloc(N, sizeof(*a));
+    assert_non_null(a);
+    char body[512];
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < N; k++) {
+            int i = pass == 0 ? k : N - 1 - k;
+            snprintf(body, sizeof(body),
+                     "Talks: %s Dolan%dki met Vostr%del of Port Kar%dn and %s, said Rodri%dguez "
+                     "in %s; Monday.",
+                     first[i % 6], i, i * 7, i % 97, cyr[i % 3], i % 13,
+                     i % 2 ? "Mirograd" : "Ålesund");
+            nf_fingerprint_t fp;
+            nf_fingerprinter_t *f = pass == 0 ? fpr : other;
+            assert_int_equal(nf_fingerprint_compute(f, body, strlen(body), NULL, &lang, &none, &fp),
+                             NF_OK);
+            if (pass == 0) {
+                assert_true(fp.n_names >= 5);
+                a[i] = fp;
+            } else {
+                assert_int_equal(fp.n_names, a[i].n_names);
+                assert_memory_equal(fp.names, a[i].names, fp.n_names * sizeof(uint32_t));
+            }
+        }
+    free(a);
+    nf_fingerprinter_destroy(other);
+}
+
 static nf_story_index_t *new_index(size_t cap)
 {
     char err[128];
@@ -298,6 +339,47 @@ static void test_index_merges_and_window(void **state)
     nf_story_decision_t dl;
     assert_int_equal(nf_story_index_add(x, "late", &late, &dl), NF_OK);
     assert_true(dl.new_story);
+    nf_story_index_destroy(x);
+}
+
+/* Heavy churn through a small, crowded key table (postings keep only their distance from home
+ * and are shifted back on deletion): every pair of copies must still find each other, and an
+ * evicted article must not be found. */
+static void test_index_churn(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(64);
+    for (uint32_t i = 0; i < 20000; i++) {
+        uint32_t pair = i / 2;
+        nf_fingerprint_t f;
+        memset(&f, 0, sizeof(f));
+        f.t = 1700000000 + (int64_t)i;
+        f.lang_key = 1;
+        for (int k = 0; k < 8; k++)
+            f.exact[k] = (uint8_t)((pair * 2654435761u) >> (k * 4));
+        memcpy(f.exact + 8, &pair, sizeof(pair));
+        for (int k = 0; k < NF_MINHASH_K; k++)
+            f.minhash[k] = (uint8_t)(pair * 31 + (uint32_t)k);
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            f.bands[b] = pair * 8 + (uint32_t)b; /* neighbouring keys: crowded runs */
+        f.n_names = 2;
+        f.names[0] = (7u << 2) | NF_NAME_POSTED; /* one key in every article (full at 64) */
+        f.names[1] = ((pair + 100) << 2) | NF_NAME_POSTED;
+        char id[16];
+        snprintf(id, sizeof(id), "c%u", i);
+        nf_story_decision_t d;
+        assert_int_equal(nf_story_index_add(x, id, &f, &d), NF_OK);
+        if (i % 2) {
+            char want[16];
+            snprintf(want, sizeof(want), "c%u", i - 1);
+            assert_int_equal(d.dedup.status, NF_DEDUP_EXACT);
+            assert_string_equal(d.dedup.duplicate_of, want);
+        } else {
+            assert_int_equal(d.dedup.status, NF_DEDUP_UNIQUE);
+            assert_true(d.new_story);
+        }
+    }
+    assert_int_equal(nf_story_index_size(x), 64);
     nf_story_index_destroy(x);
 }
 
@@ -494,8 +576,19 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
-    wire[0] = 2;
+    wire[0] = 3;
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* an older worker's row (v1: another MinHash function) still links as an exact copy and a
+     * story, never as a near copy */
+    wire[0] = 1;
+    assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
+    nf_match_params_t p = nf_match_params_default();
+    double sim;
+    assert_int_equal(nf_fingerprint_link(&a, &b, &p, &sim), NF_LINK_EXACT);
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_true(nf_story_match(&a, &b, &p));
+    assert_memory_equal(a.names, b.names, sizeof(a.names));
+    wire[0] = 2;
     /* negative times survive */
     a.t = -86400;
     n = nf_fingerprint_encode(&a, wire);
@@ -506,10 +599,16 @@ static void test_wire_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_key_folds), cmocka_unit_test(test_near_similarity),
-        cmocka_unit_test(test_threshold_edges), cmocka_unit_test(test_signature_across_scripts),
-        cmocka_unit_test(test_index_originals), cmocka_unit_test(test_index_merges_and_window),
-        cmocka_unit_test(test_index_capacity),  cmocka_unit_test(test_resolve_order_independent),
+        cmocka_unit_test(test_exact_key_folds),
+        cmocka_unit_test(test_near_similarity),
+        cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_signature_across_scripts),
+        cmocka_unit_test(test_name_cache_consistent),
+        cmocka_unit_test(test_index_originals),
+        cmocka_unit_test(test_index_merges_and_window),
+        cmocka_unit_test(test_index_capacity),
+        cmocka_unit_test(test_index_churn),
+        cmocka_unit_test(test_resolve_order_independent),
         cmocka_unit_test(test_wire_roundtrip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
