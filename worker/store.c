@@ -19,9 +19,8 @@ extern const struct {
 } nf_migrations[];
 extern const size_t nf_migrations_count;
 
-/* Advisory lock keys (two-int form): (28262, first 31 bits of a content hash) for dedup,
- * (28263, 0) for migrations. 28262 = 0x6e66, "nf". Written into the SQL as literals so that no
- * statement is ever built with a format string. */
+/* Advisory lock key (two-int form) of migrations: (28263, 0). Written into the SQL as a literal
+ * so that no statement is ever built with a format string. */
 #define COPY_CHUNK (256 * 1024)
 
 struct nf_store {
@@ -339,85 +338,6 @@ void nf_store_rollback(nf_store_t *s)
 {
     if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
         PQclear(PQexec(s->conn, "ROLLBACK"));
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
-                                char **first_ids)
-{
-    for (size_t i = 0; i < n; i++)
-        first_ids[i] = NULL;
-    if (n == 0)
-        return NF_OK;
-    /* Lock keys: the first 31 bits of each hash, sorted and unique: a fixed global order. */
-    int64_t *keys = nf_malloc(n * sizeof(int64_t));
-    if (!keys)
-        return NF_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        char head[9];
-        memcpy(head, sha_hex[i], 8);
-        head[8] = '\0';
-        keys[i] = (int64_t)(strtoul(head, NULL, 16) & 0x7fffffff);
-    }
-    qsort(keys, n, sizeof(int64_t), cmp_i64);
-    size_t uniq = 0;
-    for (size_t i = 0; i < n; i++)
-        if (uniq == 0 || keys[uniq - 1] != keys[i])
-            keys[uniq++] = keys[i];
-    int_array_literal(&s->arr1, keys, uniq);
-    nf_free(keys);
-
-    nf_buf_reset(&s->arr2);
-    nf_buf_putc(&s->arr2, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            nf_buf_putc(&s->arr2, ',');
-        nf_buf_puts(&s->arr2, sha_hex[i]);
-    }
-    nf_buf_putc(&s->arr2, '}');
-    if (s->arr1.failed || s->arr2.failed)
-        return NF_ERR_NOMEM;
-
-    /* unnest() yields the array in order and count() consumes it in order: the locks are taken
-     * in ascending key order. */
-    const char *lock_sql =
-        "SELECT count(pg_advisory_xact_lock(28262, k::int)) FROM unnest($1::bigint[]) AS k";
-    const char *p1[1] = {s->arr1.data};
-    PGresult *res = PQexecParams(s->conn, lock_sql, 1, NULL, p1, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return classify(s, "dedup locks", res);
-    PQclear(res);
-    const char *p2[1] = {s->arr2.data};
-    res = PQexecParams(s->conn,
-                       "SELECT content_sha256, article_id FROM content_hashes"
-                       " WHERE content_sha256 = ANY($1::text[])",
-                       1, NULL, p2, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return classify(s, "dedup lookup", res);
-    nf_err_t err = NF_OK;
-    for (int r = 0; r < PQntuples(res) && err == NF_OK; r++) {
-        const char *sha = PQgetvalue(res, r, 0);
-        for (size_t i = 0; i < n; i++) {
-            if (!first_ids[i] && strcmp(sha_hex[i], sha) == 0) {
-                if (!(first_ids[i] = nf_strdup(PQgetvalue(res, r, 1)))) {
-                    err = NF_ERR_NOMEM;
-                    break;
-                }
-            }
-        }
-    }
-    PQclear(res);
-    if (err != NF_OK)
-        for (size_t i = 0; i < n; i++) {
-            nf_free(first_ids[i]);
-            first_ids[i] = NULL;
-        }
-    return err;
 }
 
 /* Streams the COPY buffer when it is large enough (or at the end). */

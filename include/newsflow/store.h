@@ -3,7 +3,7 @@
  * @brief Everything newsflow says to PostgreSQL (the only module that speaks SQL): migrations,
  *        authoritative consumer offsets, the batch transaction (COPY into staging tables, then
  *        INSERT ... ON CONFLICT DO NOTHING into articles/rejects/outbox, and the offsets), the
- *        dedup authority (content hashes under advisory locks) and the outbox.
+ *        dedup and story authority (nf_store_decide, under advisory locks) and the outbox.
  *        Not thread-safe: one store per worker thread.
  */
 #ifndef NEWSFLOW_STORE_H
@@ -102,14 +102,6 @@ nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *top
 
 /** @brief BEGIN the batch transaction. */
 nf_err_t nf_store_begin(nf_store_t *s);
-
-/**
- * @brief Inside the batch transaction: take the dedup advisory locks of these content hashes
- *        (in ascending key order, so replicas never deadlock) and look up the first article
- *        stored with each. first_ids[i] receives an nf_strdup'ed id or NULL (caller frees).
- */
-nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
-                                char **first_ids);
 
 /** An accepted article of a batch, for the dedup and story decisions. */
 typedef struct nf_store_dedup_article {
