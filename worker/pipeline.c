@@ -782,8 +782,8 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
             if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
                 return err;
             p->arts[na++] = (nf_store_article_t){
-                s->e.article.id, s->json.data,     s->json.len,   s->msg.payload,
-                s->msg.len,      s->msg.partition, s->msg.offset, s->msg.timestamp_ms};
+                s->e.article.id,  s->json.data,  s->json.len,         s->msg.payload, s->msg.len,
+                s->msg.partition, s->msg.offset, s->msg.timestamp_ms, &s->e.entities};
         } else {
             /* The DLQ producer has a size limit too: keep the head of a huge message. */
             size_t keep = s->msg.len;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "newsflow/config.h"
+#include "newsflow/entities.h"
 #include "newsflow/error.h"
 #include "newsflow/fingerprint.h"
 #include "newsflow/story.h"
@@ -20,7 +21,8 @@
 
 typedef struct nf_store nf_store_t;
 
-/** An accepted article of a batch. All pointers borrowed. */
+/** An accepted article of a batch. All pointers borrowed; the outbox rows nf_store_write_batch
+ *  creates for it point to its id and enriched text, so these must outlive those rows. */
 typedef struct nf_store_article {
     const char *id;
     const char *enriched; /**< the enriched record (JSON text), also the outbox payload */
@@ -29,7 +31,8 @@ typedef struct nf_store_article {
     size_t raw_len;
     int32_t partition;
     int64_t offset;
-    int64_t timestamp_ms; /**< Kafka message timestamp, -1 when unknown */
+    int64_t timestamp_ms;             /**< Kafka message timestamp, -1 when unknown */
+    const nf_entity_list_t *entities; /**< the record's entities (rows of entities, mentions) */
 } nf_store_article_t;
 
 /** A rejected message of a batch. All pointers borrowed. */
@@ -139,7 +142,8 @@ typedef struct nf_store_counts {
 /**
  * @brief Inside the batch transaction: write the batch. Articles whose id is already stored
  *        are skipped (a replay never doubles a row), as are rejects of an already rejected
- *        position. Appends to *out the outbox rows created (to be produced after COMMIT).
+ *        position. Appends to *out the outbox rows created (to be produced after COMMIT); the
+ *        rows of articles borrow the article's id and enriched text (no copy comes back).
  */
 nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out,
                               nf_store_counts_t *counts);
