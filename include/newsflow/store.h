@@ -1,8 +1,9 @@
 /**
  * @file store.h
  * @brief Everything newsflow says to PostgreSQL (the only module that speaks SQL): migrations,
- *        authoritative consumer offsets, the batch transaction (COPY into staging tables, then
- *        INSERT ... ON CONFLICT DO NOTHING into articles/rejects/outbox, and the offsets), the
+ *        authoritative consumer offsets, the batch transaction (articles with their entities,
+ *        mentions and outbox rows in one INSERT ... ON CONFLICT DO NOTHING fed with array
+ *        parameters; rejects by COPY into a staging table; the offsets), the
  *        dedup and story authority (nf_store_decide, under advisory locks) and the outbox.
  *        Not thread-safe: one store per worker thread.
  */
