@@ -22,7 +22,6 @@
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
 #include "newsflow/consumer.h"
-#include "newsflow/dedup.h"
 #include "newsflow/gazetteer.h"
 #include "newsflow/http.h"
 #include "newsflow/log.h"
@@ -39,9 +38,7 @@ typedef struct slot {
     nf_enriched_t e;
     nf_reject_t rej;
     nf_buf_t json;
-    int decided;    /* dedup decided from the cache */
-    char *pg_first; /* first article with this hash according to PostgreSQL (owned) */
-    nf_buf_t ents;  /* entity ids as a JSON array (for the story tables) */
+    nf_buf_t ents; /* entity ids as a JSON array (for the story tables) */
 } slot_t;
 
 typedef struct msg_list {
@@ -78,8 +75,6 @@ struct nf_pipeline {
     nf_store_t *store;
     nf_consumer_t *consumer;
     nf_producer_t *producer;
-    nf_dedup_t *cache;       /* confirmed decisions: hash -> first id */
-    nf_dedup_t *batch_index; /* hashes first seen in the batch being written */
 
     /* Two batches in hand: `slots` is the enriched batch being written to PostgreSQL, `coll`
      * the next one, collected and then enriched by the pool while `slots` is written. */
@@ -99,9 +94,7 @@ struct nf_pipeline {
     nf_partition_offset_t *offs;
     size_t n_offs;
     nf_store_counts_t counts;
-    const char **miss_sha;
-    char **miss_first;
-    size_t *miss_slot;
+    size_t *dd_slot;              /* dd[k] is the article of slot dd_slot[k] */
     nf_store_dedup_article_t *dd; /* the batch's accepted articles, for nf_store_decide */
     nf_match_params_t match;
     nf_outbox_rows_t outbox;
@@ -127,7 +120,6 @@ struct nf_pipeline {
     nf_health_t health;
     nf_http_t *http;
     int64_t last_check_ms; /* idle PostgreSQL ping + outbox gauge */
-    uint64_t last_evictions;
     uint64_t last_junk_lines;
     struct {
         nf_metric_t *consumed, *stored, *rejected[NF_REJECT_COUNT], *dup_exact, *dup_near;
@@ -135,7 +127,7 @@ struct nf_pipeline {
         nf_metric_t *stage[NF_STAGE_COUNT], *stage_dedup, *stage_store, *stage_produce;
         nf_metric_t *pg_transient, *pg_data, *pg_retries, *backoff;
         nf_metric_t *outbox_rows, *in_flight, *replayed, *assigned;
-        nf_metric_t *entities_created, *stories_created, *dedup_size, *dedup_evictions, *junk;
+        nf_metric_t *entities_created, *stories_created, *junk;
         nf_metric_t *revised;
         nf_metric_t *ready;
     } m;
@@ -203,11 +195,6 @@ static void register_metrics(nf_pipeline_t *p)
     p->m.stories_created = nf_counter(
         "newsflow_stories_created_total",
         "Stories opened by this replica (an article that matched no stored story)", NULL, NULL);
-    p->m.dedup_size = nf_gauge("newsflow_dedup_cache_entries",
-                               "Content hashes held by the in-memory dedup cache", NULL, NULL);
-    p->m.dedup_evictions =
-        nf_counter("newsflow_dedup_cache_evictions_total",
-                   "Hashes evicted from the dedup cache to stay within bounds", NULL, NULL);
     p->m.ready = nf_gauge("newsflow_ready",
                           "1 when /readyz answers ready (assigned, PostgreSQL reachable, no "
                           "backoff)",
@@ -570,19 +557,14 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     p->arts = nf_calloc(max, sizeof(nf_store_article_t));
     p->rejs = nf_calloc(max, sizeof(nf_store_reject_t));
     p->offs = nf_calloc(max, sizeof(nf_partition_offset_t));
-    p->miss_sha = nf_calloc(max, sizeof(char *));
-    p->miss_first = nf_calloc(max, sizeof(char *));
-    p->miss_slot = nf_calloc(max, sizeof(size_t));
+    p->dd_slot = nf_calloc(max, sizeof(size_t));
     p->dd = nf_calloc(max, sizeof(nf_store_dedup_article_t));
     p->match = nf_match_params_from_config(cfg);
-    if (!p->slots || !p->coll || !p->arts || !p->rejs || !p->offs || !p->miss_sha ||
-        !p->miss_first || !p->miss_slot || !p->dd) {
+    if (!p->slots || !p->coll || !p->arts || !p->rejs || !p->offs || !p->dd_slot || !p->dd) {
         snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
         goto fail;
     }
-    if (pool_init(&p->pool, cfg, errstr, errstr_size) != NF_OK ||
-        !(p->cache = nf_dedup_new((size_t)cfg->dedup_cache_entries, errstr, errstr_size)) ||
-        !(p->batch_index = nf_dedup_new(max, errstr, errstr_size)))
+    if (pool_init(&p->pool, cfg, errstr, errstr_size) != NF_OK)
         goto fail;
 
     /* PostgreSQL may come up after the worker (compose, Kubernetes): retry with backoff. */
@@ -627,7 +609,6 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
             nf_enriched_free(&arr[i].e);
             nf_buf_free(&arr[i].json);
             nf_buf_free(&arr[i].ents);
-            nf_free(arr[i].pg_first);
         }
     }
     for (size_t i = 0; i < p->carry.count; i++)
@@ -637,8 +618,6 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_outbox_rows_clear(&p->outbox);
     nf_free(p->outbox.rows);
     nf_store_destroy(p->store);
-    nf_dedup_destroy(p->cache);
-    nf_dedup_destroy(p->batch_index);
     nf_id_list_free(&p->acked);
     nf_free(p->replay_parts);
     nf_free(p->slots);
@@ -646,9 +625,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_free(p->arts);
     nf_free(p->rejs);
     nf_free(p->offs);
-    nf_free(p->miss_sha);
-    nf_free(p->miss_first);
-    nf_free(p->miss_slot);
+    nf_free(p->dd_slot);
     nf_free(p->dd);
     nf_free(p);
 }
@@ -744,14 +721,6 @@ static nf_err_t run_stages(nf_pipeline_t *p, slot_t *slots, size_t n)
     return pool_wait(&p->pool);
 }
 
-static void free_lookups(slot_t *slots, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        nf_free(slots[i].pg_first);
-        slots[i].pg_first = NULL;
-    }
-}
-
 /* One attempt at writing slots[0..n) in one transaction. */
 static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
@@ -768,7 +737,6 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         slot_t *s = &slots[i];
         if (!s->accepted)
             continue;
-        s->decided = 1; /* the exact-hash cache is not consulted any more */
         nf_buf_reset(&s->ents);
         nf_buf_putc(&s->ents, '[');
         for (size_t k = 0; k < s->e.entities.count; k++) {
@@ -788,14 +756,14 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         d->fp = &s->e.fp;
         d->lang = lang;
         d->entity_ids_json = s->ents.data;
-        p->miss_slot[n_dd++] = i;
+        p->dd_slot[n_dd++] = i;
     }
     err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
     if (err != NF_OK)
         return err;
     size_t new_stories = 0;
     for (size_t k = 0; k < n_dd; k++) {
-        slot_t *s = &slots[p->miss_slot[k]];
+        slot_t *s = &slots[p->dd_slot[k]];
         s->e.dedup = p->dd[k].dedup;
         snprintf(s->e.story_id, sizeof(s->e.story_id), "%s", p->dd[k].story_id);
         new_stories += (size_t)p->dd[k].new_story;
@@ -814,8 +782,8 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
             if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
                 return err;
             p->arts[na++] = (nf_store_article_t){
-                s->e.article.id, s->json.data,     s->json.len,   s->msg.payload,
-                s->msg.len,      s->msg.partition, s->msg.offset, s->msg.timestamp_ms};
+                s->e.article.id,  s->json.data,  s->json.len,         s->msg.payload, s->msg.len,
+                s->msg.partition, s->msg.offset, s->msg.timestamp_ms, &s->e.entities};
         } else {
             /* The DLQ producer has a size limit too: keep the head of a huge message. */
             size_t keep = s->msg.len;
@@ -856,7 +824,7 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     return err;
 }
 
-/* After COMMIT: remember confirmed decisions, count, produce, advise Kafka. */
+/* After COMMIT: count, produce, advise Kafka. */
 static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
     int64_t committed_ms = realtime_ms();
@@ -865,14 +833,6 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
         if (s->msg.timestamp_ms >= 0)
             nf_histogram_observe(p->m.e2e, (double)(committed_ms - s->msg.timestamp_ms) / 1000.0);
         if (s->accepted) {
-            if (!s->decided) {
-                const char *first =
-                    s->pg_first
-                        ? s->pg_first
-                        : (s->e.dedup.duplicate_of[0] ? s->e.dedup.duplicate_of : s->e.article.id);
-                if (nf_dedup_insert(p->cache, s->e.sha256, first) != NF_OK)
-                    nf_log(NF_LOG_WARN, "dedup cache insert failed (out of memory)", NULL);
-            }
             if (s->e.dedup.status != NF_DEDUP_UNIQUE) {
                 p->stats.duplicates++;
                 nf_counter_add(s->e.dedup.status == NF_DEDUP_NEAR ? p->m.dup_near : p->m.dup_exact,
@@ -910,8 +870,6 @@ static void release_slots(slot_t *slots, size_t n)
     for (size_t i = 0; i < n; i++) {
         nf_message_release(&slots[i].msg);
         nf_enriched_clear(&slots[i].e);
-        nf_free(slots[i].pg_first);
-        slots[i].pg_first = NULL;
     }
 }
 
@@ -949,7 +907,6 @@ static nf_err_t write_one_by_one(nf_pipeline_t *p)
             nf_counter_add(p->m.pg_data, 1);
             nf_store_rollback(p->store);
             nf_outbox_rows_clear(&p->outbox);
-            free_lookups(s, 1);
             nf_log(NF_LOG_WARN, "PostgreSQL refused an article: sent to the DLQ", "id",
                    s->e.article.id, "error", nf_store_last_error(p->store), NULL);
             memset(&s->rej, 0, sizeof(s->rej));
@@ -962,7 +919,6 @@ static nf_err_t write_one_by_one(nf_pipeline_t *p)
         if (err != NF_OK) {
             nf_store_rollback(p->store);
             nf_outbox_rows_clear(&p->outbox);
-            free_lookups(p->slots, p->n_slots);
             if (i > 0) { /* slots before i are written and released: keep the rest, in order */
                 for (size_t k = i; k < p->n_slots; k++) {
                     slot_t tmp = p->slots[k - i];
@@ -1004,7 +960,6 @@ static void process_batch(nf_pipeline_t *p)
             }
             nf_store_rollback(p->store);
             nf_outbox_rows_clear(&p->outbox);
-            free_lookups(p->slots, p->n_slots);
             if (err == NF_ERR_DB_DATA && (err = write_one_by_one(p)) == NF_OK)
                 break;
         }
@@ -1178,10 +1133,6 @@ static void housekeeping(nf_pipeline_t *p)
     atomic_store(&p->health.assigned, (int)n);
     nf_gauge_set(p->m.assigned, (double)n);
     nf_gauge_set(p->m.in_flight, (double)nf_producer_in_flight(p->producer));
-    nf_gauge_set(p->m.dedup_size, (double)nf_dedup_size(p->cache));
-    uint64_t ev = nf_dedup_evictions(p->cache);
-    nf_counter_add(p->m.dedup_evictions, ev - p->last_evictions);
-    p->last_evictions = ev;
     uint64_t junk = pool_junk_lines(&p->pool);
     nf_counter_add(p->m.junk, junk - p->last_junk_lines);
     p->last_junk_lines = junk;

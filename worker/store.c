@@ -5,6 +5,7 @@
 
 #include <endian.h>
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,104 @@ extern const struct {
 } nf_migrations[];
 extern const size_t nf_migrations_count;
 
-/* Advisory lock keys (two-int form): (28262, first 31 bits of a content hash) for dedup,
- * (28263, 0) for migrations. 28262 = 0x6e66, "nf". Written into the SQL as literals so that no
- * statement is ever built with a format string. */
+/* Advisory lock key (two-int form) of migrations: (28263, 0). Written into the SQL as a literal
+ * so that no statement is ever built with a format string. */
 #define COPY_CHUNK (256 * 1024)
+
+/* A one-dimensional PostgreSQL array in binary format (array_recv): ndim, has-nulls flag,
+ * element type OID, then (length, lower bound) and each element as a 4-byte length (-1: NULL)
+ * followed by its bytes. The length field is patched when the array is complete. */
+typedef struct pg_array {
+    nf_buf_t b;
+    uint32_t n;
+} pg_array_t;
+
+#define OID_INT4 23u
+#define OID_INT8 20u
+#define OID_TEXT 25u
+
+/* The parameters of insert_articles_sql: $1 source topic, $2 output topic (text), then binary
+ * arrays: the articles' id, enriched, raw, partition, offset, timestamp; their entities (article
+ * id, entity id, type, name); their mentions (article id, entity id, field, start, end, text). */
+enum {
+    A_ID,
+    A_ENRICHED,
+    A_RAW,
+    A_PART,
+    A_OFF,
+    A_TS,
+    E_ARTICLE,
+    E_ID,
+    E_TYPE,
+    E_NAME,
+    M_ARTICLE,
+    M_ENTITY,
+    M_FIELD,
+    M_START,
+    M_END,
+    M_TEXT,
+    ART_PARAMS
+};
+
+static void be32_put(nf_buf_t *b, uint32_t v)
+{
+    uint32_t be = htobe32(v);
+    nf_buf_append(b, &be, 4);
+}
+
+static void pga_begin(pg_array_t *a, uint32_t elem_oid)
+{
+    nf_buf_reset(&a->b);
+    a->n = 0;
+    be32_put(&a->b, 1); /* ndim */
+    be32_put(&a->b, 0); /* has nulls (patched) */
+    be32_put(&a->b, elem_oid);
+    be32_put(&a->b, 0); /* length (patched) */
+    be32_put(&a->b, 1); /* lower bound */
+}
+
+static void pga_text(pg_array_t *a, const char *s, size_t len)
+{
+    a->n++;
+    if (!s) {
+        be32_put(&a->b, 0xffffffffu);
+        if (!a->b.failed) {
+            uint32_t one = htobe32(1);
+            memcpy(a->b.data + 4, &one, 4);
+        }
+        return;
+    }
+    be32_put(&a->b, (uint32_t)len);
+    nf_buf_append(&a->b, s, len);
+}
+
+static void pga_int4(pg_array_t *a, int32_t v)
+{
+    a->n++;
+    be32_put(&a->b, 4);
+    be32_put(&a->b, (uint32_t)v);
+}
+
+static void pga_int8(pg_array_t *a, int64_t v)
+{
+    a->n++;
+    be32_put(&a->b, 8);
+    uint64_t be = htobe64((uint64_t)v);
+    nf_buf_append(&a->b, &be, 8);
+}
+
+static void pga_end(pg_array_t *a)
+{
+    if (!a->b.failed) {
+        uint32_t n = htobe32(a->n);
+        memcpy(a->b.data + 12, &n, 4);
+    }
+}
+
+typedef struct article_ref {
+    const char *id;
+    size_t idx; /* into batch->articles */
+} article_ref_t;
 
 struct nf_store {
     PGconn *conn;
@@ -33,61 +128,74 @@ struct nf_store {
     char errmsg[512];
     nf_buf_t copybuf;
     nf_buf_t arr1, arr2;
+    pg_array_t arrays[ART_PARAMS]; /* the batch's columns, binary int4[]/int8[]/text[] */
+    article_ref_t *order;          /* articles sent, in id order */
+    size_t order_cap;
 };
 
 static const char *stage_ddl =
-    "CREATE TEMP TABLE IF NOT EXISTS nf_stage_articles ("
-    " seq integer NOT NULL, id text NOT NULL, enriched text NOT NULL, raw text NOT NULL,"
-    " partition integer NOT NULL, kafka_offset bigint NOT NULL, kafka_ts_ms bigint NOT NULL)"
-    " ON COMMIT DELETE ROWS;"
     "CREATE TEMP TABLE IF NOT EXISTS nf_stage_rejects ("
     " partition integer NOT NULL, kafka_offset bigint NOT NULL, reason text NOT NULL,"
     " detail text NOT NULL, article_id text, msg_key bytea, raw bytea NOT NULL,"
     " kafka_ts_ms bigint NOT NULL, original_bytes bigint) ON COMMIT DELETE ROWS";
 
-/* One statement writes the articles and everything that hangs off them: a replayed id inserts
- * nothing (ON CONFLICT), and only rows actually inserted reach content_hashes, entities,
- * mentions and the outbox. The outbox payload is the enriched text as rendered (jsonb would
- * reorder its keys). */
+/* One statement writes the articles and everything that hangs off them, from binary array
+ * parameters built by the worker (no staging table, no COPY, no TOAST of staged copies): a
+ * replayed id inserts nothing (ON CONFLICT), and only rows actually inserted reach
+ * content_hashes, entities, mentions and the outbox. Each enriched record is parsed as jsonb
+ * once (OFFSET 0 keeps the planner from inlining the cast into every ->> below); entities and
+ * mentions come as rows, not from jsonb_array_elements. The articles arrive sorted by id (the
+ * worker sorts them, so concurrent replicas insert common ids in one order) and with distinct
+ * ids (the first of a batch wins). The outbox payload is the enriched text as rendered (jsonb
+ * would reorder its keys); it is not echoed back: the result is (outbox id, 1-based index of the
+ * article in $3) in outbox id order, plus the entities and hashes created. */
 static const char *insert_articles_sql =
-    "WITH pick AS ("
-    "  SELECT DISTINCT ON (id) * FROM nf_stage_articles ORDER BY id, seq"
-    "), ins AS ("
+    "WITH ins AS ("
     "  INSERT INTO articles (id, source, url, title, published_at, lang_code, lang_script,"
     "    lang_confidence, entities, dedup_status, duplicate_of, dedup_similarity, story_id,"
     "    content_sha256, raw, enriched, kafka_topic, kafka_partition, kafka_offset,"
     "    kafka_timestamp)"
-    "  SELECT p.id, e->>'source', e->>'url', e->>'title', (e->>'published_at')::timestamptz,"
+    "  SELECT a.id, e->>'source', e->>'url', e->>'title', (e->>'published_at')::timestamptz,"
     "    e->'lang'->>'code', e->'lang'->>'script', (e->'lang'->>'confidence')::real,"
     "    e->'entities', e->'dedup'->>'status', e->'dedup'->>'duplicate_of',"
     "    (e->'dedup'->>'similarity')::real, e->>'story_id', e->>'content_sha256',"
-    "    p.raw::jsonb, e, $1, p.partition, p.kafka_offset,"
-    "    CASE WHEN p.kafka_ts_ms >= 0 THEN to_timestamp(p.kafka_ts_ms / 1000.0) END"
-    "  FROM pick p CROSS JOIN LATERAL (SELECT p.enriched::jsonb AS e) x"
-    "  ORDER BY p.id"
+    "    a.raw::jsonb, e, $1, a.part, a.off,"
+    "    CASE WHEN a.ts >= 0 THEN to_timestamp(a.ts / 1000.0) END"
+    "  FROM unnest($3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[])"
+    "    AS a(id, enriched, raw, part, off, ts)"
+    "    CROSS JOIN LATERAL (SELECT a.enriched::jsonb AS e OFFSET 0) x"
     "  ON CONFLICT (id) DO NOTHING"
-    "  RETURNING id, content_sha256, dedup_status, entities, kafka_partition"
+    "  RETURNING id, content_sha256, dedup_status"
     "), hashes AS ("
     "  INSERT INTO content_hashes (content_sha256, article_id)"
     "  SELECT content_sha256, id FROM ins WHERE dedup_status = 'unique'"
     "  ON CONFLICT (content_sha256) DO NOTHING RETURNING 1"
     "), ents AS ("
     "  INSERT INTO entities (id, type, name)"
-    "  SELECT DISTINCT ON (x->>'id') x->>'id', x->>'type', x->>'name'"
-    "  FROM ins, jsonb_array_elements(ins.entities) x ORDER BY x->>'id'"
+    "  SELECT DISTINCT ON (t.id) t.id, t.type, t.name"
+    "  FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])"
+    "    AS t(article_id, id, type, name)"
+    "  JOIN ins ON ins.id = t.article_id ORDER BY t.id, t.article_id"
     "  ON CONFLICT (id) DO NOTHING RETURNING 1"
     "), mens AS ("
     "  INSERT INTO mentions (article_id, entity_id, field, start_cp, end_cp, text)"
-    "  SELECT ins.id, x->>'id', m->>'field', (m->>'start')::int, (m->>'end')::int, m->>'text'"
-    "  FROM ins, jsonb_array_elements(ins.entities) x, jsonb_array_elements(x->'mentions') m"
+    "  SELECT m.article_id, m.entity_id, m.field, m.start_cp, m.end_cp, m.text"
+    "  FROM unnest($13::text[], $14::text[], $15::text[], $16::int[], $17::int[], $18::text[])"
+    "    AS m(article_id, entity_id, field, start_cp, end_cp, text)"
+    "  JOIN ins ON ins.id = m.article_id"
     "  ON CONFLICT DO NOTHING"
+    "), ob AS ("
+    "  INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
+    "  SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched, 'UTF8'), $1, a.part"
+    "  FROM unnest($3::text[], $4::text[], $6::int[], $7::bigint[]) AS a(id, enriched, part, off)"
+    "  JOIN ins ON ins.id = a.id"
+    "  ORDER BY a.part, a.off"
+    "  RETURNING id, msg_key"
     ")"
-    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
-    " SELECT $2, convert_to(i.id, 'UTF8'), convert_to(p.enriched, 'UTF8'), $1, i.kafka_partition"
-    " FROM ins i JOIN pick p ON p.id = i.id"
-    " ORDER BY i.kafka_partition, p.kafka_offset"
-    " RETURNING id, topic, msg_key, payload, headers::text, src_partition,"
-    "   (SELECT count(*) FROM ents), (SELECT count(*) FROM hashes)";
+    " SELECT ob.id, a.seq, (SELECT count(*) FROM ents), (SELECT count(*) FROM hashes)"
+    " FROM ob JOIN unnest($3::text[]) WITH ORDINALITY AS a(id, seq)"
+    "   ON ob.msg_key = convert_to(a.id, 'UTF8')"
+    " ORDER BY ob.id";
 
 static const char *insert_rejects_sql =
     "WITH ins AS ("
@@ -210,6 +318,9 @@ void nf_store_destroy(nf_store_t *s)
     nf_buf_free(&s->copybuf);
     nf_buf_free(&s->arr1);
     nf_buf_free(&s->arr2);
+    for (int i = 0; i < ART_PARAMS; i++)
+        nf_buf_free(&s->arrays[i].b);
+    nf_free(s->order);
     nf_free(s);
 }
 
@@ -341,85 +452,6 @@ void nf_store_rollback(nf_store_t *s)
         PQclear(PQexec(s->conn, "ROLLBACK"));
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
-                                char **first_ids)
-{
-    for (size_t i = 0; i < n; i++)
-        first_ids[i] = NULL;
-    if (n == 0)
-        return NF_OK;
-    /* Lock keys: the first 31 bits of each hash, sorted and unique: a fixed global order. */
-    int64_t *keys = nf_malloc(n * sizeof(int64_t));
-    if (!keys)
-        return NF_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        char head[9];
-        memcpy(head, sha_hex[i], 8);
-        head[8] = '\0';
-        keys[i] = (int64_t)(strtoul(head, NULL, 16) & 0x7fffffff);
-    }
-    qsort(keys, n, sizeof(int64_t), cmp_i64);
-    size_t uniq = 0;
-    for (size_t i = 0; i < n; i++)
-        if (uniq == 0 || keys[uniq - 1] != keys[i])
-            keys[uniq++] = keys[i];
-    int_array_literal(&s->arr1, keys, uniq);
-    nf_free(keys);
-
-    nf_buf_reset(&s->arr2);
-    nf_buf_putc(&s->arr2, '{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            nf_buf_putc(&s->arr2, ',');
-        nf_buf_puts(&s->arr2, sha_hex[i]);
-    }
-    nf_buf_putc(&s->arr2, '}');
-    if (s->arr1.failed || s->arr2.failed)
-        return NF_ERR_NOMEM;
-
-    /* unnest() yields the array in order and count() consumes it in order: the locks are taken
-     * in ascending key order. */
-    const char *lock_sql =
-        "SELECT count(pg_advisory_xact_lock(28262, k::int)) FROM unnest($1::bigint[]) AS k";
-    const char *p1[1] = {s->arr1.data};
-    PGresult *res = PQexecParams(s->conn, lock_sql, 1, NULL, p1, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return classify(s, "dedup locks", res);
-    PQclear(res);
-    const char *p2[1] = {s->arr2.data};
-    res = PQexecParams(s->conn,
-                       "SELECT content_sha256, article_id FROM content_hashes"
-                       " WHERE content_sha256 = ANY($1::text[])",
-                       1, NULL, p2, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return classify(s, "dedup lookup", res);
-    nf_err_t err = NF_OK;
-    for (int r = 0; r < PQntuples(res) && err == NF_OK; r++) {
-        const char *sha = PQgetvalue(res, r, 0);
-        for (size_t i = 0; i < n; i++) {
-            if (!first_ids[i] && strcmp(sha_hex[i], sha) == 0) {
-                if (!(first_ids[i] = nf_strdup(PQgetvalue(res, r, 1)))) {
-                    err = NF_ERR_NOMEM;
-                    break;
-                }
-            }
-        }
-    }
-    PQclear(res);
-    if (err != NF_OK)
-        for (size_t i = 0; i < n; i++) {
-            nf_free(first_ids[i]);
-            first_ids[i] = NULL;
-        }
-    return err;
-}
-
 /* Streams the COPY buffer when it is large enough (or at the end). */
 static nf_err_t copy_flush(nf_store_t *s, int final)
 {
@@ -521,44 +553,143 @@ static nf_err_t exec_outbox_insert(nf_store_t *s, const char *sql, const char *t
     return outbox_collect(s, res, out);
 }
 
+/* The batch's articles by id, then by position (the first of an id wins). */
+static int cmp_article(const void *x, const void *y)
+{
+    const article_ref_t *a = x, *b = y;
+    int c = strcmp(a->id, b->id);
+    return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+static nf_err_t outbox_reserve(nf_outbox_rows_t *out, size_t n)
+{
+    if (out->count + n <= out->cap)
+        return NF_OK;
+    size_t cap = out->cap ? out->cap : 64;
+    while (cap < out->count + n)
+        cap *= 2;
+    nf_outbox_row_t *rows = nf_realloc(out->rows, cap * sizeof(*rows));
+    if (!rows)
+        return NF_ERR_NOMEM;
+    out->rows = rows;
+    out->cap = cap;
+    return NF_OK;
+}
+
+static uint64_t get_be64(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return be64toh(v);
+}
+
+/* The articles, their entities and mentions, content hashes and outbox rows: one statement. */
+static nf_err_t write_articles(nf_store_t *s, const nf_store_batch_t *b, nf_outbox_rows_t *out,
+                               nf_store_counts_t *counts)
+{
+    if (b->n_articles > s->order_cap) {
+        article_ref_t *order = nf_realloc(s->order, b->n_articles * sizeof(*order));
+        if (!order)
+            return NF_ERR_NOMEM;
+        s->order = order;
+        s->order_cap = b->n_articles;
+    }
+    for (size_t i = 0; i < b->n_articles; i++)
+        s->order[i] = (article_ref_t){b->articles[i].id, i};
+    qsort(s->order, b->n_articles, sizeof(*s->order), cmp_article);
+    size_t n = 0;
+    for (size_t k = 0; k < b->n_articles; k++)
+        if (n == 0 || strcmp(s->order[n - 1].id, s->order[k].id) != 0)
+            s->order[n++] = s->order[k];
+
+    pg_array_t *v = s->arrays;
+    static const uint32_t types[ART_PARAMS] = {
+        [A_ID] = OID_TEXT,      [A_ENRICHED] = OID_TEXT, [A_RAW] = OID_TEXT,
+        [A_PART] = OID_INT4,    [A_OFF] = OID_INT8,      [A_TS] = OID_INT8,
+        [E_ARTICLE] = OID_TEXT, [E_ID] = OID_TEXT,       [E_TYPE] = OID_TEXT,
+        [E_NAME] = OID_TEXT,    [M_ARTICLE] = OID_TEXT,  [M_ENTITY] = OID_TEXT,
+        [M_FIELD] = OID_TEXT,   [M_START] = OID_INT4,    [M_END] = OID_INT4,
+        [M_TEXT] = OID_TEXT};
+    for (int c = 0; c < ART_PARAMS; c++)
+        pga_begin(&v[c], types[c]);
+    for (size_t k = 0; k < n; k++) {
+        const nf_store_article_t *a = &b->articles[s->order[k].idx];
+        size_t id_len = strlen(a->id);
+        pga_text(&v[A_ID], a->id, id_len);
+        pga_text(&v[A_ENRICHED], a->enriched, a->enriched_len);
+        pga_text(&v[A_RAW], a->raw, a->raw_len);
+        pga_int4(&v[A_PART], a->partition);
+        pga_int8(&v[A_OFF], a->offset);
+        pga_int8(&v[A_TS], a->timestamp_ms);
+        for (size_t e = 0; a->entities && e < a->entities->count; e++) {
+            const nf_entity_t *ent = &a->entities->items[e];
+            const char *type = nf_entity_type_name(ent->type);
+            size_t ent_len = strlen(ent->id);
+            pga_text(&v[E_ARTICLE], a->id, id_len);
+            pga_text(&v[E_ID], ent->id, ent_len);
+            pga_text(&v[E_TYPE], type, strlen(type));
+            pga_text(&v[E_NAME], ent->name, strlen(ent->name));
+            for (size_t m = 0; m < ent->n_mentions; m++) {
+                const nf_mention_t *men = &ent->mentions[m];
+                pga_text(&v[M_ARTICLE], a->id, id_len);
+                pga_text(&v[M_ENTITY], ent->id, ent_len);
+                pga_text(&v[M_FIELD], men->field, strlen(men->field));
+                pga_int4(&v[M_START], (int32_t)men->start);
+                pga_int4(&v[M_END], (int32_t)men->end);
+                pga_text(&v[M_TEXT], men->text, strlen(men->text));
+            }
+        }
+    }
+    const char *values[2 + ART_PARAMS] = {b->topic, s->output_topic};
+    int lengths[2 + ART_PARAMS] = {0, 0};
+    int formats[2 + ART_PARAMS] = {0, 0};
+    for (int c = 0; c < ART_PARAMS; c++) {
+        pga_end(&v[c]);
+        if (v[c].b.failed || v[c].b.len > INT32_MAX)
+            return NF_ERR_NOMEM;
+        values[2 + c] = v[c].b.data;
+        lengths[2 + c] = (int)v[c].b.len;
+        formats[2 + c] = 1;
+    }
+    PGresult *res = PQexecParams(s->conn, insert_articles_sql, 2 + ART_PARAMS, NULL, values,
+                                 lengths, formats, 1);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, "insert articles", res);
+    size_t rows = (size_t)PQntuples(res);
+    if (outbox_reserve(out, rows) != NF_OK) {
+        PQclear(res);
+        return NF_ERR_NOMEM;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        int64_t id = (int64_t)get_be64(PQgetvalue(res, (int)r, 0));
+        uint64_t seq = get_be64(PQgetvalue(res, (int)r, 1));
+        if (seq < 1 || seq > n) {
+            PQclear(res);
+            snprintf(s->errmsg, sizeof(s->errmsg), "insert articles: unexpected article index");
+            return NF_ERR_DB_TRANSIENT;
+        }
+        const nf_store_article_t *a = &b->articles[s->order[seq - 1].idx];
+        out->rows[out->count++] =
+            (nf_outbox_row_t){id,          s->output_topic, a->id, strlen(a->id),
+                              a->enriched, a->enriched_len, NULL,  a->partition};
+    }
+    counts->articles_inserted = rows;
+    if (rows) {
+        counts->entities_created = (size_t)get_be64(PQgetvalue(res, 0, 2));
+        counts->hashes_created = (size_t)get_be64(PQgetvalue(res, 0, 3));
+    }
+    PQclear(res);
+    return NF_OK;
+}
+
 nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbox_rows_t *out,
                               nf_store_counts_t *counts)
 {
     nf_err_t err;
     memset(counts, 0, sizeof(*counts));
     nf_buf_t *cb = &s->copybuf;
-    if (b->n_articles) {
-        if ((err = copy_begin(s, "COPY nf_stage_articles FROM STDIN")) != NF_OK)
-            return err;
-        for (size_t i = 0; i < b->n_articles && err == NF_OK; i++) {
-            const nf_store_article_t *a = &b->articles[i];
-            nf_buf_printf(cb, "%zu\t", i);
-            nf_buf_copy_text(cb, a->id, strlen(a->id));
-            nf_buf_putc(cb, '\t');
-            nf_buf_copy_text(cb, a->enriched, a->enriched_len);
-            nf_buf_putc(cb, '\t');
-            nf_buf_copy_text(cb, a->raw, a->raw_len);
-            nf_buf_printf(cb, "\t%d\t%lld\t%lld\n", a->partition, (long long)a->offset,
-                          (long long)a->timestamp_ms);
-            err = copy_flush(s, 0);
-        }
-        if ((err = copy_end(s, err)) != NF_OK)
-            return err;
-        size_t first_row = out->count;
-        err = exec_outbox_insert(s, insert_articles_sql, b->topic, s->output_topic,
-                                 "insert articles", out);
-        if (err != NF_OK)
-            return err;
-        counts->articles_inserted = out->count - first_row;
-        if (counts->articles_inserted) {
-            PGresult *res = out->results[out->n_results - 1];
-            uint64_t ents, hashes;
-            memcpy(&ents, PQgetvalue(res, 0, 6), 8);
-            memcpy(&hashes, PQgetvalue(res, 0, 7), 8);
-            counts->entities_created = (size_t)be64toh(ents);
-            counts->hashes_created = (size_t)be64toh(hashes);
-        }
-    }
+    if (b->n_articles && (err = write_articles(s, b, out, counts)) != NF_OK)
+        return err;
     if (b->n_rejects) {
         if ((err = copy_begin(s, "COPY nf_stage_rejects FROM STDIN")) != NF_OK)
             return err;

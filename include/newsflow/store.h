@@ -1,9 +1,10 @@
 /**
  * @file store.h
  * @brief Everything newsflow says to PostgreSQL (the only module that speaks SQL): migrations,
- *        authoritative consumer offsets, the batch transaction (COPY into staging tables, then
- *        INSERT ... ON CONFLICT DO NOTHING into articles/rejects/outbox, and the offsets), the
- *        dedup authority (content hashes under advisory locks) and the outbox.
+ *        authoritative consumer offsets, the batch transaction (articles with their entities,
+ *        mentions and outbox rows in one INSERT ... ON CONFLICT DO NOTHING fed with array
+ *        parameters; rejects by COPY into a staging table; the offsets), the
+ *        dedup and story authority (nf_store_decide, under advisory locks) and the outbox.
  *        Not thread-safe: one store per worker thread.
  */
 #ifndef NEWSFLOW_STORE_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "newsflow/config.h"
+#include "newsflow/entities.h"
 #include "newsflow/error.h"
 #include "newsflow/fingerprint.h"
 #include "newsflow/story.h"
@@ -20,7 +22,8 @@
 
 typedef struct nf_store nf_store_t;
 
-/** An accepted article of a batch. All pointers borrowed. */
+/** An accepted article of a batch. All pointers borrowed; the outbox rows nf_store_write_batch
+ *  creates for it point to its id and enriched text, so these must outlive those rows. */
 typedef struct nf_store_article {
     const char *id;
     const char *enriched; /**< the enriched record (JSON text), also the outbox payload */
@@ -29,7 +32,8 @@ typedef struct nf_store_article {
     size_t raw_len;
     int32_t partition;
     int64_t offset;
-    int64_t timestamp_ms; /**< Kafka message timestamp, -1 when unknown */
+    int64_t timestamp_ms;             /**< Kafka message timestamp, -1 when unknown */
+    const nf_entity_list_t *entities; /**< the record's entities (rows of entities, mentions) */
 } nf_store_article_t;
 
 /** A rejected message of a batch. All pointers borrowed. */
@@ -103,14 +107,6 @@ nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *top
 /** @brief BEGIN the batch transaction. */
 nf_err_t nf_store_begin(nf_store_t *s);
 
-/**
- * @brief Inside the batch transaction: take the dedup advisory locks of these content hashes
- *        (in ascending key order, so replicas never deadlock) and look up the first article
- *        stored with each. first_ids[i] receives an nf_strdup'ed id or NULL (caller frees).
- */
-nf_err_t nf_store_lookup_hashes(nf_store_t *s, const char *const *sha_hex, size_t n,
-                                char **first_ids);
-
 /** An accepted article of a batch, for the dedup and story decisions. */
 typedef struct nf_store_dedup_article {
     const char *id;                 /**< borrowed */
@@ -147,7 +143,8 @@ typedef struct nf_store_counts {
 /**
  * @brief Inside the batch transaction: write the batch. Articles whose id is already stored
  *        are skipped (a replay never doubles a row), as are rejects of an already rejected
- *        position. Appends to *out the outbox rows created (to be produced after COMMIT).
+ *        position. Appends to *out the outbox rows created (to be produced after COMMIT); the
+ *        rows of articles borrow the article's id and enriched text (no copy comes back).
  */
 nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out,
                               nf_store_counts_t *counts);

@@ -10,6 +10,31 @@ start=$(date +%s.%N)
 "$NF" run --stop-at-end >"$NF_WORK/worker.log" 2>&1 || nf_fail "worker exited with $?"
 end=$(date +%s.%N)
 nf_verify
+# The rows the batch write derives from each record agree with it: every published payload is
+# the record of its key (stored with that id, revision aside), and the entities and mentions
+# tables hold exactly what the stored records list.
+nf_topic_dump articles.enriched '%k\t%s\n' >"$NF_WORK/published"
+/usr/bin/python3 - "$NF_WORK/published" <<'PY' || nf_fail "a published payload is not the record of its key"
+import json, sys
+n = 0
+for line in open(sys.argv[1], encoding="utf-8"):
+    key, payload = line.rstrip("\n").split("\t", 1)
+    rec = json.loads(payload)
+    if rec["id"] != key or "entities" not in rec or "dedup" not in rec:
+        sys.exit("key %s carries the record of %s" % (key, rec.get("id")))
+    n += 1
+print("published payloads checked: %d" % n, file=sys.stderr)
+PY
+mentions_sql="select a.id, x->>'id', m->>'field', (m->>'start')::int, (m->>'end')::int, m->>'text'
+    from articles a, jsonb_array_elements(a.entities) x, jsonb_array_elements(x->'mentions') m"
+diffs=$(nf_sql "select (select count(*) from (select article_id, entity_id, field, start_cp, end_cp, text
+                          from mentions except $mentions_sql) d)
+                     + (select count(*) from ($mentions_sql except select article_id, entity_id,
+                          field, start_cp, end_cp, text from mentions) d)
+                     + (select count(*) from (select distinct x->>'id', x->>'type' from articles a,
+                          jsonb_array_elements(a.entities) x except select id, type from entities) d)")
+[ "$diffs" -eq 0 ] || nf_fail "mentions/entities differ from the stored records in $diffs rows"
+[ "$(nf_sql "select count(*) from mentions")" -gt 10000 ] || nf_fail "too few mentions stored"
 awk -v a="$start" -v b="$end" 'BEGIN { printf "throughput: 10000 messages in %.2f s = %.0f msg/s, process start to exit (group join included)\n", b - a, 10000 / (b - a) }' >&2
 # Steady state: from the partition assignment to the stop, from the worker's own log timestamps.
 /usr/bin/python3 - "$NF_WORK/worker.log" <<'PY' >&2

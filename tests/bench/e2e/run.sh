@@ -124,7 +124,7 @@ print("%.3f" % (t("partitions assigned") - t("worker started")))' "$W/worker_b.l
 import collections, re, sys
 total = collections.Counter()
 for line in sys.stdin:
-    m = re.search(r"duration: ([0-9.]+) ms +(statement|execute [^:]*): (.*)", line)
+    m = re.search(r"duration: ([0-9.]+) ms +(statement|parse [^:]*|bind [^:]*|execute [^:]*): (.*)", line)
     if m:
         sql = m.group(3)
         kind = ("copy staging" if sql.startswith("COPY") else
