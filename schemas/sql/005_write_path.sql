@@ -5,10 +5,23 @@
 -- article: 40 lookups and row locks per article, ~240 us of PostgreSQL CPU per article, more
 -- than the rest of the article's write). The only writer inserts an article, its entities and
 -- its mentions in one statement of one transaction, from the same record, so the references
--- hold by construction. What goes: ON DELETE CASCADE from articles (delete an article's mentions
--- together with it: DELETE FROM mentions WHERE article_id = ...).
+-- hold by construction. What the article key also did, delete an article's mentions with it,
+-- is kept by one statement-level trigger: one DELETE per deleting statement, not a check per
+-- inserted row (retention jobs that delete old articles need no change).
 ALTER TABLE mentions DROP CONSTRAINT IF EXISTS mentions_article_id_fkey;
 ALTER TABLE mentions DROP CONSTRAINT IF EXISTS mentions_entity_id_fkey;
+
+CREATE OR REPLACE FUNCTION nf_delete_mentions_of_deleted_articles() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM mentions m USING deleted_articles d WHERE m.article_id = d.id;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS articles_delete_mentions ON articles;
+CREATE TRIGGER articles_delete_mentions AFTER DELETE ON articles
+    REFERENCING OLD TABLE AS deleted_articles
+    FOR EACH STATEMENT EXECUTE FUNCTION nf_delete_mentions_of_deleted_articles();
 
 -- Large values (the raw document, the enriched record, the outbox payload: 2-4 KB each) are
 -- compressed with lz4 instead of pglz when the server has it (PostgreSQL 14+ built with lz4, as

@@ -56,4 +56,16 @@ before=$(nf_sql "select count(*), max(ingested_at) from articles")
 "$NF" run --stop-at-end >>"$NF_WORK/worker.log" 2>&1 || nf_fail "second run exited with $?"
 after=$(nf_sql "select count(*), max(ingested_at) from articles")
 [ "$before" = "$after" ] || nf_fail "second run changed articles: $before -> $after"
+
+# Deleting articles (a retention job) deletes their mentions, and only theirs (migration 005's
+# statement trigger stands in for the dropped foreign key's ON DELETE CASCADE).
+gone_ids="select id from articles where id in (select article_id from mentions) order by id limit 25"
+theirs=$(nf_sql "select count(*) from mentions where article_id in ($gone_ids)")
+total=$(nf_sql "select count(*) from mentions")
+[ "$theirs" -gt 0 ] || nf_fail "no mentions to delete"
+nf_sql "delete from articles where id in ($gone_ids)" >/dev/null
+left=$(nf_sql "select count(*) from mentions")
+orphans=$(nf_sql "select count(*) from mentions m where not exists (select 1 from articles a where a.id = m.article_id)")
+[ "$orphans" -eq 0 ] && [ "$left" -eq $((total - theirs)) ] \
+    || nf_fail "deleting 25 articles left $orphans orphan mentions ($total -> $left, $theirs theirs)"
 nf_log "PASS"
