@@ -71,7 +71,7 @@ export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NE
 "$NF" migrate >/dev/null
 sql "CREATE TABLE bench_ceiling (doc jsonb NOT NULL)"
 reset_tables() {
-    sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling"
+    sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling, fingerprints, fingerprint_keys, stories, article_stories"
 }
 say "broker $BROKERS ($PARTS partitions), postgres ready; publishing $N articles"
 "$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/corpus.jsonl" >"$W/publish.log"
