@@ -65,7 +65,8 @@ static const setting_t settings[] = {
      "message.max.bytes"},
     {"dedup_cache_entries", "NEWSFLOW_DEDUP_CACHE_ENTRIES", T_INT, S(dedup_cache_entries), "500000",
      0, 100000000, 0, NF_CMD_RUN | NF_CMD_ENRICH,
-     "content hashes kept in memory (oldest evicted; PostgreSQL stays the authority in run)"},
+     "articles in the in-memory dedup/story index of enrich (oldest evicted; run decides in "
+     "PostgreSQL)"},
     {"langid_min_confidence_pct", "NEWSFLOW_LANGID_MIN_CONFIDENCE_PCT", T_INT,
      S(langid_min_confidence_pct), "50", 0, 100, 0, NF_CMD_RUN | NF_CMD_ENRICH,
      "language confidence (percent) below which lang.code is \"und\""},
