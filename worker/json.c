@@ -123,88 +123,32 @@ static int hex_digit(uint8_t c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
+static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len);
+static int parse_number(parser_t *p, nf_json_type_t *type);
+
 /* Which error class a bad input gets depends on how far a lexer reads before the parser
  * looks at the token: jansson reads a whole string, a whole word of letters or a whole number
  * plus one byte, and reports invalid UTF-8 met on the way before the syntax error. This
- * replays that read from `pos` and returns where it meets invalid UTF-8, or SIZE_MAX. */
+ * replays that read from `pos` (the string and number readers below read exactly as far) and
+ * returns where it meets invalid UTF-8, or SIZE_MAX. */
 static size_t token_bad_utf8(const parser_t *p, size_t pos)
 {
     if (pos >= p->len)
         return SIZE_MAX;
     uint8_t c = p->s[pos];
+    if (c == '"' || c == '-' || (c >= '0' && c <= '9')) {
+        /* a scratch reader: keeps nothing, reports nothing; a number's range check copies the
+         * token past the arena's end, where there is room (the arena holds less than the bytes
+         * consumed before pos) */
+        parser_t t = {
+            .s = p->s, .len = p->len, .pos = pos, .text = p->text, .text_len = p->text_len};
+        nf_json_type_t type;
+        int rc = c == '"' ? parse_string(&t, 0, NULL, NULL) : parse_number(&t, &type);
+        if (t.status == NF_JSON_INVALID_UTF8)
+            return t.err_offset;
+        return rc == 0 && c != '"' && bad_utf8_at(p, t.pos) ? t.pos : SIZE_MAX;
+    }
     size_t i = pos;
-    if (c == '"') {
-        for (i = pos + 1; i < p->len;) {
-            uint8_t b = p->s[i];
-            if (b == '"' || (b < 0x20))
-                return SIZE_MAX;
-            if (b >= 0x80) {
-                size_t n = utf8_seq(p->s + i, p->len - i);
-                if (!n)
-                    return i;
-                i += n;
-            } else if (b == '\\') {
-                if (bad_utf8_at(p, i + 1))
-                    return i + 1;
-                if (i + 1 >= p->len || !strchr("\"\\/bfnrtu", p->s[i + 1]) || !p->s[i + 1])
-                    return SIZE_MAX;
-                if (p->s[i + 1] != 'u') {
-                    i += 2;
-                    continue;
-                }
-                for (size_t k = i + 2; k < i + 6; k++) {
-                    if (bad_utf8_at(p, k))
-                        return k;
-                    if (k >= p->len || !hex_digit(p->s[k]))
-                        return SIZE_MAX;
-                }
-                i += 6;
-            } else {
-                i++;
-            }
-        }
-        return SIZE_MAX;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-        if (c == '-' && bad_utf8_at(p, ++i))
-            return i;
-        if (i < p->len && p->s[i] == '0') {
-            if (bad_utf8_at(p, ++i))
-                return i;
-            if (is_digit_at(p, i))
-                return SIZE_MAX;
-        } else if (is_digit_at(p, i)) {
-            while (is_digit_at(p, i))
-                i++;
-            if (bad_utf8_at(p, i))
-                return i;
-        } else {
-            return SIZE_MAX;
-        }
-        if (i < p->len && p->s[i] == '.') {
-            if (bad_utf8_at(p, ++i))
-                return i;
-            if (!is_digit_at(p, i))
-                return SIZE_MAX;
-            while (is_digit_at(p, i))
-                i++;
-            if (bad_utf8_at(p, i))
-                return i;
-        }
-        if (i < p->len && (p->s[i] | 0x20) == 'e') {
-            if (bad_utf8_at(p, ++i))
-                return i;
-            if (i < p->len && (p->s[i] == '+' || p->s[i] == '-') && bad_utf8_at(p, ++i))
-                return i;
-            if (!is_digit_at(p, i))
-                return SIZE_MAX;
-            while (is_digit_at(p, i))
-                i++;
-            if (bad_utf8_at(p, i))
-                return i;
-        }
-        return SIZE_MAX;
-    }
     if ((unsigned)((c | 0x20) - 'a') < 26u) {
         while (i < p->len && (unsigned)((p->s[i] | 0x20) - 'a') < 26u)
             i++;
@@ -236,15 +180,9 @@ static int hex4(const uint8_t *s, uint32_t *out)
 {
     uint32_t v = 0;
     for (int i = 0; i < 4; i++) {
-        uint8_t c = s[i];
-        uint32_t d;
-        if (c >= '0' && c <= '9')
-            d = c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            d = (uint32_t)((c | 0x20) - 'a' + 10);
-        else
+        if (!hex_digit(s[i]))
             return -1;
-        v = v << 4 | d;
+        v = v << 4 | (uint32_t)(s[i] <= '9' ? s[i] - '0' : (s[i] | 0x20) - 'a' + 10);
     }
     *out = v;
     return 0;
@@ -337,15 +275,17 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
             pos += 2;
             continue;
         }
-        if (e != 'u' || len - pos < 6 || !hex_digit(s[pos + 2]) || !hex_digit(s[pos + 3]) ||
-            !hex_digit(s[pos + 4]) || !hex_digit(s[pos + 5])) {
-            size_t bad = token_bad_utf8(p, p->pos); /* a bad byte in the escape itself */
-            if (bad != SIZE_MAX)
-                return bad_utf8(p, bad);
+        uint32_t cp = 0, low = 0;
+        if (e != 'u' || len - pos < 6 || hex4(s + pos + 2, &cp) < 0) {
+            /* a lexer reads the escape's letter, then hex digits up to the first other byte */
+            size_t k = pos + 1;
+            if (e == 'u')
+                for (k = pos + 2; k < pos + 6 && k < len && hex_digit(s[k]);)
+                    k++;
+            if (bad_utf8_at(p, k))
+                return bad_utf8(p, k);
             return fail(p, NF_JSON_INVALID, pos, "invalid escape in a string");
         }
-        uint32_t cp = 0, low = 0;
-        hex4(s + pos + 2, &cp);
         size_t esc = pos;
         pos += 6;
         /* Surrogate pairing and U+0000 are judged once the whole string has been read, as
@@ -387,12 +327,13 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
     return 0;
 }
 
-/* Refuses the number token that starts at `start` because of the byte at `at`. */
-static int bad_number(parser_t *p, size_t start, size_t at, const char *what)
+/* Refuses a number token: `last` is the last byte read of it (every byte before it was an
+ * ASCII digit, sign, point or e), reported if it is invalid UTF-8, else the error `what` at
+ * `at`. */
+static int bad_number(parser_t *p, size_t last, size_t at, const char *what)
 {
-    size_t bad = token_bad_utf8(p, start);
-    if (bad != SIZE_MAX)
-        return bad_utf8(p, bad);
+    if (bad_utf8_at(p, last))
+        return bad_utf8(p, last);
     p->pos = at;
     return fail(p, NF_JSON_INVALID, at, "%s", what);
 }
@@ -405,11 +346,11 @@ static int parse_number(parser_t *p, nf_json_type_t *type)
     if (pos < len && s[pos] == '-')
         pos++;
     if (!is_digit_at(p, pos))
-        return bad_number(p, start, pos, "a minus sign without digits");
+        return bad_number(p, pos, pos, "a minus sign without digits");
     if (s[pos] == '0') {
         pos++;
         if (is_digit_at(p, pos))
-            return bad_number(p, start, pos, "leading zero in a number");
+            return bad_number(p, pos, pos, "leading zero in a number");
     } else {
         while (is_digit_at(p, pos))
             pos++;
@@ -418,7 +359,7 @@ static int parse_number(parser_t *p, nf_json_type_t *type)
         real = 1;
         pos++;
         if (!is_digit_at(p, pos))
-            return bad_number(p, start, pos, "no digit after a decimal point");
+            return bad_number(p, pos, pos, "no digit after a decimal point");
         while (is_digit_at(p, pos))
             pos++;
     }
@@ -428,7 +369,7 @@ static int parse_number(parser_t *p, nf_json_type_t *type)
         if (pos < len && (s[pos] == '+' || s[pos] == '-'))
             pos++;
         if (!is_digit_at(p, pos))
-            return bad_number(p, start, pos, "no digit in an exponent");
+            return bad_number(p, pos, pos, "no digit in an exponent");
         while (is_digit_at(p, pos))
             pos++;
     }
@@ -442,11 +383,11 @@ static int parse_number(parser_t *p, nf_json_type_t *type)
     errno = 0;
     if (real) {
         if (isinf(strtod(tmp, NULL)))
-            return bad_number(p, start, start, "real number out of range");
+            return bad_number(p, pos, start, "real number out of range");
     } else {
         (void)strtoll(tmp, NULL, 10);
         if (errno == ERANGE)
-            return bad_number(p, start, start, "integer out of the 64-bit range");
+            return bad_number(p, pos, start, "integer out of the 64-bit range");
     }
     p->pos = pos;
     return 0;
@@ -522,6 +463,23 @@ static int add_member(parser_t *p, size_t key_off, size_t key_len, nf_json_type_
     return 0;
 }
 
+/* After an element of an object or array: 1 when another follows (its ',' is consumed), 0 at
+ * `close` (consumed), -1 on anything else. */
+static int next_element(parser_t *p, uint8_t close, const char *where)
+{
+    skip_ws(p);
+    if (p->pos < p->len && p->s[p->pos] == ',') {
+        p->pos++;
+        skip_ws(p);
+        return 1;
+    }
+    if (p->pos < p->len && p->s[p->pos] == close) {
+        p->pos++;
+        return 0;
+    }
+    return unexpected(p, where);
+}
+
 static int parse_object(parser_t *p, int top)
 {
     uint32_t object = ++p->objects;
@@ -549,19 +507,10 @@ static int parse_object(parser_t *p, int top)
             return -1;
         if (top && add_member(p, key_off, key_len, type, str_off, str_len) < 0)
             return -1;
-        skip_ws(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            skip_ws(p);
-            continue;
-        }
-        if (p->pos < p->len && p->s[p->pos] == '}') {
-            p->pos++;
-            break;
-        }
-        return unexpected(p, "where ',' or '}' was expected");
+        int more = next_element(p, '}', "where ',' or '}' was expected");
+        if (more <= 0)
+            return more;
     }
-    return 0;
 }
 
 static int parse_array(parser_t *p)
@@ -576,17 +525,9 @@ static int parse_array(parser_t *p)
         nf_json_type_t type;
         if (parse_value(p, &type, 0, NULL, NULL) < 0)
             return -1;
-        skip_ws(p);
-        if (p->pos < p->len && p->s[p->pos] == ',') {
-            p->pos++;
-            skip_ws(p);
-            continue;
-        }
-        if (p->pos < p->len && p->s[p->pos] == ']') {
-            p->pos++;
-            return 0;
-        }
-        return unexpected(p, "where ',' or ']' was expected");
+        int more = next_element(p, ']', "where ',' or ']' was expected");
+        if (more <= 0)
+            return more;
     }
 }
 
