@@ -635,16 +635,16 @@ void nf_langid_detect(const nf_langid_t *l, const char *utf8, size_t len, nf_lan
             continue;
         agg_flush(&s);
         best = rank_languages(&s, set, total, &second);
-        int chunk_best = -1;
+        int chunk_best = -1; /* the winner of the chunks read since the last check */
+        double chunk_top = 0.0;
         for (unsigned lang = 0; lang < m->n_langs; lang++) {
             if (!(set->bits[lang / 64] >> (lang % 64) & 1))
                 continue;
             double own = total[lang] - (letters_before ? before[lang] : 0.0);
-            double lead = chunk_best < 0
-                              ? 0.0
-                              : total[chunk_best] - (letters_before ? before[chunk_best] : 0.0);
-            if (chunk_best < 0 || own > lead)
+            if (chunk_best < 0 || own > chunk_top) {
                 chunk_best = (int)lang;
+                chunk_top = own;
+            }
         }
         if (chunk_best != best) {
             early = 0; /* the chunks disagree: read everything */
