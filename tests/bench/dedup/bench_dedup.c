@@ -92,12 +92,12 @@ static int load(const char *fixture, const char *truth)
         }
         if (!fields[3])
             continue;
-        snprintf(id, sizeof(id), "%s", fields[0]);
+        snprintf(id, sizeof(id), "%.63s", fields[0]);
         event = atoi(fields[1]);
-        snprintf(group, sizeof(group), "%s", fields[2]);
-        snprintf(kind, sizeof(kind), "%s", fields[3]);
+        snprintf(group, sizeof(group), "%.63s", fields[2]);
+        snprintf(kind, sizeof(kind), "%.15s", fields[3]);
         if (fields[4])
-            snprintf(hard, sizeof(hard), "%s", fields[4]);
+            snprintf(hard, sizeof(hard), "%.15s", fields[4]);
         art_t *a = find(id);
         if (!a)
             continue;
