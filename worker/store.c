@@ -286,6 +286,12 @@ static nf_err_t connect_db(nf_store_t *s)
         return NF_ERR_DB_TRANSIENT;
     }
     PQsetNoticeProcessor(s->conn, notice_processor, NULL);
+    /* No JIT: every statement here is short, and PostgreSQL's cost-based JIT (on by default)
+     * compiles a statement whose estimated cost is high, ~150 ms each time: seen on the
+     * candidate read of every batch once an estimate went wrong. */
+    nf_err_t err = exec_simple(s, "SET jit = off", "session settings");
+    if (err != NF_OK)
+        return err;
     return exec_simple(s, stage_ddl, "create staging tables");
 }
 
