@@ -151,6 +151,98 @@ static void test_threshold_edges(void **state)
     assert_false(nf_story_match(&s1, &s2, &p)); /* outside the window */
 }
 
+static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
+
+/* A near copy keeps the counts: a shared date alone (everything that happened that day has it)
+ * does not make two texts agree when both carry counts and share none. */
+static void test_near_date_alone_is_weak(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        a.minhash[k] = b.minhash[k] = (uint8_t)k; /* the same words */
+    a.bands[0] = b.bands[0] = 7;
+    a.n_names = b.n_names = 1;
+    a.names[0] = b.names[0] = 0x40; /* one shared name */
+    a.n_facts = b.n_facts = 2;
+    a.facts[0] = b.facts[0] = 0x101; /* the same date (NF_FACT_DATE) */
+    a.facts[1] = 0x200;              /* other counts */
+    b.facts[1] = 0x300;
+    double sim;
+    assert_true(nf_near_similarity(&a, &b) > 0.99);
+    assert_false(nf_facts_agree(&a, &b));
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_false(nf_near_match(&b, &a, &p, &sim)); /* symmetric */
+    /* the same count as well: a copy */
+    b.facts[1] = 0x200;
+    assert_true(nf_facts_agree(&a, &b));
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* a copy that lost its counts (the sentence cut) still agrees on the date */
+    b.n_facts = 1;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* two dates and no count: the date is all there is to agree on */
+    a.n_facts = 1;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    b.facts[0] = 0x103; /* another date */
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    /* a shared count is enough whatever the dates */
+    a.n_facts = b.n_facts = 2;
+    a.facts[1] = b.facts[1] = 0x500;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* no facts on one side: no evidence either way */
+    b.n_facts = 0;
+    assert_true(nf_facts_agree(&a, &b));
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+}
+
+/* The same, from text: one template, two floods on the same day. The texts are near copies word
+ * for word and share a date and generic capitalised words, but not the count. */
+static const char *flood_a =
+    "Emergency crews evacuated 8,412 people from Halvoren on 9 October after the Tessa river "
+    "flooded the lower town, mayor Ivo Brannick said.\nThree shelters were opened in the school "
+    "halls of the northern district, the Regional Water Board said.\nVolunteers filled sandbags "
+    "along the embankment until dawn, and the Regional Water Board warned of more rain.";
+static const char *flood_b =
+    "Emergency crews evacuated 21,730 people from Quillmar on 9 October after the Ostra river "
+    "flooded the lower town, mayor Dana Pelkov said.\nThree shelters were opened in the school "
+    "halls of the northern district, the Regional Water Board said.\nVolunteers filled sandbags "
+    "along the embankment until dawn, and the Regional Water Board warned of more rain.";
+
+static void test_near_same_day_template(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t a, b, c;
+    fp_of(flood_a, "2026-10-09T08:00:00Z", "Latn", &a);
+    fp_of(flood_b, "2026-10-09T10:00:00Z", "Latn", &b);
+    /* the date is marked as one, the count is not */
+    int dates = 0, counts = 0;
+    for (int i = 0; i < a.n_facts; i++) {
+        dates += (a.facts[i] & NF_FACT_DATE) != 0;
+        counts += !(a.facts[i] & NF_FACT_DATE);
+    }
+    assert_int_equal(dates, 1);
+    assert_int_equal(counts, 1);
+    /* what made the old rule take them for copies: alike, a shared band, a name, a fact */
+    assert_true(nf_near_similarity(&a, &b) >= p.near_threshold);
+    int band = 0;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        band |= a.bands[i] == b.bands[i];
+    assert_true(band);
+    assert_true(shares_name(&a, &b) >= 1);
+    double sim;
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_int_equal(nf_fingerprint_link(&a, &b, &p, &sim), NF_LINK_NONE);
+    /* a light edit of the first (a byline) is still its near copy */
+    char edited[1024];
+    snprintf(edited, sizeof(edited), "%s\nReporting by Cato Wendel.", flood_a);
+    fp_of(edited, "2026-10-09T11:00:00Z", "Latn", &c);
+    assert_true(nf_near_match(&a, &c, &p, &sim));
+}
+
 static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
 {
     int n = 0;
@@ -569,6 +661,8 @@ static void test_wire_roundtrip(void **state)
 {
     (void)state;
     nf_fingerprint_t a, b;
+    nf_match_params_t p0 = nf_match_params_default();
+    double sim0;
     fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
     uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
     size_t n = nf_fingerprint_encode(&a, wire);
@@ -576,8 +670,25 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
-    wire[0] = 3;
+    wire[0] = 4;
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* a v2 row (an older worker's: its facts do not tell dates from counts) reads its facts as
+     * counts, so a date shared with it counts as it did for that worker */
+    nf_fingerprint_t fa, fa2, other;
+    fp_of(flood_a, "2026-10-09T08:00:00Z", "Latn", &fa);
+    fp_of(flood_b, "2026-10-09T10:00:00Z", "Latn", &other); /* the same date, another count */
+    assert_false(nf_facts_agree(&fa, &other));              /* both v3: the date alone is weak */
+    uint8_t wire2[NF_FINGERPRINT_WIRE_MAX];
+    size_t n2 = nf_fingerprint_encode(&fa, wire2);
+    assert_int_equal(wire2[0], 3);
+    wire2[0] = 2;
+    assert_int_equal(nf_fingerprint_decode(wire2, n2, &fa2), 0);
+    assert_int_equal(fa2.n_facts, fa.n_facts);
+    for (int i = 0; i < fa.n_facts; i++)
+        assert_int_equal(fa2.facts[i], NF_FACT_ID(fa.facts[i]));
+    assert_int_equal(nf_fingerprint_link(&fa, &fa2, &p0, &sim0), NF_LINK_EXACT);
+    assert_true(nf_facts_agree(&fa2, &other)); /* against v2: as before */
+    assert_true(nf_facts_agree(&other, &fa2));
     /* an older worker's row (v1: another MinHash function) still links as an exact copy and a
      * story, never as a near copy */
     wire[0] = 1;
@@ -588,7 +699,7 @@ static void test_wire_roundtrip(void **state)
     assert_false(nf_near_match(&a, &b, &p, &sim));
     assert_true(nf_story_match(&a, &b, &p));
     assert_memory_equal(a.names, b.names, sizeof(a.names));
-    wire[0] = 2;
+    wire[0] = 3;
     /* negative times survive */
     a.t = -86400;
     n = nf_fingerprint_encode(&a, wire);
@@ -602,6 +713,8 @@ int main(void)
         cmocka_unit_test(test_exact_key_folds),
         cmocka_unit_test(test_near_similarity),
         cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_near_date_alone_is_weak),
+        cmocka_unit_test(test_near_same_day_template),
         cmocka_unit_test(test_signature_across_scripts),
         cmocka_unit_test(test_name_cache_consistent),
         cmocka_unit_test(test_index_originals),
