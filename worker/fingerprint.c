@@ -17,6 +17,7 @@
 
 #define MAX_CANDIDATES 96
 #define MAX_NUMBERS 64
+#define MAX_MENTIONS 128 /* entity mentions in the body looked at (nouns_cased) */
 #define SHINGLE_WORDS 2
 /* Name tokens repeat (the same people and places all day long): the key of a token is a pure
  * function of its text, so a direct-mapped cache keyed by the token's hash saves the stop-list
@@ -569,6 +570,22 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         const char *id = entities->items[i].id;
         add_candidate(cand, &n_cand, NF_NAME_ID(key32("e:", id, strlen(id))), 1000, 0);
     }
+    /* German capitalises every noun: there a capitalised token is a name only inside a mention
+     * of the entity stage; outside one it is a weak key, like a word of a script without
+     * capitals (it counts against a strong key, i.e. across languages, never between two German
+     * texts, which would otherwise share "Lagerhalle", "Einsatzkräfte", ... of one template). */
+    int nouns_cased = strcmp(lang->code, "de") == 0 || strcmp(lang->code, "lb") == 0;
+    size_t mention_start[MAX_MENTIONS], mention_end[MAX_MENTIONS], n_mentions = 0;
+    for (size_t i = 0; nouns_cased && entities && i < entities->count; i++)
+        for (size_t m = 0; m < entities->items[i].n_mentions && n_mentions < MAX_MENTIONS; m++) {
+            const nf_mention_t *x = &entities->items[i].mentions[m];
+            if (x->field && strcmp(x->field, "body") == 0) {
+                mention_start[n_mentions] = x->start;
+                mention_end[n_mentions++] = x->end;
+            }
+        }
+    size_t cp = 0; /* code points before u16[cp_at] (mention offsets count code points) */
+    int32_t cp_at = 0;
     int initial = 1;
     for (int32_t i = 0; i < ulen;) {
         UChar32 c;
@@ -591,6 +608,16 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         while (e > s && f->u16[e - 1] == '-')
             e--;
         uint32_t key = name_key(f, f->u16 + s, e - s, initial);
+        if (key && nouns_cased && !(key & NF_NAME_WEAK)) {
+            cp += (size_t)u_countChar32(f->u16 + cp_at, s - cp_at);
+            cp_at = s;
+            size_t cp_end = cp + (size_t)u_countChar32(f->u16 + s, e - s);
+            int in_mention = 0;
+            for (size_t m = 0; m < n_mentions && !in_mention; m++)
+                in_mention = mention_start[m] < cp_end && cp < mention_end[m];
+            if (!in_mention)
+                key |= NF_NAME_WEAK;
+        }
         if (key)
             add_candidate(cand, &n_cand, key, 1, (uint32_t)s);
         initial = 0;

@@ -243,6 +243,87 @@ static void test_near_same_day_template(void **state)
     assert_true(nf_near_match(&a, &c, &p, &sim));
 }
 
+/* German capitalises every noun: outside the entity stage's mentions its capitalised tokens are
+ * weak keys (they count against English, never against German). */
+static void fp_of_lang(const char *body, const char *when, const char *code,
+                       const nf_entity_list_t *entities, nf_fingerprint_t *out)
+{
+    nf_lang_t lang = {"", "Latn", 0};
+    snprintf(lang.code, sizeof(lang.code), "%s", code);
+    assert_int_equal(nf_fingerprint_compute(fpr, body, strlen(body), when, &lang, entities, out),
+                     NF_OK);
+}
+
+/* code points of `body` before `needle` */
+static size_t cp_offset(const char *body, const char *needle)
+{
+    const char *at = strstr(body, needle);
+    assert_non_null(at);
+    size_t n = 0;
+    for (const char *c = body; c < at; c++)
+        n += ((unsigned char)*c & 0xc0) != 0x80;
+    return n;
+}
+
+static const char *fire_de_1 =
+    "Ein Feuer hat am 3. August eine Lagerhalle von Orlen Depot in Varsk zerstört; nach Angaben "
+    "von Feuerwehrchef Tamsin Marlow kämpften 120 Einsatzkräfte die ganze Nacht gegen die "
+    "Flammen.\n"
+    "Die Brandursache sei noch unklar, sagte Marlow.\nAnwohner sollten wegen des Rauchs die "
+    "Fenster geschlossen halten.";
+static const char *fire_de_2 =
+    "Ein Feuer hat am 3. August eine Lagerhalle von Kelbo Transit in Varsk zerstört; nach Angaben "
+    "von Feuerwehrchef Per Anskar kämpften 85 Einsatzkräfte die ganze Nacht gegen die Flammen.\n"
+    "Die Brandursache sei noch unklar, sagte Anskar.\nAnwohner sollten wegen des Rauchs die "
+    "Fenster geschlossen halten.";
+static const char *fire_de_1b = /* the first fire, another outlet's wording */
+    "In Varsk ist am 3. August ein Lager von Orlen Depot abgebrannt. Feuerwehrchef Tamsin Marlow "
+    "sprach von 120 Helfern im Einsatz.";
+static const char *fire_en_1 = "A fire destroyed a warehouse of Orlen Depot in Varsk on 3 August; "
+                               "fire chief Tamsin Marlow said "
+                               "120 firefighters fought the blaze through the night.";
+
+static void test_german_nouns_weak(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t de1, de2, de1b, en1, und1, und2;
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "de", NULL, &de1);
+    fp_of_lang(fire_de_2, "2027-08-03T09:00:00Z", "de", NULL, &de2);
+    fp_of_lang(fire_en_1, "2027-08-03T10:00:00Z", "en", NULL, &en1);
+    /* two fires of one day in one town, told by one template: the town, the date and the
+     * template's nouns (Lagerhalle, Feuerwehrchef, Einsatzkräfte, Flammen, ...) */
+    assert_true(shares_name(&de1, &de2) >= 5);
+    assert_false(nf_story_match(&de1, &de2, &p));
+    /* the same texts without a language code are read as before (capitalised = a name) */
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "und", NULL, &und1);
+    fp_of_lang(fire_de_2, "2027-08-03T09:00:00Z", "und", NULL, &und2);
+    assert_true(nf_story_match(&und1, &und2, &p));
+    /* across languages a German token still counts against an English name */
+    assert_true(nf_story_match(&de1, &en1, &p));
+    /* inside a mention of the entity stage a German token is a name: another German version of
+     * the first fire links through the person the entity stage found in both */
+    nf_mention_t m1 = {"body", cp_offset(fire_de_1, "Tamsin Marlow"), 0, NULL};
+    m1.end = m1.start + strlen("Tamsin Marlow");
+    nf_mention_t m1b = {"body", cp_offset(fire_de_1b, "Tamsin Marlow"), 0, NULL};
+    m1b.end = m1b.start + strlen("Tamsin Marlow");
+    nf_mention_t m1t = {"title", m1b.start, m1b.end, NULL}; /* a title's offsets: not the body */
+    nf_entity_t e1 = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1, 1};
+    nf_entity_t e1b = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1b, 1};
+    nf_entity_t e1t = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1t, 1};
+    nf_entity_list_t l1 = {&e1, 1}, l1b = {&e1b, 1}, l1t = {&e1t, 1};
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", NULL, &de1b);
+    assert_false(nf_story_match(&de1, &de1b, &p)); /* no mentions: all weak */
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "de", &l1, &de1);
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1b, &de1b);
+    assert_true(nf_story_match(&de1, &de1b, &p)); /* the entity id, "Tamsin", "Marlow" */
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1t, &de1b);
+    int strong = 0;
+    for (int i = 0; i < de1b.n_names; i++)
+        strong += !(de1b.names[i] & NF_NAME_WEAK);
+    assert_int_equal(strong, 1); /* only the entity id: the title mention covers no body token */
+}
+
 static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
 {
     int n = 0;
@@ -716,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_near_date_alone_is_weak),
         cmocka_unit_test(test_near_same_day_template),
         cmocka_unit_test(test_signature_across_scripts),
+        cmocka_unit_test(test_german_nouns_weak),
         cmocka_unit_test(test_name_cache_consistent),
         cmocka_unit_test(test_index_originals),
         cmocka_unit_test(test_index_merges_and_window),
