@@ -518,6 +518,39 @@ static void test_index_merges_and_window(void **state)
 /* Heavy churn through a small, crowded key table (postings keep only their distance from home
  * and are shifted back on deletion): every pair of copies must still find each other, and an
  * evicted article must not be found. */
+/* A name filed under MAX_PER_KEY (64) articles long ago does not hide the articles that carry
+ * it today: a full key gives the posting of its oldest article outside the window to the new
+ * one. */
+static void test_index_full_key_recent(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(1000);
+    nf_fingerprint_t fp;
+    nf_story_decision_t d, first;
+    char id[32];
+    for (int i = 0; i < 80 + 2; i++) {
+        memset(&fp, 0, sizeof(fp));
+        int today = i >= 80;
+        /* 80 articles over the first days, then two of one event 30 days later */
+        fp.t = today ? 1000000 + 30 * 86400 + i : 1000000 + i * 600;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            fp.bands[b] = (uint32_t)(1000 * i + b + 1); /* no shared band */
+        fp.exact[0] = (uint8_t)i, fp.exact[1] = 1;
+        memset(fp.minhash, i, NF_MINHASH_K);
+        fp.n_names = 3; /* the same three posted names in all of them */
+        fp.names[0] = 40 | NF_NAME_POSTED, fp.names[1] = 44 | NF_NAME_POSTED;
+        fp.names[2] = 48 | NF_NAME_POSTED;
+        fp.n_facts = 1;
+        fp.facts[0] = today ? 0x700 : (uint32_t)(0x1000 + 2 * i); /* one fact each, but today */
+        snprintf(id, sizeof(id), "a%02d", i);
+        assert_int_equal(nf_story_index_add(x, id, &fp, i == 80 ? &first : &d), NF_OK);
+    }
+    assert_true(first.new_story);
+    assert_false(d.new_story); /* found the other article of today through the full keys */
+    assert_string_equal(d.story_id, first.story_id);
+    nf_story_index_destroy(x);
+}
+
 static void test_index_churn(void **state)
 {
     (void)state;
@@ -803,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_index_merges_and_window),
         cmocka_unit_test(test_index_capacity),
         cmocka_unit_test(test_index_churn),
+        cmocka_unit_test(test_index_full_key_recent),
         cmocka_unit_test(test_resolve_order_independent),
         cmocka_unit_test(test_wire_roundtrip),
     };
