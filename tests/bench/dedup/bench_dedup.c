@@ -128,6 +128,19 @@ static int load(const char *fixture, const char *truth)
     return 0;
 }
 
+static void free_arts(void)
+{
+    for (size_t i = 0; i < n_arts; i++) {
+        free(arts[i].body);
+        for (size_t k = 0; k < arts[i].n_ents; k++)
+            free(arts[i].ent_ids[k]);
+        free(arts[i].ent_ids);
+    }
+    free(arts);
+    arts = NULL;
+    n_arts = 0;
+}
+
 typedef struct result {
     double near_p, near_r, exact_p, exact_r, all_p, all_r;
     double b3_p, b3_r, b3_f1;
@@ -251,7 +264,7 @@ static int quality(const char *fixture, const char *truth)
                    nf_dedup_status_name(arts[i].d.dedup.status), arts[i].d.dedup.duplicate_of,
                    arts[i].d.dedup.similarity, arts[i].story);
     }
-    free(arts);
+    free_arts();
     return 0;
 }
 
@@ -478,6 +491,7 @@ static int explain(const char *fixture, const char *truth, int ev_a, int ev_b)
         }
     }
     nf_fingerprinter_destroy(f);
+    free_arts();
     return 0;
 }
 
