@@ -17,6 +17,7 @@
 
 #define MAX_CANDIDATES 96
 #define MAX_NUMBERS 64
+#define MAX_MENTIONS 128 /* entity mentions in the body looked at (nouns_cased) */
 #define SHINGLE_WORDS 2
 /* Name tokens repeat (the same people and places all day long): the key of a token is a pure
  * function of its text, so a direct-mapped cache keyed by the token's hash saves the stop-list
@@ -569,6 +570,22 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         const char *id = entities->items[i].id;
         add_candidate(cand, &n_cand, NF_NAME_ID(key32("e:", id, strlen(id))), 1000, 0);
     }
+    /* German capitalises every noun: there a capitalised token is a name only inside a mention
+     * of the entity stage; outside one it is a weak key, like a word of a script without
+     * capitals (it counts against a strong key, i.e. across languages, never between two German
+     * texts, which would otherwise share "Lagerhalle", "Einsatzkräfte", ... of one template). */
+    int nouns_cased = strcmp(lang->code, "de") == 0 || strcmp(lang->code, "lb") == 0;
+    size_t mention_start[MAX_MENTIONS], mention_end[MAX_MENTIONS], n_mentions = 0;
+    for (size_t i = 0; nouns_cased && entities && i < entities->count; i++)
+        for (size_t m = 0; m < entities->items[i].n_mentions && n_mentions < MAX_MENTIONS; m++) {
+            const nf_mention_t *x = &entities->items[i].mentions[m];
+            if (x->field && strcmp(x->field, "body") == 0) {
+                mention_start[n_mentions] = x->start;
+                mention_end[n_mentions++] = x->end;
+            }
+        }
+    size_t cp = 0; /* code points before u16[cp_at] (mention offsets count code points) */
+    int32_t cp_at = 0;
     int initial = 1;
     for (int32_t i = 0; i < ulen;) {
         UChar32 c;
@@ -591,6 +608,16 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         while (e > s && f->u16[e - 1] == '-')
             e--;
         uint32_t key = name_key(f, f->u16 + s, e - s, initial);
+        if (key && nouns_cased && !(key & NF_NAME_WEAK)) {
+            cp += (size_t)u_countChar32(f->u16 + cp_at, s - cp_at);
+            cp_at = s;
+            size_t cp_end = cp + (size_t)u_countChar32(f->u16 + s, e - s);
+            int in_mention = 0;
+            for (size_t m = 0; m < n_mentions && !in_mention; m++)
+                in_mention = mention_start[m] < cp_end && cp < mention_end[m];
+            if (!in_mention)
+                key |= NF_NAME_WEAK;
+        }
         if (key)
             add_candidate(cand, &n_cand, key, 1, (uint32_t)s);
         initial = 0;
@@ -614,7 +641,9 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         const nf_number_t *x = &f->numbers[i];
         if (x->kind == NF_NUMBER_YEAR || (x->kind == NF_NUMBER_VALUE && x->value < 10000))
             continue;
-        uint32_t k = key32(x->kind == NF_NUMBER_DATE ? "d:" : "v:", &x->value, sizeof(x->value));
+        int date = x->kind == NF_NUMBER_DATE;
+        uint32_t k = NF_FACT_ID(key32(date ? "d:" : "v:", &x->value, sizeof(x->value))) |
+                     (date ? NF_FACT_DATE : 0);
         int dup = 0;
         for (size_t j = 0; j < nf; j++)
             dup |= facts[j] == k;
@@ -648,17 +677,22 @@ static int64_t abs64(int64_t x)
     return x < 0 ? -x : x;
 }
 
-/* Keys present in both sorted lists. With `names`, keys compare without their weak bit and a
- * pair of weak keys does not count. */
-static int shared_keys(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny, int names)
+enum key_kind { KEYS_RAW, KEYS_NAMES, KEYS_FACTS, KEYS_COUNTS };
+
+/* Keys present in both sorted lists. KEYS_RAW: keys compare whole, flags included. KEYS_NAMES:
+ * keys compare without their flags and a pair of weak keys does not count. KEYS_FACTS: keys
+ * compare without their date bit. KEYS_COUNTS: the same, and a pair of dates does not count. */
+static int shared_keys(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny,
+                       enum key_kind kind)
 {
     size_t i = 0, j = 0;
     int n = 0;
-    uint32_t mask = names ? NF_NAME_ID(~0u) : ~0u;
+    uint32_t mask = kind == KEYS_RAW ? ~0u : kind == KEYS_NAMES ? NF_NAME_ID(~0u) : NF_FACT_ID(~0u);
+    uint32_t skip = kind == KEYS_NAMES ? NF_NAME_WEAK : kind == KEYS_COUNTS ? NF_FACT_DATE : 0;
     while (i < nx && j < ny) {
         uint32_t a = x[i] & mask, b = y[j] & mask;
         if (a == b) {
-            n += !(names && (x[i] & y[j] & NF_NAME_WEAK));
+            n += !(x[i] & y[j] & skip);
             i++;
             j++;
         } else if (a < b) {
@@ -670,14 +704,31 @@ static int shared_keys(const uint32_t *x, size_t nx, const uint32_t *y, size_t n
     return n;
 }
 
-static int shared(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
+static int shared_facts(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
 {
-    return shared_keys(x, nx, y, ny, 0);
+    return shared_keys(a->facts, a->n_facts, b->facts, b->n_facts, KEYS_FACTS);
 }
 
 static int shared_names(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
 {
-    return shared_keys(a->names, a->n_names, b->names, b->n_names, 1);
+    return shared_keys(a->names, a->n_names, b->names, b->n_names, KEYS_NAMES);
+}
+
+static int has_count(const nf_fingerprint_t *a)
+{
+    for (int i = 0; i < a->n_facts; i++)
+        if (!(a->facts[i] & NF_FACT_DATE))
+            return 1;
+    return 0;
+}
+
+int nf_facts_agree(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
+{
+    if (!a->n_facts || !b->n_facts)
+        return 1;
+    if (has_count(a) && has_count(b))
+        return shared_keys(a->facts, a->n_facts, b->facts, b->n_facts, KEYS_COUNTS) > 0;
+    return shared_facts(a, b) > 0;
 }
 
 int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p,
@@ -695,10 +746,12 @@ int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf
     if (*similarity < p->near_threshold)
         return 0;
     /* A copy keeps the facts and the names: two texts from one template about two events
-     * (another flood the same day) are alike word for word but disagree on them. */
-    if (a->n_facts && b->n_facts && !shared(a->facts, a->n_facts, b->facts, b->n_facts))
+     * (another flood the same day) are alike word for word but disagree on them; the date they
+     * share is no evidence when their counts differ. */
+    if (!nf_facts_agree(a, b))
         return 0;
-    if (a->n_names && b->n_names && !shared_keys(a->names, a->n_names, b->names, b->n_names, 0))
+    if (a->n_names && b->n_names &&
+        !shared_keys(a->names, a->n_names, b->names, b->n_names, KEYS_RAW))
         return 0;
     return 1;
 }
@@ -710,8 +763,7 @@ int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const n
     int names = shared_names(a, b);
     if (names < p->story_min_names)
         return 0;
-    int facts = shared(a->facts, a->n_facts, b->facts, b->n_facts);
-    return facts >= 1 || names >= p->story_names_no_fact;
+    return shared_facts(a, b) >= 1 || names >= p->story_names_no_fact;
 }
 
 nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
@@ -753,7 +805,9 @@ static uint32_t get32(const uint8_t **p)
 size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX])
 {
     uint8_t *p = out;
-    *p++ = 2; /* layout version: 2 = MinHash by multiply-add-shift (1: by mix64) */
+    /* layout version: 3 = bit 0 of a fact key says it is a date; 2 = MinHash by
+     * multiply-add-shift; 1 = MinHash by mix64 */
+    *p++ = 3;
     put32(&p, (uint32_t)((uint64_t)fp->t & 0xffffffffu));
     put32(&p, (uint32_t)((uint64_t)fp->t >> 32));
     put32(&p, fp->lang_key);
@@ -776,7 +830,7 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
 {
     memset(out, 0, sizeof(*out));
     size_t fixed = 1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2;
-    if (len < fixed || (data[0] != 1 && data[0] != 2))
+    if (len < fixed || data[0] < 1 || data[0] > 3)
         return -1;
     const uint8_t *p = data + 1;
     uint64_t lo = get32(&p), hi = get32(&p);
@@ -797,6 +851,12 @@ int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out
         out->names[i] = get32(&p);
     for (int i = 0; i < out->n_facts; i++)
         out->facts[i] = get32(&p);
+    if (data[0] < 3) {
+        /* v1 and v2 facts do not tell dates from counts: read them as counts, so a shared date
+         * still counts against them (what those workers decided) */
+        for (int i = 0; i < out->n_facts; i++)
+            out->facts[i] = NF_FACT_ID(out->facts[i]);
+    }
     if (data[0] == 1) {
         /* A v1 MinHash is another function of the text: such an article can still be an exact
          * copy or share a story, never a near copy of a v2 one (lang_key 0 is no language). */

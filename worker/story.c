@@ -288,15 +288,35 @@ static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t di
 
 /* Files idx under key, unless MAX_PER_KEY articles already are (a key in every story of the
  * day tells nothing and would make every probe through its run long), the table is full, or
- * the free slot is further from home than a posting can say. */
+ * the free slot is further from home than a posting can say. When the key is full, the posting
+ * of its oldest article outside idx's window is given to idx instead: otherwise a name that
+ * recurs for weeks (a town, a minister) stays filed under its first 64 articles until capacity
+ * evicts them, and no later article is found through it. The article that loses the posting
+ * can no longer be found through this key, only by articles outside its window (if the stream
+ * is in published_at order), and its eviction finds nothing to unpost here. */
 static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
     if (x->n_postings >= x->max_fill)
         return;
-    size_t i = home(x, key), dist = 0, same = 0;
-    for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++)
-        if (posting_article(x, x->table[i], dist, key) != NONE && ++same >= MAX_PER_KEY)
+    size_t i = home(x, key), dist = 0, same = 0, stale = SIZE_MAX, stale_dist = 0;
+    int64_t t = x->ring[idx].t, stale_t = 0;
+    for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+        uint32_t a = posting_article(x, x->table[i], dist, key);
+        if (a == NONE)
+            continue;
+        int64_t at = x->ring[a].t;
+        if ((at < t - x->p.window_s || at > t + x->p.window_s) &&
+            (stale == SIZE_MAX || at < stale_t)) {
+            stale = i;
+            stale_dist = dist;
+            stale_t = at;
+        }
+        if (++same >= MAX_PER_KEY) {
+            if (stale != SIZE_MAX)
+                x->table[stale] = posting(x, stale_dist, idx);
             return;
+        }
+    }
     if (dist > x->max_dist)
         return;
     x->table[i] = posting(x, dist, idx);

@@ -35,6 +35,11 @@
 #define NF_POSTED_NAMES 6
 #define NF_NAME_ID(k) ((k) & ~(NF_NAME_WEAK | NF_NAME_POSTED))
 #define NF_SIG_FACTS 8 /**< fact keys kept (the first in the text) */
+/** Bit 0 of a fact key: a date (a day of a month); clear: a count, amount or measure. A date is
+ *  shared by everything that happened that day, so it alone does not make two texts agree
+ *  (nf_near_match). Stored layout v3; facts of an older row read as counts. */
+#define NF_FACT_DATE 1u
+#define NF_FACT_ID(k) ((k) & ~NF_FACT_DATE)
 
 typedef struct nf_fingerprint {
     uint8_t exact[32]; /**< sha256 of the case-folded analysed text */
@@ -83,9 +88,16 @@ double nf_near_similarity(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
 int nf_exact_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
 
 /** @brief Near copies: same language key, a shared LSH band, within the window, similarity at
- *         or above the threshold. Symmetric; *similarity receives the estimate. */
+ *         or above the threshold, and no disagreement on facts and names (nf_facts_agree; a
+ *         shared name when both carry names). Symmetric; *similarity receives the estimate. */
 int nf_near_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b, const nf_match_params_t *p,
                   double *similarity);
+
+/** @brief The facts of two texts agree: they share a fact key, and when both carry counts
+ *         (facts that are not dates) they share a count: two texts from one template about two
+ *         events of the same day share the date and nothing else. Also 1 when either carries no
+ *         fact (no evidence either way). Symmetric. */
+int nf_facts_agree(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
 
 /** @brief Same event: within the window, and enough shared name and fact keys. Symmetric. */
 int nf_story_match(const nf_fingerprint_t *a, const nf_fingerprint_t *b,
@@ -105,11 +117,13 @@ nf_link_t nf_fingerprint_link(const nf_fingerprint_t *a, const nf_fingerprint_t 
 #define NF_FINGERPRINT_WIRE_MAX                                                                    \
     (1 + 8 + 4 + 32 + NF_MINHASH_K + 4 * NF_NEAR_BANDS + 2 + 4 * (NF_SIG_NAMES + NF_SIG_FACTS))
 
-/** @brief The stored form (PostgreSQL `fingerprints.fp`, layout v2). Returns its length. */
+/** @brief The stored form (PostgreSQL `fingerprints.fp`, layout v3). Returns its length. */
 size_t nf_fingerprint_encode(const nf_fingerprint_t *fp, uint8_t out[NF_FINGERPRINT_WIRE_MAX]);
-/** @brief Back from the stored form; 0 on success, -1 when it is not a v1 or v2 fingerprint.
- *  A v1 one (an older worker's MinHash) comes back with lang_key 0 and no MinHash: it still
- *  matches exact copies and stories, never near copies. */
+/** @brief Back from the stored form; 0 on success, -1 when it is not a v1, v2 or v3
+ *  fingerprint. A v1 one (an older worker's MinHash) comes back with lang_key 0 and no MinHash:
+ *  it still matches exact copies and stories, never near copies. The facts of a v1 or v2 one
+ *  (which did not tell dates from counts) come back as counts (NF_FACT_DATE clear), so against
+ *  it a shared date counts as before. */
 int nf_fingerprint_decode(const uint8_t *data, size_t len, nf_fingerprint_t *out);
 
 /** @brief Free the stage. NULL is fine. */

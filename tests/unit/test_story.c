@@ -151,6 +151,179 @@ static void test_threshold_edges(void **state)
     assert_false(nf_story_match(&s1, &s2, &p)); /* outside the window */
 }
 
+static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
+
+/* A near copy keeps the counts: a shared date alone (everything that happened that day has it)
+ * does not make two texts agree when both carry counts and share none. */
+static void test_near_date_alone_is_weak(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        a.minhash[k] = b.minhash[k] = (uint8_t)k; /* the same words */
+    a.bands[0] = b.bands[0] = 7;
+    a.n_names = b.n_names = 1;
+    a.names[0] = b.names[0] = 0x40; /* one shared name */
+    a.n_facts = b.n_facts = 2;
+    a.facts[0] = b.facts[0] = 0x101; /* the same date (NF_FACT_DATE) */
+    a.facts[1] = 0x200;              /* other counts */
+    b.facts[1] = 0x300;
+    double sim;
+    assert_true(nf_near_similarity(&a, &b) > 0.99);
+    assert_false(nf_facts_agree(&a, &b));
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_false(nf_near_match(&b, &a, &p, &sim)); /* symmetric */
+    /* the same count as well: a copy */
+    b.facts[1] = 0x200;
+    assert_true(nf_facts_agree(&a, &b));
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* a copy that lost its counts (the sentence cut) still agrees on the date */
+    b.n_facts = 1;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* two dates and no count: the date is all there is to agree on */
+    a.n_facts = 1;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    b.facts[0] = 0x103; /* another date */
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    /* a shared count is enough whatever the dates */
+    a.n_facts = b.n_facts = 2;
+    a.facts[1] = b.facts[1] = 0x500;
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+    /* no facts on one side: no evidence either way */
+    b.n_facts = 0;
+    assert_true(nf_facts_agree(&a, &b));
+    assert_true(nf_near_match(&a, &b, &p, &sim));
+}
+
+/* The same, from text: one template, two floods on the same day. The texts are near copies word
+ * for word and share a date and generic capitalised words, but not the count. */
+static const char *flood_a =
+    "Emergency crews evacuated 8,412 people from Halvoren on 9 October after the Tessa river "
+    "flooded the lower town, mayor Ivo Brannick said.\nThree shelters were opened in the school "
+    "halls of the northern district, the Regional Water Board said.\nVolunteers filled sandbags "
+    "along the embankment until dawn, and the Regional Water Board warned of more rain.";
+static const char *flood_b =
+    "Emergency crews evacuated 21,730 people from Quillmar on 9 October after the Ostra river "
+    "flooded the lower town, mayor Dana Pelkov said.\nThree shelters were opened in the school "
+    "halls of the northern district, the Regional Water Board said.\nVolunteers filled sandbags "
+    "along the embankment until dawn, and the Regional Water Board warned of more rain.";
+
+static void test_near_same_day_template(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t a, b, c;
+    fp_of(flood_a, "2026-10-09T08:00:00Z", "Latn", &a);
+    fp_of(flood_b, "2026-10-09T10:00:00Z", "Latn", &b);
+    /* the date is marked as one, the count is not */
+    int dates = 0, counts = 0;
+    for (int i = 0; i < a.n_facts; i++) {
+        dates += (a.facts[i] & NF_FACT_DATE) != 0;
+        counts += !(a.facts[i] & NF_FACT_DATE);
+    }
+    assert_int_equal(dates, 1);
+    assert_int_equal(counts, 1);
+    /* what made the old rule take them for copies: alike, a shared band, a name, a fact */
+    assert_true(nf_near_similarity(&a, &b) >= p.near_threshold);
+    int band = 0;
+    for (int i = 0; i < NF_NEAR_BANDS; i++)
+        band |= a.bands[i] == b.bands[i];
+    assert_true(band);
+    assert_true(shares_name(&a, &b) >= 1);
+    double sim;
+    assert_false(nf_near_match(&a, &b, &p, &sim));
+    assert_int_equal(nf_fingerprint_link(&a, &b, &p, &sim), NF_LINK_NONE);
+    /* a light edit of the first (a byline) is still its near copy */
+    char edited[1024];
+    snprintf(edited, sizeof(edited), "%s\nReporting by Cato Wendel.", flood_a);
+    fp_of(edited, "2026-10-09T11:00:00Z", "Latn", &c);
+    assert_true(nf_near_match(&a, &c, &p, &sim));
+}
+
+/* German capitalises every noun: outside the entity stage's mentions its capitalised tokens are
+ * weak keys (they count against English, never against German). */
+static void fp_of_lang(const char *body, const char *when, const char *code,
+                       const nf_entity_list_t *entities, nf_fingerprint_t *out)
+{
+    nf_lang_t lang = {"", "Latn", 0};
+    snprintf(lang.code, sizeof(lang.code), "%s", code);
+    assert_int_equal(nf_fingerprint_compute(fpr, body, strlen(body), when, &lang, entities, out),
+                     NF_OK);
+}
+
+/* code points of `body` before `needle` */
+static size_t cp_offset(const char *body, const char *needle)
+{
+    const char *at = strstr(body, needle);
+    assert_non_null(at);
+    size_t n = 0;
+    for (const char *c = body; c < at; c++)
+        n += ((unsigned char)*c & 0xc0) != 0x80;
+    return n;
+}
+
+static const char *fire_de_1 =
+    "Ein Feuer hat am 3. August eine Lagerhalle von Orlen Depot in Varsk zerstört; nach Angaben "
+    "von Feuerwehrchef Tamsin Marlow kämpften 120 Einsatzkräfte die ganze Nacht gegen die "
+    "Flammen.\n"
+    "Die Brandursache sei noch unklar, sagte Marlow.\nAnwohner sollten wegen des Rauchs die "
+    "Fenster geschlossen halten.";
+static const char *fire_de_2 =
+    "Ein Feuer hat am 3. August eine Lagerhalle von Kelbo Transit in Varsk zerstört; nach Angaben "
+    "von Feuerwehrchef Per Anskar kämpften 85 Einsatzkräfte die ganze Nacht gegen die Flammen.\n"
+    "Die Brandursache sei noch unklar, sagte Anskar.\nAnwohner sollten wegen des Rauchs die "
+    "Fenster geschlossen halten.";
+static const char *fire_de_1b = /* the first fire, another outlet's wording */
+    "In Varsk ist am 3. August ein Lager von Orlen Depot abgebrannt. Feuerwehrchef Tamsin Marlow "
+    "sprach von 120 Helfern im Einsatz.";
+static const char *fire_en_1 = "A fire destroyed a warehouse of Orlen Depot in Varsk on 3 August; "
+                               "fire chief Tamsin Marlow said "
+                               "120 firefighters fought the blaze through the night.";
+
+static void test_german_nouns_weak(void **state)
+{
+    (void)state;
+    nf_match_params_t p = nf_match_params_default();
+    nf_fingerprint_t de1, de2, de1b, en1, und1, und2;
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "de", NULL, &de1);
+    fp_of_lang(fire_de_2, "2027-08-03T09:00:00Z", "de", NULL, &de2);
+    fp_of_lang(fire_en_1, "2027-08-03T10:00:00Z", "en", NULL, &en1);
+    /* two fires of one day in one town, told by one template: the town, the date and the
+     * template's nouns (Lagerhalle, Feuerwehrchef, Einsatzkräfte, Flammen, ...) */
+    assert_true(shares_name(&de1, &de2) >= 5);
+    assert_false(nf_story_match(&de1, &de2, &p));
+    /* the same texts without a language code are read as before (capitalised = a name) */
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "und", NULL, &und1);
+    fp_of_lang(fire_de_2, "2027-08-03T09:00:00Z", "und", NULL, &und2);
+    assert_true(nf_story_match(&und1, &und2, &p));
+    /* across languages a German token still counts against an English name */
+    assert_true(nf_story_match(&de1, &en1, &p));
+    /* inside a mention of the entity stage a German token is a name: another German version of
+     * the first fire links through the person the entity stage found in both */
+    nf_mention_t m1 = {"body", cp_offset(fire_de_1, "Tamsin Marlow"), 0, NULL};
+    m1.end = m1.start + strlen("Tamsin Marlow");
+    nf_mention_t m1b = {"body", cp_offset(fire_de_1b, "Tamsin Marlow"), 0, NULL};
+    m1b.end = m1b.start + strlen("Tamsin Marlow");
+    nf_mention_t m1t = {"title", m1b.start, m1b.end, NULL}; /* a title's offsets: not the body */
+    nf_entity_t e1 = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1, 1};
+    nf_entity_t e1b = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1b, 1};
+    nf_entity_t e1t = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1t, 1};
+    nf_entity_list_t l1 = {&e1, 1}, l1b = {&e1b, 1}, l1t = {&e1t, 1};
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", NULL, &de1b);
+    assert_false(nf_story_match(&de1, &de1b, &p)); /* no mentions: all weak */
+    fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "de", &l1, &de1);
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1b, &de1b);
+    assert_true(nf_story_match(&de1, &de1b, &p)); /* the entity id, "Tamsin", "Marlow" */
+    fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1t, &de1b);
+    int strong = 0;
+    for (int i = 0; i < de1b.n_names; i++)
+        strong += !(de1b.names[i] & NF_NAME_WEAK);
+    assert_int_equal(strong, 1); /* only the entity id: the title mention covers no body token */
+}
+
 static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
 {
     int n = 0;
@@ -345,6 +518,39 @@ static void test_index_merges_and_window(void **state)
 /* Heavy churn through a small, crowded key table (postings keep only their distance from home
  * and are shifted back on deletion): every pair of copies must still find each other, and an
  * evicted article must not be found. */
+/* A name filed under MAX_PER_KEY (64) articles long ago does not hide the articles that carry
+ * it today: a full key gives the posting of its oldest article outside the window to the new
+ * one. */
+static void test_index_full_key_recent(void **state)
+{
+    (void)state;
+    nf_story_index_t *x = new_index(1000);
+    nf_fingerprint_t fp;
+    nf_story_decision_t d, first;
+    char id[32];
+    for (int i = 0; i < 80 + 2; i++) {
+        memset(&fp, 0, sizeof(fp));
+        int today = i >= 80;
+        /* 80 articles over the first days, then two of one event 30 days later */
+        fp.t = today ? 1000000 + 30 * 86400 + i : 1000000 + i * 600;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            fp.bands[b] = (uint32_t)(1000 * i + b + 1); /* no shared band */
+        fp.exact[0] = (uint8_t)i, fp.exact[1] = 1;
+        memset(fp.minhash, i, NF_MINHASH_K);
+        fp.n_names = 3; /* the same three posted names in all of them */
+        fp.names[0] = 40 | NF_NAME_POSTED, fp.names[1] = 44 | NF_NAME_POSTED;
+        fp.names[2] = 48 | NF_NAME_POSTED;
+        fp.n_facts = 1;
+        fp.facts[0] = today ? 0x700 : (uint32_t)(0x1000 + 2 * i); /* one fact each, but today */
+        snprintf(id, sizeof(id), "a%02d", i);
+        assert_int_equal(nf_story_index_add(x, id, &fp, i == 80 ? &first : &d), NF_OK);
+    }
+    assert_true(first.new_story);
+    assert_false(d.new_story); /* found the other article of today through the full keys */
+    assert_string_equal(d.story_id, first.story_id);
+    nf_story_index_destroy(x);
+}
+
 static void test_index_churn(void **state)
 {
     (void)state;
@@ -569,6 +775,8 @@ static void test_wire_roundtrip(void **state)
 {
     (void)state;
     nf_fingerprint_t a, b;
+    nf_match_params_t p0 = nf_match_params_default();
+    double sim0;
     fp_of(flood_en, "2026-03-14T08:00:00Z", "Latn", &a);
     uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
     size_t n = nf_fingerprint_encode(&a, wire);
@@ -576,8 +784,25 @@ static void test_wire_roundtrip(void **state)
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), 0);
     assert_memory_equal(&a, &b, sizeof(a));
     assert_int_equal(nf_fingerprint_decode(wire, n - 1, &b), -1); /* truncated */
-    wire[0] = 3;
+    wire[0] = 4;
     assert_int_equal(nf_fingerprint_decode(wire, n, &b), -1); /* another layout */
+    /* a v2 row (an older worker's: its facts do not tell dates from counts) reads its facts as
+     * counts, so a date shared with it counts as it did for that worker */
+    nf_fingerprint_t fa, fa2, other;
+    fp_of(flood_a, "2026-10-09T08:00:00Z", "Latn", &fa);
+    fp_of(flood_b, "2026-10-09T10:00:00Z", "Latn", &other); /* the same date, another count */
+    assert_false(nf_facts_agree(&fa, &other));              /* both v3: the date alone is weak */
+    uint8_t wire2[NF_FINGERPRINT_WIRE_MAX];
+    size_t n2 = nf_fingerprint_encode(&fa, wire2);
+    assert_int_equal(wire2[0], 3);
+    wire2[0] = 2;
+    assert_int_equal(nf_fingerprint_decode(wire2, n2, &fa2), 0);
+    assert_int_equal(fa2.n_facts, fa.n_facts);
+    for (int i = 0; i < fa.n_facts; i++)
+        assert_int_equal(fa2.facts[i], NF_FACT_ID(fa.facts[i]));
+    assert_int_equal(nf_fingerprint_link(&fa, &fa2, &p0, &sim0), NF_LINK_EXACT);
+    assert_true(nf_facts_agree(&fa2, &other)); /* against v2: as before */
+    assert_true(nf_facts_agree(&other, &fa2));
     /* an older worker's row (v1: another MinHash function) still links as an exact copy and a
      * story, never as a near copy */
     wire[0] = 1;
@@ -588,7 +813,7 @@ static void test_wire_roundtrip(void **state)
     assert_false(nf_near_match(&a, &b, &p, &sim));
     assert_true(nf_story_match(&a, &b, &p));
     assert_memory_equal(a.names, b.names, sizeof(a.names));
-    wire[0] = 2;
+    wire[0] = 3;
     /* negative times survive */
     a.t = -86400;
     n = nf_fingerprint_encode(&a, wire);
@@ -602,12 +827,16 @@ int main(void)
         cmocka_unit_test(test_exact_key_folds),
         cmocka_unit_test(test_near_similarity),
         cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_near_date_alone_is_weak),
+        cmocka_unit_test(test_near_same_day_template),
         cmocka_unit_test(test_signature_across_scripts),
+        cmocka_unit_test(test_german_nouns_weak),
         cmocka_unit_test(test_name_cache_consistent),
         cmocka_unit_test(test_index_originals),
         cmocka_unit_test(test_index_merges_and_window),
         cmocka_unit_test(test_index_capacity),
         cmocka_unit_test(test_index_churn),
+        cmocka_unit_test(test_index_full_key_recent),
         cmocka_unit_test(test_resolve_order_independent),
         cmocka_unit_test(test_wire_roundtrip),
     };

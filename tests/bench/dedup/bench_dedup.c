@@ -4,6 +4,9 @@
  *                                                 B-cubed P/R/F1, hard-negative merges
  *   bench_dedup scale N                           N articles in the window: adds/s, index
  *                                                 lookups/s, RSS (run each N in its own process)
+ *   bench_dedup explain FIXTURE TRUTH A B         the links between articles of events A and B:
+ *                                                 the shared name keys (with the entity ids and
+ *                                                 tokens that made them) and the shared facts
  *
  * tests/bench/dedup/run.sh runs both and prints the README table. */
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
 #include "newsflow/config.h"
+#include "newsflow/numbers.h"
 #include "newsflow/story.h"
 
 typedef struct art {
@@ -24,6 +28,10 @@ typedef struct art {
     char kind[16];
     nf_story_decision_t d;
     char story[NF_STORY_ID_LEN];
+    char *body; /* the analysed text (explain) */
+    nf_lang_t lang;
+    char **ent_ids; /* entity ids (explain) */
+    size_t n_ents;
 } art_t;
 
 static art_t *arts;
@@ -72,6 +80,12 @@ static int load(const char *fixture, const char *truth)
         snprintf(a->id, sizeof(a->id), "%s", e.article.id);
         a->fp = e.fp;
         a->hard_of = -1;
+        a->body = strndup(e.body.data, e.body.len);
+        a->lang = e.lang;
+        a->n_ents = e.entities.count;
+        a->ent_ids = calloc(a->n_ents + 1, sizeof(char *));
+        for (size_t k = 0; k < a->n_ents; k++)
+            a->ent_ids[k] = strdup(e.entities.items[k].id);
     }
     nf_enriched_free(&e);
     char row[512];
@@ -112,6 +126,19 @@ static int load(const char *fixture, const char *truth)
     nf_chain_destroy(chain);
     nf_config_destroy(cfg);
     return 0;
+}
+
+static void free_arts(void)
+{
+    for (size_t i = 0; i < n_arts; i++) {
+        free(arts[i].body);
+        for (size_t k = 0; k < arts[i].n_ents; k++)
+            free(arts[i].ent_ids[k]);
+        free(arts[i].ent_ids);
+    }
+    free(arts);
+    arts = NULL;
+    n_arts = 0;
 }
 
 typedef struct result {
@@ -237,7 +264,7 @@ static int quality(const char *fixture, const char *truth)
                    nf_dedup_status_name(arts[i].d.dedup.status), arts[i].d.dedup.duplicate_of,
                    arts[i].d.dedup.similarity, arts[i].story);
     }
-    free(arts);
+    free_arts();
     return 0;
 }
 
@@ -339,12 +366,144 @@ static int scale(size_t n)
     return 0;
 }
 
+/* ---- explain: why articles of two events link ---- */
+
+typedef struct labelled {
+    uint32_t key; /* NF_NAME_ID of a name key */
+    char label[96];
+} labelled_t;
+
+/* The name keys of an article with what made them: an entity id, or a token of the text (each
+ * token fingerprinted alone after a sentence-initial stop word, so its casing rule applies). */
+static size_t name_labels(nf_fingerprinter_t *f, const art_t *a, labelled_t *out, size_t cap)
+{
+    size_t n = 0;
+    nf_fingerprint_t fp;
+    for (size_t k = 0; k < a->n_ents && n < cap; k++) {
+        nf_entity_t ent;
+        memset(&ent, 0, sizeof(ent));
+        ent.id = a->ent_ids[k];
+        nf_entity_list_t one = {&ent, 1};
+        if (nf_fingerprint_compute(f, "", 0, NULL, &a->lang, &one, &fp) == NF_OK && fp.n_names) {
+            out[n].key = NF_NAME_ID(fp.names[0]);
+            snprintf(out[n++].label, sizeof(out[0].label), "entity %.80s", ent.id);
+        }
+    }
+    const char *s = a->body;
+    while (*s && n < cap) {
+        const char *e = s;
+        while (*e && ((unsigned char)*e >= 0x80 || (*e >= '0' && *e <= '9') ||
+                      ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z') || *e == '-'))
+            e++;
+        if (e > s && e - s < 80) {
+            char text[96];
+            snprintf(text, sizeof(text), "The %.*s", (int)(e - s), s);
+            if (nf_fingerprint_compute(f, text, strlen(text), NULL, &a->lang, NULL, &fp) == NF_OK &&
+                fp.n_names) {
+                int dup = 0;
+                for (size_t k = 0; k < n; k++)
+                    dup |= out[k].key == NF_NAME_ID(fp.names[0]);
+                if (!dup) {
+                    out[n].key = NF_NAME_ID(fp.names[0]);
+                    snprintf(out[n++].label, sizeof(out[0].label), "'%.*s'%s", (int)(e - s), s,
+                             fp.names[0] & NF_NAME_WEAK ? " (weak)" : "");
+                }
+            }
+        }
+        s = *e ? e + 1 : e;
+    }
+    return n;
+}
+
+static const char *label_of(const labelled_t *l, size_t n, uint32_t key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i].key == key)
+            return l[i].label;
+    return "?";
+}
+
+static size_t facts_of(const art_t *a, nf_number_t *out, size_t cap)
+{
+    nf_number_t all[64];
+    size_t n = nf_numbers_extract(a->body, strlen(a->body), all, 64), m = 0;
+    for (size_t i = 0; i < n && i < 64 && m < cap; i++)
+        if (all[i].kind != NF_NUMBER_YEAR &&
+            !(all[i].kind == NF_NUMBER_VALUE && all[i].value < 10000))
+            out[m++] = all[i];
+    return m;
+}
+
+static int explain(const char *fixture, const char *truth, int ev_a, int ev_b)
+{
+    if (load(fixture, truth) != 0)
+        return 1;
+    char err[128];
+    nf_fingerprinter_t *f = nf_fingerprinter_new(err, sizeof(err));
+    if (!f)
+        return 1;
+    nf_match_params_t p = nf_match_params_default();
+    static const char *kinds[] = {"none", "exact", "near", "story"};
+    for (size_t i = 0; i < n_arts; i++) {
+        if (arts[i].event != ev_a)
+            continue;
+        for (size_t j = 0; j < n_arts; j++) {
+            if (arts[j].event != ev_b)
+                continue;
+            const art_t *a = &arts[i], *b = &arts[j];
+            double sim;
+            nf_link_t link = nf_fingerprint_link(&a->fp, &b->fp, &p, &sim);
+            labelled_t la[128], lb[128];
+            size_t na = name_labels(f, a, la, 128), nb = name_labels(f, b, lb, 128);
+            int shared_n = 0;
+            char line[2048] = "";
+            size_t used = 0;
+            for (int x = 0; x < a->fp.n_names; x++)
+                for (int y = 0; y < b->fp.n_names; y++) {
+                    uint32_t ka = a->fp.names[x], kb = b->fp.names[y];
+                    if (NF_NAME_ID(ka) != NF_NAME_ID(kb))
+                        continue;
+                    int counts = !(ka & kb & NF_NAME_WEAK);
+                    shared_n += counts;
+                    if (used < sizeof(line))
+                        used += (size_t)snprintf(
+                            line + used, sizeof(line) - used, "\n    name %08x%s%s: %s | %s",
+                            NF_NAME_ID(ka), counts ? "" : " (weak pair: not counted)",
+                            (ka & NF_NAME_POSTED) && (kb & NF_NAME_POSTED) ? " posted" : "",
+                            label_of(la, na, NF_NAME_ID(ka)), label_of(lb, nb, NF_NAME_ID(kb)));
+                }
+            nf_number_t fa[16], fb[16];
+            size_t nfa = facts_of(a, fa, 16), nfb = facts_of(b, fb, 16);
+            int shared_f = 0;
+            for (size_t x = 0; x < nfa; x++)
+                for (size_t y = 0; y < nfb; y++)
+                    if (fa[x].kind == fb[y].kind && fa[x].value == fb[y].value) {
+                        shared_f++;
+                        if (used < sizeof(line))
+                            used += (size_t)snprintf(
+                                line + used, sizeof(line) - used, "\n    fact %s %lld",
+                                fa[x].kind == NF_NUMBER_DATE ? "date" : "value",
+                                (long long)fa[x].value);
+                    }
+            if (link != NF_LINK_NONE || getenv("EXPLAIN_ALL"))
+                printf("%s ~ %s: link %s, %d shared names, %d shared facts%s\n", a->id, b->id,
+                       kinds[link], shared_n, shared_f, line);
+        }
+    }
+    nf_fingerprinter_destroy(f);
+    free_arts();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 6 && strcmp(argv[1], "explain") == 0)
+        return explain(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     if (argc == 4 && strcmp(argv[1], "quality") == 0)
         return quality(argv[2], argv[3]);
     if (argc == 3 && strcmp(argv[1], "scale") == 0)
         return scale((size_t)strtoull(argv[2], NULL, 10));
-    fprintf(stderr, "usage: bench_dedup quality FIXTURE TRUTH | bench_dedup scale N\n");
+    fprintf(stderr, "usage: bench_dedup quality FIXTURE TRUTH | bench_dedup scale N | "
+                    "bench_dedup explain FIXTURE TRUTH EVENT_A EVENT_B\n");
     return 2;
 }
