@@ -2,7 +2,8 @@
 """Generates the end-to-end benchmark corpus from the invented fixtures.
 
     /usr/bin/python3 tests/bench/e2e/gen_bench_corpus.py --count 100000 --seed 11 \\
-        --out corpus.jsonl [--keyed keyed.tsv] [--kind stories|templates] [--per-day N]
+        --out corpus.jsonl [--keyed keyed.tsv] [--kind stories|templates] [--per-day N] \\
+        [--start YYYY-MM-DD] [--prefix P]
 
 Writes exactly COUNT lines, ~3 KB each, deterministic per seed, and a summary on stderr.
 
@@ -110,7 +111,7 @@ def stamp(t):
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def story_stream(rng, count, per_day, prefix, bad_ratio, exact_ratio, near_ratio):
+def story_stream(rng, count, per_day, start, prefix, bad_ratio, exact_ratio, near_ratio):
     """Yields (arrival position, raw bytes, key, kind) for `count` lines."""
     # a name space of a news stream rather than of the 60-event fixture: 3,000 surnames and
     # 1,000 towns (with the fixture's 40 and 28, unrelated events share three names and a date
@@ -118,7 +119,6 @@ def story_stream(rng, count, per_day, prefix, bad_ratio, exact_ratio, near_ratio
     gs.LAST = invented_names(rng, 3000, ["", "n", "r", "v", "k", "l"])
     gs.PLACES = invented_names(rng, 1000, ["", "l", "d", "k", "m"])
     used = set()
-    start = datetime.datetime(2026, 3, 2, tzinfo=datetime.timezone.utc)
     span_s = max(1, int(count / per_day * 86400))
     n_valid = count - round(count * bad_ratio)
     # each version brings an exact copy with probability p_exact and a near copy with p_near:
@@ -225,6 +225,8 @@ def main():
     ap.add_argument("--prefix", default="b")
     ap.add_argument("--kind", choices=["stories", "templates"], default="stories")
     ap.add_argument("--per-day", type=int, default=1000)
+    ap.add_argument("--start", default="2026-03-02",
+                    help="stories: the first day of published_at (YYYY-MM-DD)")
     ap.add_argument("--bad-ratio", type=float, default=0.01)
     ap.add_argument("--exact-ratio", type=float, default=0.05)
     ap.add_argument("--near-ratio", type=float, default=0.05)
@@ -233,7 +235,9 @@ def main():
     args = ap.parse_args()
     rng = random.Random(args.seed)
     if args.kind == "stories":
-        stream = story_stream(rng, args.count, args.per_day, args.prefix, args.bad_ratio,
+        start = datetime.datetime.strptime(args.start, "%Y-%m-%d").replace(
+            tzinfo=datetime.timezone.utc)
+        stream = story_stream(rng, args.count, args.per_day, start, args.prefix, args.bad_ratio,
                               args.exact_ratio, args.near_ratio)
     else:
         stream = template_stream(rng, args.count, args.prefix, args.bad_ratio, args.exact_ratio,

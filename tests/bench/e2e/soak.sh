@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Memory over time: `newsflow run` with default settings under a steady load, its RSS sampled.
 #
-#   tests/bench/e2e/soak.sh [MINUTES] [RATE]     default 10 minutes at 800 articles/s
+#   tests/bench/e2e/soak.sh [MINUTES] [RATE]     default 10 minutes at 400 articles/s
 #
-# A 20,000-article corpus (gen_bench_corpus.py) is published again and again with new ids, paced
-# at RATE/s, while one worker consumes it; every 30 s prints the worker's RSS (VmRSS) and the
-# rows stored so far; at the end the minimum and maximum RSS after the first minute. The mock
+# A news stream is published, paced at RATE/s: gen_bench_corpus.py writes 20,000 articles (20 days
+# of published_at) again and again, each time with other events, new ids and 20 days later,
+# while one worker consumes it; every 30 s prints the worker's RSS (VmRSS) and the rows stored
+# so far; at the end the minimum and maximum RSS after the first minute. The mock
 # broker keeps ~5 MiB per partition, so the raw topic has 64 partitions (a backlog of ~2 min).
 set -euo pipefail
 MINUTES=${1:-10}
-RATE=${2:-800}
+RATE=${2:-400}
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BIN=${NF_BIN_DIR:-$ROOT/build}
 W=$(mktemp -d /tmp/nf-soak.XXXXXX)
@@ -40,8 +41,6 @@ PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$W/pg")
 export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NEWSFLOW_LOG_LEVEL=warn
 export NEWSFLOW_INPUT_TOPIC=bench.raw
 "$BIN/newsflow" migrate >/dev/null
-/usr/bin/python3 "$ROOT/tests/bench/e2e/gen_bench_corpus.py" --count 20000 --out "$W/corpus.jsonl" \
-    2>/dev/null
 "$BIN/newsflow" run >"$W/worker.log" 2>&1 &
 WPID=$!
 PIDS+=($WPID)
@@ -49,7 +48,10 @@ PIDS+=($WPID)
     k=0
     while :; do
         k=$((k + 1))
-        sed "s/\"id\": \"b-/\"id\": \"s$k-/" "$W/corpus.jsonl" >"$W/loop.jsonl"
+        # the stream goes on: new events (seed), new ids, published_at 20 days later each time
+        /usr/bin/python3 "$ROOT/tests/bench/e2e/gen_bench_corpus.py" --count 20000 --seed "$k" \
+            --prefix "s$k" --start "$(date -u -d "2026-03-02 + $(((k - 1) * 20)) days" +%F)" \
+            --out "$W/loop.jsonl" 2>/dev/null
         "$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/loop.jsonl" "$RATE" >/dev/null
     done
 ) &
