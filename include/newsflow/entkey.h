@@ -44,6 +44,20 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
                         char *out, size_t out_size);
 
 /**
+ * @brief The concept key of an organisation's name (worker/orgconcepts.inc): the sorted,
+ *        distinct ids of its words' meanings ("ministry", "health", "gulf"...), of the places
+ *        in it (countries of nationality adjectives too) and of at most one proper name (its
+ *        skeleton), joined by '-'; the same in every language ("Ministry of Health" =
+ *        "ministère de la Santé" = "Министерство здравоохранения" = "وزارة الصحة" =
+ *        health-ministry). Function words and "affairs" do not count. Empty (out[0] == 0)
+ *        unless the name has a kind of body (ministry, council, bank...), two elements at
+ *        least, and a proper name only beside two concepts. nf_entkey_name uses it first for
+ *        ORG. Thread-safe tables (built once); the key builder is not.
+ * @return NF_OK or NF_ERR_ICU.
+ */
+nf_err_t nf_entkey_org(nf_entkey_t *k, const char *utf8, size_t len, char *out, size_t out_size);
+
+/**
  * @brief The skeleton of one lowercase ASCII word (a-z only). `from_arabic` treats w and y as
  *        the vowel letters they mostly are in Arabic-script spellings of foreign names.
  *        Pure function; exposed for the tests.

@@ -303,6 +303,33 @@ static void test_stable_ids_and_empty(void **state)
     nf_entity_list_clear(&a);
 }
 
+/* Translated organisation names get one id through the concept key, and a name whose concept
+ * key is a built-in entry's takes that entry's id (the WHO in Russian, the IAEA in French). */
+static void test_translated_org_ids(void **state)
+{
+    (void)state;
+    nf_entity_list_t es = tag("Los ministros se reunieron en el Consejo de Cooperación del Golfo "
+                              "el martes.",
+                              "Latn");
+    nf_entity_list_t ar = tag("اجتمع الوزراء في مجلس التعاون الخليجي يوم الثلاثاء.", "Arab");
+    nf_entity_list_t ru = tag("Всемирная организация здравоохранения одобрила вакцину, сообщило "
+                              "Министерство здравоохранения.",
+                              "Cyrl");
+    nf_entity_list_t fr = tag("Des inspecteurs de l'Agence internationale de l'énergie atomique "
+                              "sont attendus à Ispahan.",
+                              "Latn");
+    expect_entity(&es, "Consejo de Cooperación del Golfo", NF_ENTITY_ORG,
+                  "org:cooperation-council-gulf");
+    expect_entity(&ar, "مجلس التعاون الخليجي", NF_ENTITY_ORG, "org:cooperation-council-gulf");
+    expect_entity(&ru, "Всемирная организация здравоохранения", NF_ENTITY_ORG, "org:who");
+    expect_entity(&ru, "Министерство здравоохранения", NF_ENTITY_ORG, "org:health-ministry");
+    expect_entity(&fr, "Agence internationale de l'énergie atomique", NF_ENTITY_ORG, "org:iaea");
+    nf_entity_list_clear(&es);
+    nf_entity_list_clear(&ar);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&fr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_names_without_titles),
         cmocka_unit_test(test_user_gazetteer_links),
         cmocka_unit_test(test_stable_ids_and_empty),
+        cmocka_unit_test(test_translated_org_ids),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
