@@ -298,6 +298,8 @@ struct nf_entities {
     key_slot_t *key_cache;
     uint32_t *link_idx; /* link_surnames' scratch: 2 * cap_link */
     size_t cap_link;
+    cand_t **order; /* build_output's scratch: cap_order */
+    size_t cap_order;
     const user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted (shared) */
     size_t n_place_keys;
 };
@@ -414,6 +416,7 @@ void nf_entities_destroy(nf_entities_t *e)
     nf_free(e->user_keys);
     nf_free(e->key_cache);
     nf_free(e->link_idx);
+    nf_free(e->order);
     nf_free(e);
 }
 
@@ -432,15 +435,7 @@ const char *nf_entity_type_name(nf_entity_type_t type)
 
 void nf_entity_list_clear(nf_entity_list_t *list)
 {
-    for (size_t i = 0; i < list->count; i++) {
-        nf_entity_t *ent = &list->items[i];
-        for (size_t m = 0; m < ent->n_mentions; m++)
-            nf_free(ent->mentions[m].text);
-        nf_free(ent->mentions);
-        nf_free(ent->id);
-        nf_free(ent->name);
-    }
-    nf_free(list->items);
+    nf_free(list->items); /* the entities, their mentions and strings: one block */
     list->items = NULL;
     list->count = 0;
 }
@@ -455,7 +450,7 @@ static unsigned active_languages(const nf_lang_t *lang)
         return ALL_LANGS;
     unsigned group = 0, mine = 0;
     for (unsigned i = 0; i < N_LEX_LANGS; i++)
-        if (strcmp(lang->code, lex_langs[i]) == 0)
+        if (lang->code[0] == lex_langs[i][0] && strcmp(lang->code, lex_langs[i]) == 0)
             mine = 1u << i;
     static const struct {
         const char *script;
@@ -1869,9 +1864,11 @@ static nf_err_t repeat_orgs(nf_entities_t *e)
     return NF_OK;
 }
 
+/* Candidates by id, then field and position (glibc's qsort is a merge sort: stable, so equal
+ * keys keep the candidates' order). Sorted through pointers: a candidate is ~190 bytes. */
 static int cmp_cand_id(const void *a, const void *b)
 {
-    const cand_t *x = a, *y = b;
+    const cand_t *x = *(const cand_t *const *)a, *y = *(const cand_t *const *)b;
     int c = strcmp(x->id, y->id);
     if (c)
         return c;
@@ -1884,7 +1881,7 @@ static int cmp_entity_first(const void *a, const void *b)
 {
     const nf_entity_t *x = a, *y = b;
     const nf_mention_t *mx = &x->mentions[0], *my = &y->mentions[0];
-    int fx = strcmp(mx->field, "title") == 0 ? 0 : 1, fy = strcmp(my->field, "title") == 0 ? 0 : 1;
+    int fx = mx->field[0] == 't' ? 0 : 1, fy = my->field[0] == 't' ? 0 : 1; /* title, body */
     if (fx != fy)
         return fx - fy;
     if (mx->start != my->start)
@@ -1892,6 +1889,17 @@ static int cmp_entity_first(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
+static char *put_string(char **chars, const char *s, size_t len)
+{
+    char *at = *chars;
+    memcpy(at, s, len);
+    at[len] = '\0';
+    *chars += len + 1;
+    return at;
+}
+
+/* The list in one allocation (entities, then every mention array, then the strings): one
+ * malloc and one free per article instead of three per entity and one per mention. */
 static nf_err_t build_output(nf_entities_t *e, nf_entity_list_t *out)
 {
     /* Drop candidates without an id, then group by id. */
@@ -1902,49 +1910,74 @@ static nf_err_t build_output(nf_entities_t *e, nf_entity_list_t *out)
     e->n_cands = n;
     if (!n)
         return NF_OK;
-    qsort(e->cands, n, sizeof(cand_t), cmp_cand_id);
-    size_t groups = 1;
-    for (size_t c = 1; c < n; c++)
-        if (strcmp(e->cands[c].id, e->cands[c - 1].id) != 0)
-            groups++;
-    out->items = nf_calloc(groups, sizeof(nf_entity_t));
-    if (!out->items)
+    if (e->cap_order < n) {
+        cand_t **order = nf_realloc(e->order, n * sizeof(*order));
+        if (!order)
+            return NF_ERR_NOMEM;
+        e->order = order;
+        e->cap_order = n;
+    }
+    cand_t **order = e->order;
+    for (size_t c = 0; c < n; c++)
+        order[c] = &e->cands[c];
+    qsort(order, n, sizeof(*order), cmp_cand_id);
+    /* Sizes: per group its id, its display name (the longest mention's) and mention texts. */
+    size_t groups = 0, chars = 0;
+    for (size_t c = 0; c < n;) {
+        size_t end = c + 1;
+        while (end < n && strcmp(order[end]->id, order[c]->id) == 0)
+            end++;
+        const cand_t *longest = order[c];
+        for (size_t m = c; m < end; m++) {
+            chars += order[m]->byte_end - order[m]->byte_start + 1;
+            if (order[m]->byte_end - order[m]->byte_start > longest->byte_end - longest->byte_start)
+                longest = order[m];
+        }
+        chars += strlen(order[c]->id) + 1;
+        chars += (longest->gaz ? strlen(longest->gaz->name)
+                               : (size_t)(longest->byte_end - longest->byte_start)) +
+                 1;
+        groups++;
+        c = end;
+    }
+    char *block = nf_malloc(groups * sizeof(nf_entity_t) + n * sizeof(nf_mention_t) + chars);
+    if (!block)
         return NF_ERR_NOMEM;
+    out->items = (nf_entity_t *)block;
+    nf_mention_t *mentions = (nf_mention_t *)(block + groups * sizeof(nf_entity_t));
+    char *text = (char *)(mentions + n);
     size_t c = 0;
     while (c < n) {
         size_t end = c + 1;
-        while (end < n && strcmp(e->cands[end].id, e->cands[c].id) == 0)
+        while (end < n && strcmp(order[end]->id, order[c]->id) == 0)
             end++;
         nf_entity_t *ent = &out->items[out->count++];
-        ent->type = e->cands[c].type;
-        ent->id = nf_strdup(e->cands[c].id);
-        ent->mentions = nf_calloc(end - c, sizeof(nf_mention_t));
-        if (!ent->id || !ent->mentions)
-            return NF_ERR_NOMEM;
-        const cand_t *longest = &e->cands[c];
+        ent->type = order[c]->type;
+        ent->id = put_string(&text, order[c]->id, strlen(order[c]->id));
+        ent->mentions = mentions;
+        ent->n_mentions = 0;
+        mentions += end - c;
+        const cand_t *longest = order[c];
         for (size_t m = c; m < end; m++) {
-            const cand_t *cand = &e->cands[m];
+            const cand_t *cand = order[m];
             const field_t *f = &e->fields[cand->field];
             nf_mention_t *men = &ent->mentions[ent->n_mentions++];
             men->field = cand->field ? "body" : "title";
             men->start = cand->cp_start;
             men->end = cand->cp_end;
-            men->text = nf_strndup(f->text + cand->byte_start, cand->byte_end - cand->byte_start);
-            if (!men->text)
-                return NF_ERR_NOMEM;
+            men->text =
+                put_string(&text, f->text + cand->byte_start, cand->byte_end - cand->byte_start);
             if (cand->byte_end - cand->byte_start > longest->byte_end - longest->byte_start)
                 longest = cand;
         }
         if (longest->gaz) {
-            ent->name = nf_strdup(longest->gaz->name);
+            ent->name = put_string(&text, longest->gaz->name, strlen(longest->gaz->name));
             ent->type = longest->gaz->type;
         } else {
             const field_t *f = &e->fields[longest->field];
-            ent->name =
-                nf_strndup(f->text + longest->byte_start, longest->byte_end - longest->byte_start);
+            ent->name = put_string(&text, f->text + longest->byte_start,
+                                   longest->byte_end - longest->byte_start);
         }
-        if (!ent->name)
-            return NF_ERR_NOMEM;
         c = end;
     }
     qsort(out->items, out->count, sizeof(nf_entity_t), cmp_entity_first);

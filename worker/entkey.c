@@ -229,6 +229,8 @@ void nf_entkey_destroy(nf_entkey_t *k)
 
 static int is_word_char(UChar32 c)
 {
+    if (c < 0x80) /* what u_isalpha says of ASCII, without the call */
+        return (unsigned)((c | 0x20) - 'a') < 26;
     return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) || c == 0x200C || c == 0x200D;
 }
 
@@ -550,8 +552,8 @@ void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out
 
 static int in_list(const char *w, const char *const *list)
 {
-    for (; *list; list++)
-        if (strcmp(w, *list) == 0)
+    for (; *list; list++) /* the first letter first: most words are in no list */
+        if (**list == *w && strcmp(w, *list) == 0)
             return 1;
     return 0;
 }
