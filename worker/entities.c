@@ -1199,9 +1199,10 @@ static int ends_with(const field_t *f, const nf_token_t *t, const char *const *e
 {
     const char *w = f->text + t->byte_start;
     size_t len = t->byte_end - t->byte_start;
+    char last = len ? w[len - 1] : 0;
     for (; *endings; endings++) {
         size_t el = strlen(*endings);
-        if (len > el && memcmp(w + len - el, *endings, el) == 0)
+        if (len > el && (*endings)[el - 1] == last && memcmp(w + len - el, *endings, el) == 0)
             return 1;
     }
     return 0;
