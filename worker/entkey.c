@@ -663,16 +663,18 @@ static const concept_slot_t *find_concept(uint64_t hash)
     return hash ? concept_slot(hash, 0) : NULL;
 }
 
-/* Byte offsets of the ends of the code points of w (at most max). */
+/* Byte offsets of the ends of the code points of w; 0 when it has more than max (no word of
+ * the vocabulary is that long). */
 static int cp_ends(const char *w, size_t wl, size_t *ends, int max)
 {
     int n = 0;
-    for (size_t b = 0; b < wl && n < max;) {
+    size_t b = 0;
+    while (b < wl && n < max) {
         uint8_t c = (uint8_t)w[b];
         b += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
         ends[n++] = b > wl ? wl : b;
     }
-    return n;
+    return b < wl ? 0 : n;
 }
 
 /* The concept of a whole word: a form as written, or a stem and at most five more letters. */

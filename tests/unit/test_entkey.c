@@ -285,6 +285,16 @@ static void test_org_concepts_apart(void **state)
     assert_string_equal(key, "ags-sr");
     key_of(NF_ENTITY_ORG, "Orvane Bank", key, sizeof(key));
     assert_string_equal(key, "arvn-bnk");
+    /* a word longer than any of the vocabulary is a proper name, whatever it starts with */
+    char long_name[200];
+    snprintf(long_name, sizeof(long_name), "Ministerium%s Bank",
+             "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+    org_concept_key(long_name, key, sizeof(key));
+    assert_string_equal(key, "");
+    /* a key that does not fit the buffer is no key (a cut bag could equal another's) */
+    char small[12];
+    org_concept_key("Gulf Cooperation Council", small, sizeof(small));
+    assert_string_equal(small, "");
 }
 
 int main(void)
