@@ -1671,6 +1671,91 @@ static nf_err_t assign_ids(nf_entities_t *e)
     return NF_OK;
 }
 
+/* The country a candidate's neighbours name: a country found just before it ("Kenya's Ministry
+ * of Health", "Kenya Ministry of Health") or just after it, possibly after one connector
+ * ("ministerio de Salud de Chile"), or a nationality adjective right after it ("le ministère de
+ * la Santé sénégalais"). Writes the country's id without "loc:" and returns 1, else 0. */
+static int country_near(const nf_entities_t *e, const cand_t *c, char *place, size_t size)
+{
+    const field_t *f = &e->fields[c->field];
+    for (size_t o = 0; o < e->n_cands; o++) {
+        const cand_t *l = &e->cands[o];
+        if (l->type != NF_ENTITY_LOC || l->field != c->field || strncmp(l->id, "loc:", 4) != 0 ||
+            strchr(l->id + 4, ':'))
+            continue; /* countries only: a city's body is not the country's */
+        int before = l->tok_end == c->tok_start ||
+                     (l->tok_end + 1 == c->tok_start && l->tok_end < f->n &&
+                      f->toks[l->tok_end].byte_end - f->toks[l->tok_end].byte_start == 1 &&
+                      (f->text[f->toks[l->tok_end].byte_start] | 0x20) == 's' &&
+                      !(f->toks[l->tok_end].flags & NF_TOK_BREAK)); /* Kenya's */
+        int after = l->tok_start == c->tok_end ||
+                    (l->tok_start == c->tok_end + 1 && is_connector(f->toks[c->tok_end].hash) &&
+                     !(f->toks[c->tok_end].flags & NF_TOK_BREAK));
+        if ((before && !(f->toks[c->tok_start].flags & NF_TOK_BREAK)) ||
+            (after && !(f->toks[l->tok_start].flags & NF_TOK_BREAK) &&
+             !(f->toks[c->tok_end].flags & NF_TOK_BREAK))) {
+            snprintf(place, size, "%s", l->id + 4);
+            return 1;
+        }
+    }
+    if (c->tok_end < f->n && !(f->toks[c->tok_end].flags & NF_TOK_BREAK)) {
+        const nf_token_t *t = &f->toks[c->tok_end];
+        return nf_entkey_demonym(f->text + t->byte_start, t->byte_end - t->byte_start, place, size);
+    }
+    return 0;
+}
+
+/* A generic body (a key of concepts only: org:health-ministry) takes the country its
+ * neighbours name, and its other mentions in the article without a country of their own take
+ * it too, unless the article names two for it: Kenya's Ministry of Health is
+ * org:health-ministry-ke, Senegal's "ministère de la Santé sénégalais" org:health-ministry-sn. */
+#define MAX_GENERIC 8
+static nf_err_t generic_org_countries(nf_entities_t *e)
+{
+    struct {
+        char id[sizeof(e->cands[0].id)];
+        char place[16];
+        int conflict;
+    } seen[MAX_GENERIC];
+    int n_seen = 0;
+    for (size_t c = 0; c < e->n_cands; c++) {
+        cand_t *cand = &e->cands[c];
+        if (cand->type != NF_ENTITY_ORG || cand->gaz || strncmp(cand->id, "org:", 4) != 0 ||
+            !nf_entkey_org_generic(cand->id + 4))
+            continue;
+        char place[16];
+        if (!country_near(e, cand, place, sizeof(place)))
+            continue;
+        int s;
+        for (s = 0; s < n_seen && strcmp(seen[s].id, cand->id) != 0; s++)
+            ;
+        if (s == n_seen && n_seen < MAX_GENERIC) {
+            snprintf(seen[s].id, sizeof(seen[s].id), "%s", cand->id);
+            snprintf(seen[s].place, sizeof(seen[s].place), "%s", place);
+            seen[s].conflict = 0;
+            n_seen++;
+        } else if (s < n_seen && strcmp(seen[s].place, place) != 0) {
+            seen[s].conflict = 1;
+        }
+        char key[NF_ENTKEY_MAX];
+        nf_entkey_org_with_place(cand->id + 4, place, key, sizeof(key));
+        set_id(cand->id, sizeof(cand->id), "org:", key);
+    }
+    for (size_t c = 0; c < e->n_cands && n_seen; c++) {
+        cand_t *cand = &e->cands[c];
+        if (cand->type != NF_ENTITY_ORG || cand->gaz)
+            continue;
+        for (int s = 0; s < n_seen; s++)
+            if (!seen[s].conflict && strcmp(seen[s].id, cand->id) == 0) {
+                char key[NF_ENTKEY_MAX];
+                nf_entkey_org_with_place(cand->id + 4, seen[s].place, key, sizeof(key));
+                set_id(cand->id, sizeof(cand->id), "org:", key);
+                break;
+            }
+    }
+    return NF_OK;
+}
+
 /* A surname alone (or any later word equal to the last word of a person found in this
  * article) is that person. */
 static nf_err_t link_surnames(nf_entities_t *e)
@@ -1999,7 +2084,8 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
         (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
         (err = repeat_orgs(e)) != NF_OK || (err = assign_ids(e)) != NF_OK ||
-        (err = link_surnames(e)) != NF_OK || (err = build_output(e, out)) != NF_OK) {
+        (err = generic_org_countries(e)) != NF_OK || (err = link_surnames(e)) != NF_OK ||
+        (err = build_output(e, out)) != NF_OK) {
         nf_entity_list_clear(out);
     }
     nf_gazetteer_user_release(e->user);

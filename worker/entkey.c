@@ -945,6 +945,68 @@ nf_err_t nf_entkey_org(nf_entkey_t *k, const char *utf8, size_t len, char *out, 
     return NF_OK;
 }
 
+int nf_entkey_org_generic(const char *key)
+{
+    pthread_once(&concept_once, build_concepts);
+    if (!key[0])
+        return 0;
+    for (const char *p = key; *p;) {
+        size_t len = strcspn(p, "-");
+        size_t c;
+        for (c = 0; c < N_CONCEPTS; c++)
+            if (org_concepts[c].id[0] == p[0] && strlen(org_concepts[c].id) == len &&
+                memcmp(org_concepts[c].id, p, len) == 0)
+                break;
+        if (c == N_CONCEPTS)
+            return 0;
+        p += len;
+        p += *p == '-';
+    }
+    return 1;
+}
+
+int nf_entkey_demonym(const char *utf8, size_t len, char *out, size_t out_size)
+{
+    pthread_once(&concept_once, build_concepts);
+    const concept_slot_t *s = concept_table ? find_concept(nf_token_hash(utf8, len)) : NULL;
+    if (!s || s->concept != CONCEPT_PLACE || !out_size)
+        return 0;
+    snprintf(out, out_size, "%s", s->place);
+    return 1;
+}
+
+void nf_entkey_org_with_place(const char *key, const char *place, char *out, size_t out_size)
+{
+    char elems[ORG_MAX_ELEMENTS + 1][24];
+    int n = 0;
+    for (const char *p = key; *p && n < ORG_MAX_ELEMENTS;) {
+        size_t len = strcspn(p, "-");
+        snprintf(elems[n++], sizeof(elems[0]), "%.*s", (int)len, p);
+        p += len;
+        p += *p == '-';
+    }
+    snprintf(elems[n++], sizeof(elems[0]), "%s", place);
+    for (char *c = elems[n - 1]; *c; c++)
+        if (*c == ':')
+            *c = '.';
+    qsort(elems, (size_t)n, sizeof(elems[0]), cmp_element);
+    size_t o = 0;
+    for (int e = 0; e < n; e++) {
+        if (e && strcmp(elems[e], elems[e - 1]) == 0)
+            continue;
+        size_t el = strlen(elems[e]);
+        if (o + (o ? 1 : 0) + el + 1 > out_size) {
+            snprintf(out, out_size, "%s", key); /* no room: the key as it was */
+            return;
+        }
+        if (o)
+            out[o++] = '-';
+        memcpy(out + o, elems[e], el);
+        o += el;
+    }
+    out[o] = '\0';
+}
+
 nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8, size_t len,
                         char *out, size_t out_size)
 {

@@ -57,6 +57,19 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
  */
 nf_err_t nf_entkey_org(nf_entkey_t *k, const char *utf8, size_t len, char *out, size_t out_size);
 
+/** @brief 1 when an organisation key (without "org:") is made of concepts only, no place and no
+ *         proper name: a generic body ("health-ministry") whose country only the text around
+ *         it can tell. */
+int nf_entkey_org_generic(const char *key);
+
+/** @brief The country (its id without "loc:") of a nationality adjective of demonyms.tsv
+ *         (sénégalais, kenyan, ägyptische): 1 and out filled, else 0. Thread-safe. */
+int nf_entkey_demonym(const char *utf8, size_t len, char *out, size_t out_size);
+
+/** @brief An organisation key with one more place element, in bag order ("health-ministry" +
+ *         "ke" = "health-ministry-ke"); the key unchanged when the result would not fit. */
+void nf_entkey_org_with_place(const char *key, const char *place, char *out, size_t out_size);
+
 /**
  * @brief The skeleton of one lowercase ASCII word (a-z only). `from_arabic` treats w and y as
  *        the vowel letters they mostly are in Arabic-script spellings of foreign names.

@@ -330,6 +330,34 @@ static void test_translated_org_ids(void **state)
     nf_entity_list_clear(&fr);
 }
 
+/* A generic body (concepts only) takes the country named next to it, in the whole article; two
+ * countries for one body leave its bare mentions generic. */
+static void test_generic_org_country(void **state)
+{
+    (void)state;
+    nf_entity_list_t en = tag("Kenya's Ministry of Health signed the contract. Later the Ministry "
+                              "of Health said it was pleased.",
+                              "Latn");
+    nf_entity_list_t fr =
+        tag("Le ministère de la Santé sénégalais a signé jeudi un contrat.", "Latn");
+    nf_entity_list_t bare = tag("The Ministry of Health signed a contract on Monday.", "Latn");
+    nf_entity_list_t two = tag("Kenya's Ministry of Health met the donors. Uganda's Ministry of "
+                               "Health was absent. Later the Ministry of Health said nothing.",
+                               "Latn");
+    const nf_entity_t *ke = find(&en, "org:health-ke-ministry");
+    assert_non_null(ke);
+    assert_int_equal(ke->n_mentions, 2);
+    expect_entity(&fr, "ministère de la Santé", NF_ENTITY_ORG, "org:health-ministry-sn");
+    expect_entity(&bare, "Ministry of Health", NF_ENTITY_ORG, "org:health-ministry");
+    assert_non_null(find(&two, "org:health-ke-ministry"));
+    assert_non_null(find(&two, "org:health-ministry-ug"));
+    assert_non_null(find(&two, "org:health-ministry"));
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&fr);
+    nf_entity_list_clear(&bare);
+    nf_entity_list_clear(&two);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_user_gazetteer_links),
         cmocka_unit_test(test_stable_ids_and_empty),
         cmocka_unit_test(test_translated_org_ids),
+        cmocka_unit_test(test_generic_org_country),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -285,6 +285,18 @@ static void test_org_concepts_apart(void **state)
     assert_string_equal(key, "ags-sr");
     key_of(NF_ENTITY_ORG, "Orvane Bank", key, sizeof(key));
     assert_string_equal(key, "arvn-bnk");
+    /* the pieces the tagger uses to give a generic body its country */
+    assert_true(nf_entkey_org_generic("health-ministry"));
+    assert_false(nf_entkey_org_generic("arvn-bank-central"));
+    assert_false(nf_entkey_org_generic("eg-health-ministry"));
+    assert_false(nf_entkey_org_generic(""));
+    nf_entkey_org_with_place("health-ministry", "ke", key, sizeof(key));
+    assert_string_equal(key, "health-ke-ministry");
+    nf_entkey_org_with_place("eg-health-ministry", "eg", key, sizeof(key));
+    assert_string_equal(key, "eg-health-ministry");
+    assert_true(nf_entkey_demonym("sénégalais", strlen("sénégalais"), key, sizeof(key)));
+    assert_string_equal(key, "sn");
+    assert_false(nf_entkey_demonym("ministère", strlen("ministère"), key, sizeof(key)));
     /* a word longer than any of the vocabulary is a proper name, whatever it starts with */
     char long_name[200];
     snprintf(long_name, sizeof(long_name), "Ministerium%s Bank",
