@@ -1756,6 +1756,79 @@ static nf_err_t generic_org_countries(nf_entities_t *e)
     return NF_OK;
 }
 
+/* The first code point of UTF-8 text, folded as the tokenizer folds it; *len its bytes. */
+static uint32_t first_folded(const char *s, size_t avail, size_t *len)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    uint32_t c = u[0];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n > avail) {
+        *len = avail ? avail : 1;
+        return 0;
+    }
+    if (n > 1) {
+        c &= 0x3Fu >> (n - 1);
+        for (size_t k = 1; k < n; k++)
+            c = c << 6 | (u[k] & 0x3Fu);
+    }
+    *len = n;
+    return nf_fold_cp((int32_t)c);
+}
+
+/* An acronym defined in parentheses right after an organisation's name ("European Space
+ * Agency (ESA)", "Федеральная антимонопольная служба (ФАС)") is that organisation in the whole
+ * article: its mentions take the name's id, which links across languages where acronyms differ.
+ * The acronym's letters must be the initials of the name's words, function words left out. */
+static nf_err_t defined_acronyms(nf_entities_t *e)
+{
+    for (size_t a = 0; a < e->n_cands; a++) {
+        cand_t *acr = &e->cands[a];
+        const field_t *f = &e->fields[acr->field];
+        if (acr->type != NF_ENTITY_ORG || acr->gaz || acr->tok_end != acr->tok_start + 1 ||
+            !(f->toks[acr->tok_start].flags & NF_TOK_ALL_UPPER) || acr->tok_start == 0)
+            continue;
+        /* "Name (ACR)": only blanks and the bracket between, the closing one after */
+        size_t b = acr->byte_start;
+        if (b == 0 || f->text[b - 1] != '(' || acr->byte_end >= f->len ||
+            f->text[acr->byte_end] != ')')
+            continue;
+        b--;
+        while (b > 0 && f->text[b - 1] == ' ')
+            b--;
+        const cand_t *name = NULL;
+        for (size_t o = 0; o < e->n_cands && !name; o++)
+            if (e->cands[o].field == acr->field && e->cands[o].type == NF_ENTITY_ORG &&
+                e->cands[o].byte_end == b && e->cands[o].tok_end == acr->tok_start &&
+                strcmp(e->cands[o].id, acr->id) != 0)
+                name = &e->cands[o];
+        if (!name)
+            continue;
+        /* the initials of the name's words against the acronym's letters */
+        const char *letters = f->text + acr->byte_start;
+        size_t left = acr->byte_end - acr->byte_start, match = 1;
+        for (size_t k = name->tok_start; k < name->tok_end && match; k++) {
+            const nf_token_t *t = &f->toks[k];
+            if (is_connector(t->hash) && k > name->tok_start)
+                continue;
+            size_t la, lw;
+            uint32_t ca = left ? first_folded(letters, left, &la) : 0;
+            uint32_t cw = first_folded(f->text + t->byte_start, t->byte_end - t->byte_start, &lw);
+            match = left && ca && ca == cw;
+            letters += left ? la : 0;
+            left -= left ? la : 0;
+        }
+        if (!match || left)
+            continue;
+        char old_id[sizeof(acr->id)], new_id[sizeof(acr->id)];
+        memcpy(old_id, acr->id, sizeof(old_id));
+        memcpy(new_id, name->id, sizeof(new_id));
+        for (size_t o = 0; o < e->n_cands; o++)
+            if (!e->cands[o].gaz && strcmp(e->cands[o].id, old_id) == 0)
+                memcpy(e->cands[o].id, new_id, sizeof(new_id));
+    }
+    return NF_OK;
+}
+
 /* A surname alone (or any later word equal to the last word of a person found in this
  * article) is that person. */
 static nf_err_t link_surnames(nf_entities_t *e)
@@ -2084,8 +2157,8 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
         (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
         (err = repeat_orgs(e)) != NF_OK || (err = assign_ids(e)) != NF_OK ||
-        (err = generic_org_countries(e)) != NF_OK || (err = link_surnames(e)) != NF_OK ||
-        (err = build_output(e, out)) != NF_OK) {
+        (err = generic_org_countries(e)) != NF_OK || (err = defined_acronyms(e)) != NF_OK ||
+        (err = link_surnames(e)) != NF_OK || (err = build_output(e, out)) != NF_OK) {
         nf_entity_list_clear(out);
     }
     nf_gazetteer_user_release(e->user);

@@ -358,6 +358,29 @@ static void test_generic_org_country(void **state)
     nf_entity_list_clear(&two);
 }
 
+/* An acronym defined in parentheses after a name whose initials it spells takes the name's id
+ * in the whole article; one that does not spell them keeps its own. */
+static void test_defined_acronyms(void **state)
+{
+    (void)state;
+    nf_entity_list_t en = tag("The European Space Agency (ESA) will track the flight. Later ESA "
+                              "confirmed the orbit.",
+                              "Latn");
+    nf_entity_list_t ru =
+        tag("Федеральная антимонопольная служба (ФАС) начала свою проверку.", "Cyrl");
+    nf_entity_list_t other = tag("The Orvane Water Authority (OWB) raised prices.", "Latn");
+    const nf_entity_t *esa = find(&en, "org:agency-europe-space");
+    assert_non_null(esa);
+    assert_int_equal(esa->n_mentions, 3);
+    expect_entity(&ru, "ФАС", NF_ENTITY_ORG, "org:competition-federal-service");
+    const nf_entity_t *owb = find_text(&other, "OWB");
+    assert_non_null(owb);
+    assert_string_not_equal(owb->id, "org:arvn-authority-water");
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_stable_ids_and_empty),
         cmocka_unit_test(test_translated_org_ids),
         cmocka_unit_test(test_generic_org_country),
+        cmocka_unit_test(test_defined_acronyms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
