@@ -298,6 +298,8 @@ struct nf_entities {
     key_slot_t *key_cache;
     uint32_t *link_idx; /* link_surnames' scratch: 2 * cap_link */
     size_t cap_link;
+    cand_t **order; /* build_output's scratch: cap_order */
+    size_t cap_order;
     const user_key_t *place_keys; /* built-in LOC and ORG entries by key, sorted (shared) */
     size_t n_place_keys;
 };
@@ -414,6 +416,7 @@ void nf_entities_destroy(nf_entities_t *e)
     nf_free(e->user_keys);
     nf_free(e->key_cache);
     nf_free(e->link_idx);
+    nf_free(e->order);
     nf_free(e);
 }
 
@@ -432,15 +435,7 @@ const char *nf_entity_type_name(nf_entity_type_t type)
 
 void nf_entity_list_clear(nf_entity_list_t *list)
 {
-    for (size_t i = 0; i < list->count; i++) {
-        nf_entity_t *ent = &list->items[i];
-        for (size_t m = 0; m < ent->n_mentions; m++)
-            nf_free(ent->mentions[m].text);
-        nf_free(ent->mentions);
-        nf_free(ent->id);
-        nf_free(ent->name);
-    }
-    nf_free(list->items);
+    nf_free(list->items); /* the entities, their mentions and strings: one block */
     list->items = NULL;
     list->count = 0;
 }
@@ -455,7 +450,7 @@ static unsigned active_languages(const nf_lang_t *lang)
         return ALL_LANGS;
     unsigned group = 0, mine = 0;
     for (unsigned i = 0; i < N_LEX_LANGS; i++)
-        if (strcmp(lang->code, lex_langs[i]) == 0)
+        if (lang->code[0] == lex_langs[i][0] && strcmp(lang->code, lex_langs[i]) == 0)
             mine = 1u << i;
     static const struct {
         const char *script;
@@ -1204,9 +1199,10 @@ static int ends_with(const field_t *f, const nf_token_t *t, const char *const *e
 {
     const char *w = f->text + t->byte_start;
     size_t len = t->byte_end - t->byte_start;
+    char last = len ? w[len - 1] : 0;
     for (; *endings; endings++) {
         size_t el = strlen(*endings);
-        if (len > el && memcmp(w + len - el, *endings, el) == 0)
+        if (len > el && (*endings)[el - 1] == last && memcmp(w + len - el, *endings, el) == 0)
             return 1;
     }
     return 0;
@@ -1675,6 +1671,164 @@ static nf_err_t assign_ids(nf_entities_t *e)
     return NF_OK;
 }
 
+/* The country a candidate's neighbours name: a country found just before it ("Kenya's Ministry
+ * of Health", "Kenya Ministry of Health") or just after it, possibly after one connector
+ * ("ministerio de Salud de Chile"), or a nationality adjective right after it ("le ministère de
+ * la Santé sénégalais"). Writes the country's id without "loc:" and returns 1, else 0. */
+static int country_near(const nf_entities_t *e, const cand_t *c, char *place, size_t size)
+{
+    const field_t *f = &e->fields[c->field];
+    for (size_t o = 0; o < e->n_cands; o++) {
+        const cand_t *l = &e->cands[o];
+        if (l->type != NF_ENTITY_LOC || l->field != c->field || strncmp(l->id, "loc:", 4) != 0 ||
+            strchr(l->id + 4, ':'))
+            continue; /* countries only: a city's body is not the country's */
+        int before = l->tok_end == c->tok_start ||
+                     (l->tok_end + 1 == c->tok_start && l->tok_end < f->n &&
+                      f->toks[l->tok_end].byte_end - f->toks[l->tok_end].byte_start == 1 &&
+                      (f->text[f->toks[l->tok_end].byte_start] | 0x20) == 's' &&
+                      !(f->toks[l->tok_end].flags & NF_TOK_BREAK)); /* Kenya's */
+        int after = l->tok_start == c->tok_end ||
+                    (l->tok_start == c->tok_end + 1 && is_connector(f->toks[c->tok_end].hash) &&
+                     !(f->toks[c->tok_end].flags & NF_TOK_BREAK));
+        if ((before && !(f->toks[c->tok_start].flags & NF_TOK_BREAK)) ||
+            (after && !(f->toks[l->tok_start].flags & NF_TOK_BREAK) &&
+             !(f->toks[c->tok_end].flags & NF_TOK_BREAK))) {
+            snprintf(place, size, "%s", l->id + 4);
+            return 1;
+        }
+    }
+    if (c->tok_end < f->n && !(f->toks[c->tok_end].flags & NF_TOK_BREAK)) {
+        const nf_token_t *t = &f->toks[c->tok_end];
+        return nf_entkey_demonym(f->text + t->byte_start, t->byte_end - t->byte_start, place, size);
+    }
+    return 0;
+}
+
+/* A generic body (a key of concepts only: org:health-ministry) takes the country its
+ * neighbours name, and its other mentions in the article without a country of their own take
+ * it too, unless the article names two for it: Kenya's Ministry of Health is
+ * org:health-ministry-ke, Senegal's "ministère de la Santé sénégalais" org:health-ministry-sn. */
+#define MAX_GENERIC 8
+static nf_err_t generic_org_countries(nf_entities_t *e)
+{
+    struct {
+        char id[sizeof(e->cands[0].id)];
+        char place[16];
+        int conflict;
+    } seen[MAX_GENERIC];
+    int n_seen = 0;
+    for (size_t c = 0; c < e->n_cands; c++) {
+        cand_t *cand = &e->cands[c];
+        if (cand->type != NF_ENTITY_ORG || cand->gaz || strncmp(cand->id, "org:", 4) != 0 ||
+            !nf_entkey_org_generic(cand->id + 4))
+            continue;
+        char place[16];
+        if (!country_near(e, cand, place, sizeof(place)))
+            continue;
+        int s;
+        for (s = 0; s < n_seen && strcmp(seen[s].id, cand->id) != 0; s++)
+            ;
+        if (s == n_seen && n_seen < MAX_GENERIC) {
+            snprintf(seen[s].id, sizeof(seen[s].id), "%s", cand->id);
+            snprintf(seen[s].place, sizeof(seen[s].place), "%s", place);
+            seen[s].conflict = 0;
+            n_seen++;
+        } else if (s < n_seen && strcmp(seen[s].place, place) != 0) {
+            seen[s].conflict = 1;
+        }
+        char key[NF_ENTKEY_MAX];
+        nf_entkey_org_with_place(cand->id + 4, place, key, sizeof(key));
+        set_id(cand->id, sizeof(cand->id), "org:", key);
+    }
+    for (size_t c = 0; c < e->n_cands && n_seen; c++) {
+        cand_t *cand = &e->cands[c];
+        if (cand->type != NF_ENTITY_ORG || cand->gaz)
+            continue;
+        for (int s = 0; s < n_seen; s++)
+            if (!seen[s].conflict && strcmp(seen[s].id, cand->id) == 0) {
+                char key[NF_ENTKEY_MAX];
+                nf_entkey_org_with_place(cand->id + 4, seen[s].place, key, sizeof(key));
+                set_id(cand->id, sizeof(cand->id), "org:", key);
+                break;
+            }
+    }
+    return NF_OK;
+}
+
+/* The first code point of UTF-8 text, folded as the tokenizer folds it; *len its bytes. */
+static uint32_t first_folded(const char *s, size_t avail, size_t *len)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    uint32_t c = u[0];
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (n > avail) {
+        *len = avail ? avail : 1;
+        return 0;
+    }
+    if (n > 1) {
+        c &= 0x3Fu >> (n - 1);
+        for (size_t k = 1; k < n; k++)
+            c = c << 6 | (u[k] & 0x3Fu);
+    }
+    *len = n;
+    return nf_fold_cp((int32_t)c);
+}
+
+/* An acronym defined in parentheses right after an organisation's name ("European Space
+ * Agency (ESA)", "Федеральная антимонопольная служба (ФАС)") is that organisation in the whole
+ * article: its mentions take the name's id, which links across languages where acronyms differ.
+ * The acronym's letters must be the initials of the name's words, function words left out. */
+static nf_err_t defined_acronyms(nf_entities_t *e)
+{
+    for (size_t a = 0; a < e->n_cands; a++) {
+        cand_t *acr = &e->cands[a];
+        const field_t *f = &e->fields[acr->field];
+        if (acr->type != NF_ENTITY_ORG || acr->gaz || acr->tok_end != acr->tok_start + 1 ||
+            !(f->toks[acr->tok_start].flags & NF_TOK_ALL_UPPER) || acr->tok_start == 0)
+            continue;
+        /* "Name (ACR)": only blanks and the bracket between, the closing one after */
+        size_t b = acr->byte_start;
+        if (b == 0 || f->text[b - 1] != '(' || acr->byte_end >= f->len ||
+            f->text[acr->byte_end] != ')')
+            continue;
+        b--;
+        while (b > 0 && f->text[b - 1] == ' ')
+            b--;
+        const cand_t *name = NULL;
+        for (size_t o = 0; o < e->n_cands && !name; o++)
+            if (e->cands[o].field == acr->field && e->cands[o].type == NF_ENTITY_ORG &&
+                e->cands[o].byte_end == b && e->cands[o].tok_end == acr->tok_start &&
+                strcmp(e->cands[o].id, acr->id) != 0)
+                name = &e->cands[o];
+        if (!name)
+            continue;
+        /* the initials of the name's words against the acronym's letters */
+        const char *letters = f->text + acr->byte_start;
+        size_t left = acr->byte_end - acr->byte_start, match = 1;
+        for (size_t k = name->tok_start; k < name->tok_end && match; k++) {
+            const nf_token_t *t = &f->toks[k];
+            if (is_connector(t->hash) && k > name->tok_start)
+                continue;
+            size_t la, lw;
+            uint32_t ca = left ? first_folded(letters, left, &la) : 0;
+            uint32_t cw = first_folded(f->text + t->byte_start, t->byte_end - t->byte_start, &lw);
+            match = left && ca && ca == cw;
+            letters += left ? la : 0;
+            left -= left ? la : 0;
+        }
+        if (!match || left)
+            continue;
+        char old_id[sizeof(acr->id)], new_id[sizeof(acr->id)];
+        memcpy(old_id, acr->id, sizeof(old_id));
+        memcpy(new_id, name->id, sizeof(new_id));
+        for (size_t o = 0; o < e->n_cands; o++)
+            if (!e->cands[o].gaz && strcmp(e->cands[o].id, old_id) == 0)
+                memcpy(e->cands[o].id, new_id, sizeof(new_id));
+    }
+    return NF_OK;
+}
+
 /* A surname alone (or any later word equal to the last word of a person found in this
  * article) is that person. */
 static nf_err_t link_surnames(nf_entities_t *e)
@@ -1869,9 +2023,11 @@ static nf_err_t repeat_orgs(nf_entities_t *e)
     return NF_OK;
 }
 
+/* Candidates by id, then field and position (glibc's qsort is a merge sort: stable, so equal
+ * keys keep the candidates' order). Sorted through pointers: a candidate is ~190 bytes. */
 static int cmp_cand_id(const void *a, const void *b)
 {
-    const cand_t *x = a, *y = b;
+    const cand_t *x = *(const cand_t *const *)a, *y = *(const cand_t *const *)b;
     int c = strcmp(x->id, y->id);
     if (c)
         return c;
@@ -1884,7 +2040,7 @@ static int cmp_entity_first(const void *a, const void *b)
 {
     const nf_entity_t *x = a, *y = b;
     const nf_mention_t *mx = &x->mentions[0], *my = &y->mentions[0];
-    int fx = strcmp(mx->field, "title") == 0 ? 0 : 1, fy = strcmp(my->field, "title") == 0 ? 0 : 1;
+    int fx = mx->field[0] == 't' ? 0 : 1, fy = my->field[0] == 't' ? 0 : 1; /* title, body */
     if (fx != fy)
         return fx - fy;
     if (mx->start != my->start)
@@ -1892,6 +2048,17 @@ static int cmp_entity_first(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
+static char *put_string(char **chars, const char *s, size_t len)
+{
+    char *at = *chars;
+    memcpy(at, s, len);
+    at[len] = '\0';
+    *chars += len + 1;
+    return at;
+}
+
+/* The list in one allocation (entities, then every mention array, then the strings): one
+ * malloc and one free per article instead of three per entity and one per mention. */
 static nf_err_t build_output(nf_entities_t *e, nf_entity_list_t *out)
 {
     /* Drop candidates without an id, then group by id. */
@@ -1902,49 +2069,74 @@ static nf_err_t build_output(nf_entities_t *e, nf_entity_list_t *out)
     e->n_cands = n;
     if (!n)
         return NF_OK;
-    qsort(e->cands, n, sizeof(cand_t), cmp_cand_id);
-    size_t groups = 1;
-    for (size_t c = 1; c < n; c++)
-        if (strcmp(e->cands[c].id, e->cands[c - 1].id) != 0)
-            groups++;
-    out->items = nf_calloc(groups, sizeof(nf_entity_t));
-    if (!out->items)
+    if (e->cap_order < n) {
+        cand_t **order = nf_realloc(e->order, n * sizeof(*order));
+        if (!order)
+            return NF_ERR_NOMEM;
+        e->order = order;
+        e->cap_order = n;
+    }
+    cand_t **order = e->order;
+    for (size_t c = 0; c < n; c++)
+        order[c] = &e->cands[c];
+    qsort(order, n, sizeof(*order), cmp_cand_id);
+    /* Sizes: per group its id, its display name (the longest mention's) and mention texts. */
+    size_t groups = 0, chars = 0;
+    for (size_t c = 0; c < n;) {
+        size_t end = c + 1;
+        while (end < n && strcmp(order[end]->id, order[c]->id) == 0)
+            end++;
+        const cand_t *longest = order[c];
+        for (size_t m = c; m < end; m++) {
+            chars += order[m]->byte_end - order[m]->byte_start + 1;
+            if (order[m]->byte_end - order[m]->byte_start > longest->byte_end - longest->byte_start)
+                longest = order[m];
+        }
+        chars += strlen(order[c]->id) + 1;
+        chars += (longest->gaz ? strlen(longest->gaz->name)
+                               : (size_t)(longest->byte_end - longest->byte_start)) +
+                 1;
+        groups++;
+        c = end;
+    }
+    char *block = nf_malloc(groups * sizeof(nf_entity_t) + n * sizeof(nf_mention_t) + chars);
+    if (!block)
         return NF_ERR_NOMEM;
+    out->items = (nf_entity_t *)block;
+    nf_mention_t *mentions = (nf_mention_t *)(block + groups * sizeof(nf_entity_t));
+    char *text = (char *)(mentions + n);
     size_t c = 0;
     while (c < n) {
         size_t end = c + 1;
-        while (end < n && strcmp(e->cands[end].id, e->cands[c].id) == 0)
+        while (end < n && strcmp(order[end]->id, order[c]->id) == 0)
             end++;
         nf_entity_t *ent = &out->items[out->count++];
-        ent->type = e->cands[c].type;
-        ent->id = nf_strdup(e->cands[c].id);
-        ent->mentions = nf_calloc(end - c, sizeof(nf_mention_t));
-        if (!ent->id || !ent->mentions)
-            return NF_ERR_NOMEM;
-        const cand_t *longest = &e->cands[c];
+        ent->type = order[c]->type;
+        ent->id = put_string(&text, order[c]->id, strlen(order[c]->id));
+        ent->mentions = mentions;
+        ent->n_mentions = 0;
+        mentions += end - c;
+        const cand_t *longest = order[c];
         for (size_t m = c; m < end; m++) {
-            const cand_t *cand = &e->cands[m];
+            const cand_t *cand = order[m];
             const field_t *f = &e->fields[cand->field];
             nf_mention_t *men = &ent->mentions[ent->n_mentions++];
             men->field = cand->field ? "body" : "title";
             men->start = cand->cp_start;
             men->end = cand->cp_end;
-            men->text = nf_strndup(f->text + cand->byte_start, cand->byte_end - cand->byte_start);
-            if (!men->text)
-                return NF_ERR_NOMEM;
+            men->text =
+                put_string(&text, f->text + cand->byte_start, cand->byte_end - cand->byte_start);
             if (cand->byte_end - cand->byte_start > longest->byte_end - longest->byte_start)
                 longest = cand;
         }
         if (longest->gaz) {
-            ent->name = nf_strdup(longest->gaz->name);
+            ent->name = put_string(&text, longest->gaz->name, strlen(longest->gaz->name));
             ent->type = longest->gaz->type;
         } else {
             const field_t *f = &e->fields[longest->field];
-            ent->name =
-                nf_strndup(f->text + longest->byte_start, longest->byte_end - longest->byte_start);
+            ent->name = put_string(&text, f->text + longest->byte_start,
+                                   longest->byte_end - longest->byte_start);
         }
-        if (!ent->name)
-            return NF_ERR_NOMEM;
         c = end;
     }
     qsort(out->items, out->count, sizeof(nf_entity_t), cmp_entity_first);
@@ -1965,6 +2157,7 @@ nf_err_t nf_entities_tag(nf_entities_t *e, const char *title, size_t title_len, 
         (err = tokenize_field(e, &e->fields[1], body, body_len)) != NF_OK ||
         (err = discover_field(e, 0)) != NF_OK || (err = discover_field(e, 1)) != NF_OK ||
         (err = repeat_orgs(e)) != NF_OK || (err = assign_ids(e)) != NF_OK ||
+        (err = generic_org_countries(e)) != NF_OK || (err = defined_acronyms(e)) != NF_OK ||
         (err = link_surnames(e)) != NF_OK || (err = build_output(e, out)) != NF_OK) {
         nf_entity_list_clear(out);
     }

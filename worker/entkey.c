@@ -4,7 +4,9 @@
  * زيلينسكي. README.md ("Entities") documents the rules and the false merges they cause. */
 #include "newsflow/entkey.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unicode/uchar.h>
@@ -21,6 +23,7 @@
 struct nf_entkey {
     UTransliterator *cyrillic; /* Russian-Latin/BGN reads like news English (Zelenskiy, Tsoy) */
     UTransliterator *any;
+    const nf_gazetteer_t *places; /* the built-in gazetteer: places inside organisation names */
     int fast_paths; /* table transliteration for Latin, Russian/Ukrainian Cyrillic, Arabic */
 };
 
@@ -200,7 +203,8 @@ nf_entkey_t *nf_entkey_new(char *errstr, size_t errstr_size)
     k->fast_paths = 1;
     if (!(k->cyrillic = open_trans("Russian-Latin/BGN; Any-Latin; Latin-ASCII; Lower", errstr,
                                    errstr_size)) ||
-        !(k->any = open_trans("Any-Latin; Latin-ASCII; Lower", errstr, errstr_size))) {
+        !(k->any = open_trans("Any-Latin; Latin-ASCII; Lower", errstr, errstr_size)) ||
+        !(k->places = nf_gazetteer_builtin(NULL, errstr, errstr_size))) {
         nf_entkey_destroy(k);
         return NULL;
     }
@@ -225,6 +229,8 @@ void nf_entkey_destroy(nf_entkey_t *k)
 
 static int is_word_char(UChar32 c)
 {
+    if (c < 0x80) /* what u_isalpha says of ASCII, without the call */
+        return (unsigned)((c | 0x20) - 'a') < 26;
     return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK) || c == 0x200C || c == 0x200D;
 }
 
@@ -546,8 +552,8 @@ void nf_entkey_skeleton(const char *word, int from_arabic, char *out, size_t out
 
 static int in_list(const char *w, const char *const *list)
 {
-    for (; *list; list++)
-        if (strcmp(w, *list) == 0)
+    for (; *list; list++) /* the first letter first: most words are in no list */
+        if (**list == *w && strcmp(w, *list) == 0)
             return 1;
     return 0;
 }
@@ -564,11 +570,453 @@ static const char *const function_words[] = {
     "of",  "the", "and", "for", "de",  "del", "des", "du", "la", "le", "les", "el", "al",
     "der", "die", "das", "fur", "und", "et",  "y",   "e",  "di", "da", "of",  "i",  NULL};
 
+/* ---- organisation concepts ------------------------------------------------------------- */
+
+#include "orgconcepts.inc"
+
+#define N_CONCEPTS (sizeof(org_concepts) / sizeof(org_concepts[0]) - 1)
+#define CONCEPT_FUNCTION (-1) /* a function word: no part of the key */
+#define CONCEPT_PLACE (-2)    /* a nationality adjective: its country is part of the key */
+#define CONCEPT_SLOTS 16384   /* ~1,100 forms and ~5,000 nationality adjectives */
+#define ORG_MAX_ELEMENTS 12
+
+typedef struct concept_slot {
+    uint64_t hash; /* folded form (0: empty slot) */
+    int16_t concept;
+    uint8_t stem;   /* the form was written with '*' */
+    char place[10]; /* CONCEPT_PLACE: the country's id without "loc:" */
+} concept_slot_t;
+
+static concept_slot_t *concept_table;
+static pthread_once_t concept_once = PTHREAD_ONCE_INIT;
+
+/* data/gazetteer/demonyms.tsv, embedded by gazetteer_data.c */
+extern const char nf_demonym_data[], nf_demonym_data_end[];
+
+static concept_slot_t *concept_slot(uint64_t hash, int create)
+{
+    size_t idx = (size_t)(hash ^ (hash >> 29)) & (CONCEPT_SLOTS - 1);
+    while (concept_table[idx].hash) {
+        if (concept_table[idx].hash == hash)
+            return create ? NULL : &concept_table[idx]; /* the first writer keeps a form */
+        idx = (idx + 1) & (CONCEPT_SLOTS - 1);
+    }
+    if (!create)
+        return NULL;
+    concept_table[idx].hash = hash;
+    return &concept_table[idx];
+}
+
+static void add_forms(const char *forms, int16_t concept)
+{
+    for (const char *w = forms; *w;) {
+        size_t len = strcspn(w, " ");
+        int stem = len > 1 && w[len - 1] == '*';
+        uint64_t h = nf_token_hash(w, len - (size_t)stem);
+        concept_slot_t *s = h ? concept_slot(h, 1) : NULL;
+        if (s) {
+            s->concept = concept;
+            s->stem = (uint8_t)stem;
+        }
+        w += len;
+        w += strspn(w, " ");
+    }
+}
+
+static void build_concepts(void)
+{
+    concept_slot_t *table = nf_calloc(CONCEPT_SLOTS, sizeof(*table));
+    if (!table)
+        return; /* organisation names keep their transliteration keys */
+    concept_table = table;
+    add_forms(org_function_words, CONCEPT_FUNCTION);
+    for (size_t c = 0; c < N_CONCEPTS; c++)
+        add_forms(org_concepts[c].forms, (int16_t)c);
+    /* "id TAB LOC TAB adj TAB lang=word...": iranienne, égyptien, European... */
+    for (const char *p = nf_demonym_data, *end = nf_demonym_data_end; p < end;) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        const char *tab = memchr(p, '\t', (size_t)(eol - p));
+        if (*p != '#' && tab && tab - p > 4 && tab - p < 4 + 10 && memcmp(p, "loc:", 4) == 0) {
+            int field = 0;
+            for (const char *f = p; f < eol; field++) {
+                const char *next = memchr(f, '\t', (size_t)(eol - f));
+                const char *fend = next ? next : eol;
+                const char *eq = memchr(f, '=', (size_t)(fend - f));
+                uint64_t h = field >= 3 && eq ? nf_token_hash(eq + 1, (size_t)(fend - eq - 1)) : 0;
+                concept_slot_t *s = h ? concept_slot(h, 1) : NULL;
+                if (s) {
+                    s->concept = CONCEPT_PLACE;
+                    memcpy(s->place, p + 4, (size_t)(tab - p - 4));
+                    s->place[tab - p - 4] = '\0';
+                }
+                f = next ? next + 1 : eol;
+            }
+        }
+        p = eol + 1;
+    }
+}
+
+static const concept_slot_t *find_concept(uint64_t hash)
+{
+    return hash ? concept_slot(hash, 0) : NULL;
+}
+
+/* Byte offsets of the ends of the code points of w; 0 when it has more than max (no word of
+ * the vocabulary is that long). */
+static int cp_ends(const char *w, size_t wl, size_t *ends, int max)
+{
+    int n = 0;
+    size_t b = 0;
+    while (b < wl && n < max) {
+        uint8_t c = (uint8_t)w[b];
+        b += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        ends[n++] = b > wl ? wl : b;
+    }
+    return b < wl ? 0 : n;
+}
+
+/* The concept of a whole word: a form as written, or a stem and at most five more letters. */
+static const concept_slot_t *word_concept(const char *w, size_t wl)
+{
+    const concept_slot_t *s = find_concept(nf_token_hash(w, wl));
+    if (s)
+        return s;
+    size_t ends[64];
+    int n = cp_ends(w, wl, ends, 64);
+    for (int k = n - 1; k >= 3 && n - k <= 5; k--) {
+        s = find_concept(nf_token_hash(w, ends[k - 1]));
+        if (s && s->stem && s->concept >= 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* A German compound made of concepts (Bundesgesundheitsministerium, Weltraumorganisation):
+ * parts of at least three letters, each a form or a stem as written, joined directly or by a
+ * linking s; the last part may be inflected. Fills ids (at most max) and returns how many, or
+ * 0 when some part is no concept. */
+static int compound_concepts(const char *w, const size_t *ends, int n, int from, int16_t *ids,
+                             int max, int depth)
+{
+    if (max <= 0 || depth > 4)
+        return 0;
+    size_t start = from ? ends[from - 1] : 0;
+    if (from > 0) {
+        const concept_slot_t *s = word_concept(w + start, ends[n - 1] - start);
+        if (s && s->concept >= 0) {
+            ids[0] = s->concept;
+            return 1;
+        }
+    }
+    for (int end = n - 1; end >= from + 3; end--) {
+        const concept_slot_t *s = find_concept(nf_token_hash(w + start, ends[end - 1] - start));
+        if (!s || s->concept < 0)
+            continue;
+        for (int link = 0; link < 2; link++) {
+            int next = end + link;
+            if (link && (next >= n || (w[ends[end - 1]] != 's' && w[ends[end - 1]] != 'S')))
+                break;
+            if (next >= n)
+                continue;
+            int got = compound_concepts(w, ends, n, next, ids + 1, max - 1, depth + 1);
+            if (got) {
+                ids[0] = s->concept;
+                return got + 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Offsets at which an Arabic-script word may start once its clitics and article are read
+ * off: و ف (and), then ال, لل, or ب ل ك with or without ال. Returns how many (the word as
+ * written first). */
+static int arabic_starts(const char *w, size_t wl, size_t *starts)
+{
+    int n = 0;
+    starts[n++] = 0;
+    if (wl < 6 || ((uint8_t)w[0] != 0xD8 && (uint8_t)w[0] != 0xD9))
+        return n;
+    size_t bases[2] = {0, 0};
+    int nb = 1;
+    if ((uint8_t)w[0] == 0xD9 && ((uint8_t)w[1] == 0x88 || (uint8_t)w[1] == 0x81)) /* و ف */
+        bases[nb++] = 2;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *p = (const uint8_t *)w + bases[b];
+        size_t rest = wl - bases[b];
+        if (b > 0)
+            starts[n++] = bases[b];
+        if (rest < 8)
+            continue;
+        int alif_lam = p[0] == 0xD8 && p[1] == 0xA7 && p[2] == 0xD9 && p[3] == 0x84;
+        int lam_lam = p[0] == 0xD9 && p[1] == 0x84 && p[2] == 0xD9 && p[3] == 0x84;
+        int prep =
+            (p[0] == 0xD8 && p[1] == 0xA8) || (p[0] == 0xD9 && (p[1] == 0x84 || p[1] == 0x83));
+        if (alif_lam || lam_lam)
+            starts[n++] = bases[b] + 4;
+        else if (prep && rest >= 10 && p[2] == 0xD8 && p[3] == 0xA7 && p[4] == 0xD9 && p[5] == 0x84)
+            starts[n++] = bases[b] + 6;
+        else if (prep)
+            starts[n++] = bases[b] + 2;
+    }
+    return n;
+}
+
+/* A place inside an organisation's name at toks[i] (the country of a nationality adjective
+ * too: iranienne, égyptien, المصرية, ایرانی; Russian case forms: России, Египта). Writes the
+ * place's id without "loc:" and returns the words it covers, or 0. */
+static size_t org_place(const nf_entkey_t *k, const char *text, const nf_token_t *toks, size_t i,
+                        size_t n, char *out, size_t size)
+{
+    const nf_gaz_entry_t *ent = NULL;
+    unsigned fl;
+    size_t m = nf_gazetteer_match(k->places, toks + i, n - i, &ent, &fl);
+    if (!m || ent->type != NF_ENTITY_LOC) {
+        m = 0;
+        const char *w = text + toks[i].byte_start;
+        size_t wl = toks[i].byte_end - toks[i].byte_start;
+        uint64_t hashes[24];
+        size_t nh = 0;
+        const concept_slot_t *adj = find_concept(toks[i].hash);
+        if (adj && adj->concept == CONCEPT_PLACE) {
+            snprintf(out, size, "%s", adj->place);
+            return 1;
+        }
+        uint8_t b0 = (uint8_t)w[0];
+        if (b0 == 0xD8 || b0 == 0xD9 || b0 == 0xDA || b0 == 0xDB) {
+            /* without clitics and article, and without the adjective ending ي ية ی ة */
+            size_t starts[6];
+            int ns = arabic_starts(w, wl, starts);
+            for (int s = 0; s < ns; s++) {
+                const char *x = w + starts[s];
+                size_t xl = wl - starts[s];
+                if (s)
+                    hashes[nh++] = nf_token_hash(x, xl);
+                static const char *const endings[] = {"\xD9\x8A\xD8\xA9", "\xD9\x8A", "\xDB\x8C",
+                                                      "\xD8\xA9"};
+                for (size_t e = 0; e < 4; e++) {
+                    size_t el = strlen(endings[e]);
+                    if (xl >= el + 4 && memcmp(x + xl - el, endings[e], el) == 0)
+                        hashes[nh++] = nf_token_hash(x, xl - el);
+                }
+            }
+        } else if ((b0 == 0xD0 || b0 == 0xD1) && wl >= 8) {
+            /* a case ending read off: России -> Россия, Египта -> Египет, Франции */
+            char buf[128];
+            size_t stem = wl - 2;
+            uint8_t c0 = (uint8_t)w[wl - 2], c1 = (uint8_t)w[wl - 1];
+            int vowel = (c0 == 0xD0 && (c1 == 0xB0 || c1 == 0xB5 || c1 == 0xB8 || c1 == 0xBE)) ||
+                        (c0 == 0xD1 && (c1 == 0x8B || c1 == 0x83 || c1 == 0x8E || c1 == 0x8F ||
+                                        c1 == 0x96 || c1 == 0x97 || c1 == 0x8C));
+            static const char *const tails[] = {"", "\xD0\xB0", "\xD1\x8F", "\xD1\x8C"};
+            if (vowel && stem + 4 < sizeof(buf)) {
+                for (size_t t = 0; t < 4; t++) {
+                    memcpy(buf, w, stem);
+                    memcpy(buf + stem, tails[t], strlen(tails[t]));
+                    hashes[nh++] = nf_token_hash(buf, stem + strlen(tails[t]));
+                }
+                if (stem >= 6) { /* the fleeting e */
+                    memcpy(buf, w, stem - 2);
+                    memcpy(buf + stem - 2, "\xD0\xB5", 2);
+                    memcpy(buf + stem, w + stem - 2, 2);
+                    hashes[nh++] = nf_token_hash(buf, stem + 2);
+                }
+            }
+        }
+        for (size_t h = 0; h < nh && !m; h++) {
+            if (!hashes[h])
+                continue;
+            m = nf_gazetteer_match_as(k->places, hashes[h], toks + i, 1, &ent, &fl);
+            if (m && ent->type != NF_ENTITY_LOC)
+                m = 0;
+            adj = find_concept(hashes[h]);
+            if (!m && adj && adj->concept == CONCEPT_PLACE) {
+                snprintf(out, size, "%s", adj->place);
+                return 1;
+            }
+        }
+        if (!m)
+            return 0;
+    }
+    snprintf(out, size, "%s", ent->id + (strncmp(ent->id, "loc:", 4) == 0 ? 4 : 0));
+    for (char *c = out; *c; c++)
+        if (*c == ':')
+            *c = '.';
+    return m;
+}
+
+static int cmp_element(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+nf_err_t nf_entkey_org(nf_entkey_t *k, const char *utf8, size_t len, char *out, size_t out_size)
+{
+    if (out_size)
+        out[0] = '\0';
+    pthread_once(&concept_once, build_concepts);
+    if (!concept_table || out_size == 0)
+        return NF_OK;
+    nf_token_t toks[ORG_MAX_ELEMENTS * 2];
+    size_t n = nf_tokenize(utf8, len, toks, ORG_MAX_ELEMENTS * 2);
+    if (n > ORG_MAX_ELEMENTS * 2)
+        return NF_OK;
+    char elems[ORG_MAX_ELEMENTS][24];
+    int n_elems = 0, concepts = 0, heads = 0, names = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = utf8 + toks[i].byte_start;
+        size_t wl = toks[i].byte_end - toks[i].byte_start;
+        int16_t ids[ORG_MAX_ELEMENTS];
+        int got = 0;
+        const concept_slot_t *s = find_concept(toks[i].hash);
+        if (s && s->concept == CONCEPT_FUNCTION)
+            continue;
+        if (!(toks[i].flags & NF_TOK_DIGIT)) {
+            size_t starts[6];
+            int ns = arabic_starts(w, wl, starts);
+            for (int st = 0; st < ns && !got; st++) {
+                s = word_concept(w + starts[st], wl - starts[st]);
+                if (s && s->concept >= 0)
+                ids[got++] = s->concept;
+                else if (s && s->concept == CONCEPT_FUNCTION && st == 0) got =
+                    -1; /* a function word (ال-less forms are not tried) */
+            }
+            if (got < 0)
+                continue;
+            uint8_t b0 = (uint8_t)w[0];
+            if (!got && b0 < 0x80 && wl >= 8) {
+                size_t ends[64];
+                int ne = cp_ends(w, wl, ends, 64);
+                got = compound_concepts(w, ends, ne, 0, ids, ORG_MAX_ELEMENTS, 0);
+            }
+        }
+        if (got) {
+            for (int g = 0; g < got && n_elems < ORG_MAX_ELEMENTS; g++) {
+                snprintf(elems[n_elems++], sizeof(elems[0]), "%s", org_concepts[ids[g]].id);
+                concepts++;
+                heads += org_concepts[ids[g]].head;
+            }
+            continue;
+        }
+        if (n_elems == ORG_MAX_ELEMENTS)
+            return NF_OK;
+        size_t m = org_place(k, utf8, toks, i, n, elems[n_elems], sizeof(elems[0]));
+        if (m) {
+            n_elems++;
+            i += m - 1;
+            continue;
+        }
+        /* a proper name: its consonant skeleton */
+        if (++names > 1)
+            return NF_OK;
+        word_t word[1];
+        int nw = split_words(k, w, wl, word, 1, 0);
+        if (nw < 0)
+            return NF_ERR_ICU;
+        if (nw == 0)
+            return NF_OK;
+        nf_entkey_skeleton(word[0].ascii, word[0].from_arabic, elems[n_elems], sizeof(elems[0]));
+        if (strlen(elems[n_elems]) < 2)
+            return NF_OK;
+        n_elems++;
+    }
+    /* A kind of body, two elements at least (a lone "Council" names none in particular), and
+     * at most one proper name beside two concepts. */
+    if (!heads || n_elems < 2 || (names && concepts < 2))
+        return NF_OK;
+    qsort(elems, (size_t)n_elems, sizeof(elems[0]), cmp_element);
+    size_t o = 0;
+    for (int e = 0; e < n_elems; e++) {
+        if (e && strcmp(elems[e], elems[e - 1]) == 0)
+            continue; /* a bag of distinct elements */
+        size_t el = strlen(elems[e]);
+        if (o + (o ? 1 : 0) + el + 1 > out_size) {
+            out[0] = '\0'; /* too long to be cut: the transliteration key then */
+            return NF_OK;
+        }
+        if (o)
+            out[o++] = '-';
+        memcpy(out + o, elems[e], el);
+        o += el;
+    }
+    out[o] = '\0';
+    return NF_OK;
+}
+
+int nf_entkey_org_generic(const char *key)
+{
+    pthread_once(&concept_once, build_concepts);
+    if (!key[0])
+        return 0;
+    for (const char *p = key; *p;) {
+        size_t len = strcspn(p, "-");
+        size_t c;
+        for (c = 0; c < N_CONCEPTS; c++)
+            if (org_concepts[c].id[0] == p[0] && strlen(org_concepts[c].id) == len &&
+                memcmp(org_concepts[c].id, p, len) == 0)
+                break;
+        if (c == N_CONCEPTS)
+            return 0;
+        p += len;
+        p += *p == '-';
+    }
+    return 1;
+}
+
+int nf_entkey_demonym(const char *utf8, size_t len, char *out, size_t out_size)
+{
+    pthread_once(&concept_once, build_concepts);
+    const concept_slot_t *s = concept_table ? find_concept(nf_token_hash(utf8, len)) : NULL;
+    if (!s || s->concept != CONCEPT_PLACE || !out_size)
+        return 0;
+    snprintf(out, out_size, "%s", s->place);
+    return 1;
+}
+
+void nf_entkey_org_with_place(const char *key, const char *place, char *out, size_t out_size)
+{
+    char elems[ORG_MAX_ELEMENTS + 1][24];
+    int n = 0;
+    for (const char *p = key; *p && n < ORG_MAX_ELEMENTS;) {
+        size_t len = strcspn(p, "-");
+        snprintf(elems[n++], sizeof(elems[0]), "%.*s", (int)len, p);
+        p += len;
+        p += *p == '-';
+    }
+    snprintf(elems[n++], sizeof(elems[0]), "%s", place);
+    for (char *c = elems[n - 1]; *c; c++)
+        if (*c == ':')
+            *c = '.';
+    qsort(elems, (size_t)n, sizeof(elems[0]), cmp_element);
+    size_t o = 0;
+    for (int e = 0; e < n; e++) {
+        if (e && strcmp(elems[e], elems[e - 1]) == 0)
+            continue;
+        size_t el = strlen(elems[e]);
+        if (o + (o ? 1 : 0) + el + 1 > out_size) {
+            snprintf(out, out_size, "%s", key); /* no room: the key as it was */
+            return;
+        }
+        if (o)
+            out[o++] = '-';
+        memcpy(out + o, elems[e], el);
+        o += el;
+    }
+    out[o] = '\0';
+}
+
 nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8, size_t len,
                         char *out, size_t out_size)
 {
     word_t words[MAX_WORDS];
     out[0] = '\0';
+    if (type == NF_ENTITY_ORG) {
+        nf_err_t err = nf_entkey_org(k, utf8, len, out, out_size);
+        if (err != NF_OK || out[0])
+            return err;
+    }
     /* A person's key needs the surname and its particles: the last four words at most. */
     int n = split_words(k, utf8, len, words, MAX_WORDS, type == NF_ENTITY_PERSON ? 4 : 0);
     if (n < 0)

@@ -18,19 +18,20 @@ typedef enum nf_entity_type { NF_ENTITY_PERSON, NF_ENTITY_ORG, NF_ENTITY_LOC } n
 typedef struct nf_mention {
     const char *field; /**< "title" or "body" (static string) */
     size_t start, end; /**< code-point offsets into the field, end exclusive */
-    char *text;        /**< owned */
+    char *text;        /**< in the list's block (see nf_entity_list_t) */
 } nf_mention_t;
 
 typedef struct nf_entity {
-    char *id; /**< owned; canonical, e.g. "person:zelenskyy" */
+    char *id; /**< canonical, e.g. "person:zelenskyy"; in the list's block */
     nf_entity_type_t type;
-    char *name;             /**< owned; display name */
-    nf_mention_t *mentions; /**< owned array */
+    char *name;             /**< display name; in the list's block */
+    nf_mention_t *mentions; /**< array in the list's block */
     size_t n_mentions;
 } nf_entity_t;
 
 typedef struct nf_entity_list {
-    nf_entity_t *items; /**< owned array */
+    nf_entity_t *items; /**< owned: one allocation that also holds every mention array and
+                             string of the list; only nf_entity_list_clear frees it */
     size_t count;
 } nf_entity_list_t;
 

@@ -44,6 +44,33 @@ nf_err_t nf_entkey_name(nf_entkey_t *k, nf_entity_type_t type, const char *utf8,
                         char *out, size_t out_size);
 
 /**
+ * @brief The concept key of an organisation's name (worker/orgconcepts.inc): the sorted,
+ *        distinct ids of its words' meanings ("ministry", "health", "gulf"...), of the places
+ *        in it (countries of nationality adjectives too) and of at most one proper name (its
+ *        skeleton), joined by '-'; the same in every language ("Ministry of Health" =
+ *        "ministère de la Santé" = "Министерство здравоохранения" = "وزارة الصحة" =
+ *        health-ministry). Function words and "affairs" do not count. Empty (out[0] == 0)
+ *        unless the name has a kind of body (ministry, council, bank...), two elements at
+ *        least, and a proper name only beside two concepts. nf_entkey_name uses it first for
+ *        ORG. Thread-safe tables (built once); the key builder is not.
+ * @return NF_OK or NF_ERR_ICU.
+ */
+nf_err_t nf_entkey_org(nf_entkey_t *k, const char *utf8, size_t len, char *out, size_t out_size);
+
+/** @brief 1 when an organisation key (without "org:") is made of concepts only, no place and no
+ *         proper name: a generic body ("health-ministry") whose country only the text around
+ *         it can tell. */
+int nf_entkey_org_generic(const char *key);
+
+/** @brief The country (its id without "loc:") of a nationality adjective of demonyms.tsv
+ *         (sénégalais, kenyan, ägyptische): 1 and out filled, else 0. Thread-safe. */
+int nf_entkey_demonym(const char *utf8, size_t len, char *out, size_t out_size);
+
+/** @brief An organisation key with one more place element, in bag order ("health-ministry" +
+ *         "ke" = "health-ministry-ke"); the key unchanged when the result would not fit. */
+void nf_entkey_org_with_place(const char *key, const char *place, char *out, size_t out_size);
+
+/**
  * @brief The skeleton of one lowercase ASCII word (a-z only). `from_arabic` treats w and y as
  *        the vowel letters they mostly are in Arabic-script spellings of foreign names.
  *        Pure function; exposed for the tests.

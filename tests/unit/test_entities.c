@@ -303,6 +303,84 @@ static void test_stable_ids_and_empty(void **state)
     nf_entity_list_clear(&a);
 }
 
+/* Translated organisation names get one id through the concept key, and a name whose concept
+ * key is a built-in entry's takes that entry's id (the WHO in Russian, the IAEA in French). */
+static void test_translated_org_ids(void **state)
+{
+    (void)state;
+    nf_entity_list_t es = tag("Los ministros se reunieron en el Consejo de Cooperación del Golfo "
+                              "el martes.",
+                              "Latn");
+    nf_entity_list_t ar = tag("اجتمع الوزراء في مجلس التعاون الخليجي يوم الثلاثاء.", "Arab");
+    nf_entity_list_t ru = tag("Всемирная организация здравоохранения одобрила вакцину, сообщило "
+                              "Министерство здравоохранения.",
+                              "Cyrl");
+    nf_entity_list_t fr = tag("Des inspecteurs de l'Agence internationale de l'énergie atomique "
+                              "sont attendus à Ispahan.",
+                              "Latn");
+    expect_entity(&es, "Consejo de Cooperación del Golfo", NF_ENTITY_ORG,
+                  "org:cooperation-council-gulf");
+    expect_entity(&ar, "مجلس التعاون الخليجي", NF_ENTITY_ORG, "org:cooperation-council-gulf");
+    expect_entity(&ru, "Всемирная организация здравоохранения", NF_ENTITY_ORG, "org:who");
+    expect_entity(&ru, "Министерство здравоохранения", NF_ENTITY_ORG, "org:health-ministry");
+    expect_entity(&fr, "Agence internationale de l'énergie atomique", NF_ENTITY_ORG, "org:iaea");
+    nf_entity_list_clear(&es);
+    nf_entity_list_clear(&ar);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&fr);
+}
+
+/* A generic body (concepts only) takes the country named next to it, in the whole article; two
+ * countries for one body leave its bare mentions generic. */
+static void test_generic_org_country(void **state)
+{
+    (void)state;
+    nf_entity_list_t en = tag("Kenya's Ministry of Health signed the contract. Later the Ministry "
+                              "of Health said it was pleased.",
+                              "Latn");
+    nf_entity_list_t fr =
+        tag("Le ministère de la Santé sénégalais a signé jeudi un contrat.", "Latn");
+    nf_entity_list_t bare = tag("The Ministry of Health signed a contract on Monday.", "Latn");
+    nf_entity_list_t two = tag("Kenya's Ministry of Health met the donors. Uganda's Ministry of "
+                               "Health was absent. Later the Ministry of Health said nothing.",
+                               "Latn");
+    const nf_entity_t *ke = find(&en, "org:health-ke-ministry");
+    assert_non_null(ke);
+    assert_int_equal(ke->n_mentions, 2);
+    expect_entity(&fr, "ministère de la Santé", NF_ENTITY_ORG, "org:health-ministry-sn");
+    expect_entity(&bare, "Ministry of Health", NF_ENTITY_ORG, "org:health-ministry");
+    assert_non_null(find(&two, "org:health-ke-ministry"));
+    assert_non_null(find(&two, "org:health-ministry-ug"));
+    assert_non_null(find(&two, "org:health-ministry"));
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&fr);
+    nf_entity_list_clear(&bare);
+    nf_entity_list_clear(&two);
+}
+
+/* An acronym defined in parentheses after a name whose initials it spells takes the name's id
+ * in the whole article; one that does not spell them keeps its own. */
+static void test_defined_acronyms(void **state)
+{
+    (void)state;
+    nf_entity_list_t en = tag("The European Space Agency (ESA) will track the flight. Later ESA "
+                              "confirmed the orbit.",
+                              "Latn");
+    nf_entity_list_t ru =
+        tag("Федеральная антимонопольная служба (ФАС) начала свою проверку.", "Cyrl");
+    nf_entity_list_t other = tag("The Orvane Water Authority (OWB) raised prices.", "Latn");
+    const nf_entity_t *esa = find(&en, "org:agency-europe-space");
+    assert_non_null(esa);
+    assert_int_equal(esa->n_mentions, 3);
+    expect_entity(&ru, "ФАС", NF_ENTITY_ORG, "org:competition-federal-service");
+    const nf_entity_t *owb = find_text(&other, "OWB");
+    assert_non_null(owb);
+    assert_string_not_equal(owb->id, "org:arvn-authority-water");
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +392,9 @@ int main(void)
         cmocka_unit_test(test_names_without_titles),
         cmocka_unit_test(test_user_gazetteer_links),
         cmocka_unit_test(test_stable_ids_and_empty),
+        cmocka_unit_test(test_translated_org_ids),
+        cmocka_unit_test(test_generic_org_country),
+        cmocka_unit_test(test_defined_acronyms),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

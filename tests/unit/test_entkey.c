@@ -206,12 +206,116 @@ static void test_fast_paths_match_icu(void **state)
     assert_int_equal(differ, 0);
 }
 
+static void org_concept_key(const char *name, char *out, size_t size)
+{
+    assert_int_equal(nf_entkey_org(keys, name, strlen(name), out, size), NF_OK);
+}
+
+/* Translated organisation names share the concept key (invented bodies except the GCC). */
+static void test_org_concepts_translated(void **state)
+{
+    (void)state;
+    char key[NF_ENTKEY_MAX];
+    static const char *const gcc[] = {"Gulf Cooperation Council",
+                                      "Consejo de Cooperación del Golfo", "مجلس التعاون الخليجي",
+                                      "Conseil de coopération du Golfe", NULL};
+    expect_same(NF_ENTITY_ORG, gcc);
+    org_concept_key("Gulf Cooperation Council", key, sizeof(key));
+    assert_string_equal(key, "cooperation-council-gulf");
+    static const char *const health_ok[] = {"Ministry of Health",           "Health Ministry",
+                                            "ministère de la Santé",        "Ministerio de Salud",
+                                            "Министерство здравоохранения", "وزارة الصحة",
+                                            "Gesundheitsministerium",       NULL};
+    expect_same(NF_ENTITY_ORG, health_ok);
+    org_concept_key("Ministry of Health", key, sizeof(key));
+    assert_string_equal(key, "health-ministry");
+    static const char *const foreign[] = {"Ministry of Foreign Affairs",
+                                          "Foreign Ministry",
+                                          "ministère des Affaires étrangères",
+                                          "Ministerio de Asuntos Exteriores",
+                                          "Министерство иностранных дел",
+                                          "وزارة الخارجية",
+                                          "وزارت امور خارجه",
+                                          "Außenministerium",
+                                          NULL};
+    expect_same(NF_ENTITY_ORG, foreign);
+    /* places and nationality adjectives are part of the key */
+    static const char *const iran[] = {"Atomic Energy Organization of Iran",
+                                       "Organisation iranienne de l'énergie atomique",
+                                       "سازمان انرژی اتمی ایران", NULL};
+    expect_same(NF_ENTITY_ORG, iran);
+    static const char *const egypt[] = {
+        "Egyptian Ministry of Health", "Министерство здравоохранения Египта", "وزارة الصحة المصرية",
+        "ministère égyptien de la Santé", NULL};
+    expect_same(NF_ENTITY_ORG, egypt);
+    /* German and Russian inflection, a German compound, agency = organisation */
+    static const char *const space[] = {"European Space Agency", "Europäische Weltraumorganisation",
+                                        "Agence spatiale européenne",
+                                        "Европейское космическое агентство", NULL};
+    expect_same(NF_ENTITY_ORG, space);
+    static const char *const bank[] = {"Islamic Development Bank", "Banco Islámico de Desarrollo",
+                                       "البنك الإسلامي للتنمية", NULL};
+    expect_same(NF_ENTITY_ORG, bank);
+    /* one proper name beside two concepts: its skeleton (Orvania is invented) */
+    static const char *const orvania3[] = {"Central Bank of Orvania", "Banque centrale d'Orvanie",
+                                           "Центральный банк Орвании", NULL};
+    expect_same(NF_ENTITY_ORG, orvania3);
+}
+
+static void test_org_concepts_apart(void **state)
+{
+    (void)state;
+    char key[NF_ENTKEY_MAX];
+    expect_different(NF_ENTITY_ORG, "Ministry of Health", "Ministry of Finance");
+    expect_different(NF_ENTITY_ORG, "Ministry of Health", "Министерство здравоохранения Египта");
+    expect_different(NF_ENTITY_ORG, "Central Bank of Orvania", "Central Bank of Marovia");
+    expect_different(NF_ENTITY_ORG, "Council of Ministers", "Ministry Council");
+    expect_different(NF_ENTITY_ORG, "Gulf Cooperation Council", "Gulf Cooperation Bank");
+    /* no kind of body (company names of common words), one element only, two proper names:
+     * no concept key, the transliteration key as before */
+    org_concept_key("Aguas del Sur", key, sizeof(key));
+    assert_string_equal(key, "");
+    org_concept_key("Council", key, sizeof(key));
+    assert_string_equal(key, "");
+    org_concept_key("Kenya Vaccine Storage Agency", key, sizeof(key));
+    assert_string_equal(key, "");
+    org_concept_key("Orvane Bank", key, sizeof(key));
+    assert_string_equal(key, "");
+    key_of(NF_ENTITY_ORG, "Aguas del Sur", key, sizeof(key));
+    assert_string_equal(key, "ags-sr");
+    key_of(NF_ENTITY_ORG, "Orvane Bank", key, sizeof(key));
+    assert_string_equal(key, "arvn-bnk");
+    /* the pieces the tagger uses to give a generic body its country */
+    assert_true(nf_entkey_org_generic("health-ministry"));
+    assert_false(nf_entkey_org_generic("arvn-bank-central"));
+    assert_false(nf_entkey_org_generic("eg-health-ministry"));
+    assert_false(nf_entkey_org_generic(""));
+    nf_entkey_org_with_place("health-ministry", "ke", key, sizeof(key));
+    assert_string_equal(key, "health-ke-ministry");
+    nf_entkey_org_with_place("eg-health-ministry", "eg", key, sizeof(key));
+    assert_string_equal(key, "eg-health-ministry");
+    assert_true(nf_entkey_demonym("sénégalais", strlen("sénégalais"), key, sizeof(key)));
+    assert_string_equal(key, "sn");
+    assert_false(nf_entkey_demonym("ministère", strlen("ministère"), key, sizeof(key)));
+    /* a word longer than any of the vocabulary is a proper name, whatever it starts with */
+    char long_name[200];
+    snprintf(long_name, sizeof(long_name), "Ministerium%s Bank",
+             "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+    org_concept_key(long_name, key, sizeof(key));
+    assert_string_equal(key, "");
+    /* a key that does not fit the buffer is no key (a cut bag could equal another's) */
+    char small[12];
+    org_concept_key("Gulf Cooperation Council", small, sizeof(small));
+    assert_string_equal(small, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_person_variants),      cmocka_unit_test(test_person_apart),
         cmocka_unit_test(test_org_and_loc),          cmocka_unit_test(test_ascii_and_skeleton),
-        cmocka_unit_test(test_fast_paths_match_icu),
+        cmocka_unit_test(test_fast_paths_match_icu), cmocka_unit_test(test_org_concepts_translated),
+        cmocka_unit_test(test_org_concepts_apart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
