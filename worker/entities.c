@@ -1810,7 +1810,7 @@ static nf_err_t defined_acronyms(nf_entities_t *e)
             const nf_token_t *t = &f->toks[k];
             if (is_connector(t->hash) && k > name->tok_start)
                 continue;
-            size_t la, lw;
+            size_t la = 0, lw = 0;
             uint32_t ca = left ? first_folded(letters, left, &la) : 0;
             uint32_t cw = first_folded(f->text + t->byte_start, t->byte_end - t->byte_start, &lw);
             match = left && ca && ca == cw;
