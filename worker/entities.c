@@ -975,6 +975,29 @@ static int persian_head(const nf_entities_t *e, uint64_t hash)
 
 /* "Ministry of Foreign Affairs", "Ministère des Affaires étrangères", "Министерство обороны
  * России", "وزارة الخارجية": the head word and what completes it. 0 if nothing does. */
+static int ends_with(const field_t *f, const nf_token_t *t, const char *const *endings);
+
+/* A Russian or Ukrainian verb form right after an organisation's head ("Компания заявила",
+ * "Министерство сообщило", "Міністерство повідомило"): past tense -л/-ла/-ло/-ли (Ukrainian -в
+ * after и), reflexive -ся/-сь, present -ет/-ит/-ют/-ят. The head's genitive ("обороны",
+ * "здравоохранения", "финансов") has none of these endings. */
+static int cyrillic_verb_form(const field_t *f, const nf_token_t *w)
+{
+    static const char *const endings[] = {"\xD0\xBB",         /* л */
+                                          "\xD0\xBB\xD0\xB0", /* ла */
+                                          "\xD0\xBB\xD0\xBE", /* ло */
+                                          "\xD0\xBB\xD0\xB8", /* ли */
+                                          "\xD0\xB8\xD0\xB2", /* ив */
+                                          "\xD1\x81\xD1\x8F", /* ся */
+                                          "\xD1\x81\xD1\x8C", /* сь */
+                                          "\xD0\xB5\xD1\x82", /* ет */
+                                          "\xD0\xB8\xD1\x82", /* ит */
+                                          "\xD1\x8E\xD1\x82", /* ют */
+                                          "\xD1\x8F\xD1\x82", /* ят */
+                                          NULL};
+    return w->cp_end - w->cp_start >= 5 && ends_with(f, w, endings);
+}
+
 static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int romance)
 {
     size_t k = i + 1, last_good = 0;
@@ -1032,7 +1055,7 @@ static size_t org_after_head(nf_entities_t *e, const field_t *f, size_t i, int r
                 break;
             } else if (is_cyrillic(f, w) &&
                        ((k == i + 1 && !last_good) || (k == i + 2 && last_good == i + 2)) &&
-                       w->cp_end - w->cp_start >= 3) {
+                       w->cp_end - w->cp_start >= 3 && !(k == i + 1 && cyrillic_verb_form(f, w))) {
                 /* Russian/Ukrainian: Министерство (иностранных дел | обороны) России. */
                 last_good = k + 1;
                 lower_run = 0;

@@ -381,6 +381,35 @@ static void test_defined_acronyms(void **state)
     nf_entity_list_clear(&other);
 }
 
+/* "X Transit", "X Freight", "X Cargo" are companies in every language (they were people keyed
+ * by the suffix: person:trnst for every transit company); a Russian or Ukrainian organisation
+ * head followed by a verb is a sentence ("Компания заявила"), not a name, while the head's
+ * genitive still is one. */
+static void test_company_suffixes_and_verbs(void **state)
+{
+    (void)state;
+    nf_entity_list_t en =
+        tag_lang(NULL, "Workers at Lofulek Transit walked out on Monday.", "en", "Latn");
+    expect_entity(&en, "Lofulek Transit", NF_ENTITY_ORG, NULL);
+    nf_entity_list_t fr =
+        tag_lang(NULL, "Les salariés de Tubok Freight ont cessé le travail.", "fr", "Latn");
+    expect_entity(&fr, "Tubok Freight", NF_ENTITY_ORG, NULL);
+    nf_entity_list_t ru = tag_lang(
+        NULL, "Компания заявила, что требование невыполнимо. Министерство сообщило о потерях.",
+        "ru", "Cyrl");
+    assert_int_equal(ru.count, 0);
+    nf_entity_list_t ru2 =
+        tag_lang(NULL, "Министерство обороны России сообщило о потерях.", "ru", "Cyrl");
+    expect_entity(&ru2, "Министерство обороны России", NF_ENTITY_ORG, NULL);
+    nf_entity_list_t uk = tag_lang(NULL, "Міністерство повідомило про це вчора.", "uk", "Cyrl");
+    assert_int_equal(uk.count, 0);
+    nf_entity_list_clear(&en);
+    nf_entity_list_clear(&fr);
+    nf_entity_list_clear(&ru);
+    nf_entity_list_clear(&ru2);
+    nf_entity_list_clear(&uk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_translated_org_ids),
         cmocka_unit_test(test_generic_org_country),
         cmocka_unit_test(test_defined_acronyms),
+        cmocka_unit_test(test_company_suffixes_and_verbs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
