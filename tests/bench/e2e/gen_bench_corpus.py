@@ -8,7 +8,8 @@
 Writes exactly COUNT lines, ~3 KB each, deterministic per seed, and a summary on stderr.
 
 --kind stories (the default) is a news stream: events of tests/fixtures/stories/gen_stories.py
-(two people, a place, numbers and a date; invented), each told in 3 to 5 of en fr de es ru ar
+(two people, a place, numbers and a date; invented; with 3,000 surnames, 1,000 towns and 200
+rivers of their own instead of the fixture's few), each told in 3 to 5 of en fr de es ru ar
 (one of them Cyrillic or Arabic) by invented outlets, about half of them rewritten by a second
 outlet. An article is the event's lead and sentences followed by background paragraphs of its
 language's everyday words (no names, no numbers) up to ~3 KB, with site junk sprinkled in.
@@ -113,11 +114,13 @@ def stamp(t):
 
 def story_stream(rng, count, per_day, start, prefix, bad_ratio, exact_ratio, near_ratio):
     """Yields (arrival position, raw bytes, key, kind) for `count` lines."""
-    # a name space of a news stream rather than of the 60-event fixture: 3,000 surnames and
-    # 1,000 towns (with the fixture's 40 and 28, unrelated events share three names and a date
-    # by chance once there are thousands of them in a window)
+    # a name space of a news stream rather than of the 60-event fixture: 3,000 surnames, 1,000
+    # towns and 200 rivers (with the fixture's 40, 28 and 8, unrelated events share three names
+    # and a date by chance once there are thousands of them in a window, and one river is in an
+    # eighth of all the floods)
     gs.LAST = invented_names(rng, 3000, ["", "n", "r", "v", "k", "l"])
     gs.PLACES = invented_names(rng, 1000, ["", "l", "d", "k", "m"])
+    gs.RIVERS = invented_names(rng, 200, ["a", "na", "va"])
     used = set()
     span_s = max(1, int(count / per_day * 86400))
     n_valid = count - round(count * bad_ratio)
