@@ -17,7 +17,7 @@
 
 #define MAX_CANDIDATES 96
 #define MAX_NUMBERS 64
-#define MAX_MENTIONS 128 /* entity mentions in the body looked at (nouns_cased) */
+#define MAX_MENTIONS 128 /* entity mentions in the body looked at (given names, nouns_cased) */
 #define SHINGLE_WORDS 2
 /* Name tokens repeat (the same people and places all day long): the key of a token is a pure
  * function of its text, so a direct-mapped cache keyed by the token's hash saves the stop-list
@@ -575,15 +575,27 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
      * capitals (it counts against a strong key, i.e. across languages, never between two German
      * texts, which would otherwise share "Lagerhalle", "Einsatzkräfte", ... of one template). */
     int nouns_cased = strcmp(lang->code, "de") == 0 || strcmp(lang->code, "lb") == 0;
+    /* Given names: a token of a person mention before its last word (Boris of "Boris Drevas")
+     * is no name key: the person's id and surname already are, and a first name is shared by
+     * people of every story of the week (a hot key that made a batch read most of the window,
+     * and half of the "one shared first name" links of hard negatives). */
     size_t mention_start[MAX_MENTIONS], mention_end[MAX_MENTIONS], n_mentions = 0;
-    for (size_t i = 0; nouns_cased && entities && i < entities->count; i++)
+    unsigned char mention_person[MAX_MENTIONS];
+    size_t n_person = 0;
+    for (size_t i = 0; entities && i < entities->count; i++) {
+        int person = entities->items[i].type == NF_ENTITY_PERSON;
+        if (!nouns_cased && !person)
+            continue;
         for (size_t m = 0; m < entities->items[i].n_mentions && n_mentions < MAX_MENTIONS; m++) {
             const nf_mention_t *x = &entities->items[i].mentions[m];
             if (x->field && strcmp(x->field, "body") == 0) {
                 mention_start[n_mentions] = x->start;
+                mention_person[n_mentions] = (unsigned char)person;
+                n_person += (size_t)person;
                 mention_end[n_mentions++] = x->end;
             }
         }
+    }
     size_t cp = 0; /* code points before u16[cp_at] (mention offsets count code points) */
     int32_t cp_at = 0;
     int initial = 1;
@@ -608,14 +620,19 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         while (e > s && f->u16[e - 1] == '-')
             e--;
         uint32_t key = name_key(f, f->u16 + s, e - s, initial);
-        if (key && nouns_cased && !(key & NF_NAME_WEAK)) {
+        if (key && (n_person || (nouns_cased && !(key & NF_NAME_WEAK)))) {
             cp += (size_t)u_countChar32(f->u16 + cp_at, s - cp_at);
             cp_at = s;
             size_t cp_end = cp + (size_t)u_countChar32(f->u16 + s, e - s);
-            int in_mention = 0;
-            for (size_t m = 0; m < n_mentions && !in_mention; m++)
-                in_mention = mention_start[m] < cp_end && cp < mention_end[m];
-            if (!in_mention)
+            int in_mention = 0, given = 0;
+            for (size_t m = 0; m < n_mentions; m++)
+                if (mention_start[m] < cp_end && cp < mention_end[m]) {
+                    in_mention = 1;
+                    given |= mention_person[m] && cp_end < mention_end[m];
+                }
+            if (given)
+                key = 0;
+            else if (nouns_cased && !in_mention)
                 key |= NF_NAME_WEAK;
         }
         if (key)

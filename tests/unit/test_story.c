@@ -308,20 +308,52 @@ static void test_german_nouns_weak(void **state)
     nf_mention_t m1b = {"body", cp_offset(fire_de_1b, "Tamsin Marlow"), 0, NULL};
     m1b.end = m1b.start + strlen("Tamsin Marlow");
     nf_mention_t m1t = {"title", m1b.start, m1b.end, NULL}; /* a title's offsets: not the body */
-    nf_entity_t e1 = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1, 1};
-    nf_entity_t e1b = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1b, 1};
+    nf_mention_t o1 = {"body", cp_offset(fire_de_1, "Orlen Depot"), 0, NULL};
+    o1.end = o1.start + strlen("Orlen Depot");
+    nf_mention_t o1b = {"body", cp_offset(fire_de_1b, "Orlen Depot"), 0, NULL};
+    o1b.end = o1b.start + strlen("Orlen Depot");
+    nf_entity_t e1[2] = {{"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1, 1},
+                         {"org:arln-dpt", NF_ENTITY_ORG, "Orlen Depot", &o1, 1}};
+    nf_entity_t e1b[2] = {{"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1b, 1},
+                          {"org:arln-dpt", NF_ENTITY_ORG, "Orlen Depot", &o1b, 1}};
     nf_entity_t e1t = {"person:dmrl", NF_ENTITY_PERSON, "Tamsin Marlow", &m1t, 1};
-    nf_entity_list_t l1 = {&e1, 1}, l1b = {&e1b, 1}, l1t = {&e1t, 1};
+    nf_entity_list_t l1 = {e1, 2}, l1b = {e1b, 2}, l1t = {&e1t, 1};
     fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", NULL, &de1b);
     assert_false(nf_story_match(&de1, &de1b, &p)); /* no mentions: all weak */
     fp_of_lang(fire_de_1, "2027-08-03T08:00:00Z", "de", &l1, &de1);
     fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1b, &de1b);
-    assert_true(nf_story_match(&de1, &de1b, &p)); /* the entity id, "Tamsin", "Marlow" */
+    /* the two ids, "Marlow", "Orlen", "Depot" ("Tamsin" is a given name: no key) */
+    assert_true(nf_story_match(&de1, &de1b, &p));
     fp_of_lang(fire_de_1b, "2027-08-03T11:00:00Z", "de", &l1t, &de1b);
     int strong = 0;
     for (int i = 0; i < de1b.n_names; i++)
         strong += !(de1b.names[i] & NF_NAME_WEAK);
     assert_int_equal(strong, 1); /* only the entity id: the title mention covers no body token */
+}
+
+static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b);
+
+/* A given name (a person mention's word before its last) is no name key: two people called
+ * Tamsin in two stories share nothing; without the entity stage's mention the word counts. */
+static void test_given_names_not_keys(void **state)
+{
+    (void)state;
+    static const char *a = "Fire chief Tamsin Marlow said the warehouse burned down.";
+    static const char *b = "Mayor Tamsin Berevo opened the new bridge over the river.";
+    nf_mention_t ma = {"body", cp_offset(a, "Tamsin Marlow"), 0, NULL};
+    ma.end = ma.start + strlen("Tamsin Marlow");
+    nf_mention_t mb = {"body", cp_offset(b, "Tamsin Berevo"), 0, NULL};
+    mb.end = mb.start + strlen("Tamsin Berevo");
+    nf_entity_t ea = {"person:mrl", NF_ENTITY_PERSON, "Tamsin Marlow", &ma, 1};
+    nf_entity_t eb = {"person:brv", NF_ENTITY_PERSON, "Tamsin Berevo", &mb, 1};
+    nf_entity_list_t la = {&ea, 1}, lb = {&eb, 1};
+    nf_fingerprint_t fa, fb;
+    fp_of_lang(a, "2027-08-03T08:00:00Z", "en", NULL, &fa);
+    fp_of_lang(b, "2027-08-03T09:00:00Z", "en", NULL, &fb);
+    assert_int_equal(shares_name(&fa, &fb), 1); /* "Tamsin" */
+    fp_of_lang(a, "2027-08-03T08:00:00Z", "en", &la, &fa);
+    fp_of_lang(b, "2027-08-03T09:00:00Z", "en", &lb, &fb);
+    assert_int_equal(shares_name(&fa, &fb), 0);
 }
 
 static int shares_name(const nf_fingerprint_t *a, const nf_fingerprint_t *b)
@@ -831,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_near_same_day_template),
         cmocka_unit_test(test_signature_across_scripts),
         cmocka_unit_test(test_german_nouns_weak),
+        cmocka_unit_test(test_given_names_not_keys),
         cmocka_unit_test(test_name_cache_consistent),
         cmocka_unit_test(test_index_originals),
         cmocka_unit_test(test_index_merges_and_window),
