@@ -97,14 +97,20 @@ def background(rng, lang, size):
     return paras
 
 
-def invented_names(rng, count, endings):
-    """`count` distinct capitalised names of 2-3 syllables, in the letters gen_stories.spell can
-    write in Cyrillic and Arabic script."""
+def invented_names(rng, count, endings, syllables=(2, 3)):
+    """`count` distinct capitalised names, in the letters gen_stories.spell can write in Cyrillic
+    and Arabic script, with distinct consonant skeletons (the entity stage keys a name by its
+    consonants: with two syllables of 13 consonants, hundreds of surnames would share a key)."""
     onsets, vowels = "bdfgklmnrstvz", "aeiou"
-    names = set()
+    names, skeletons = set(), set()
     while len(names) < count:
-        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 3)))
-        names.add((word + rng.choice(endings)).capitalize())
+        word = "".join(rng.choice(onsets) + rng.choice(vowels)
+                       for _ in range(rng.randint(*syllables))) + rng.choice(endings)
+        skeleton = "".join(c for c in word if c not in vowels)
+        if skeleton in skeletons:
+            continue
+        skeletons.add(skeleton)
+        names.add(word.capitalize())
     return sorted(names)
 
 
@@ -118,7 +124,7 @@ def story_stream(rng, count, per_day, start, prefix, bad_ratio, exact_ratio, nea
     # towns and 200 rivers (with the fixture's 40, 28 and 8, unrelated events share three names
     # and a date by chance once there are thousands of them in a window, and one river is in an
     # eighth of all the floods)
-    gs.LAST = invented_names(rng, 3000, ["", "n", "r", "v", "k", "l"])
+    gs.LAST = invented_names(rng, 3000, ["", "n", "r", "v", "k", "l"], (3, 3))
     gs.PLACES = invented_names(rng, 1000, ["", "l", "d", "k", "m"])
     gs.RIVERS = invented_names(rng, 200, ["a", "na", "va"])
     used = set()
