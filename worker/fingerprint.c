@@ -2,6 +2,7 @@
  * MinHash: Broder 1997; b-bit estimator: Li & König, "b-Bit Minwise Hashing" (WWW 2010). */
 #include "newsflow/fingerprint.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,17 +66,43 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
+#define FNV_PRIME 0x100000001b3ULL
+
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
     const uint8_t *p = data;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
-        h *= 0x100000001b3ULL;
+        h *= FNV_PRIME;
     }
     return h;
 }
 
 #define FNV_BASIS 0xcbf29ce484222325ULL
+
+uint64_t nf_fnv1a_utf16(uint64_t h, const uint16_t *units, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* A unit's bytes in memory are its low byte, then its high byte. Below U+0100 (ASCII and
+     * Latin-1: most of a Latin-script text) the high byte is 0, whose step (xor 0, multiply)
+     * is a multiply only: the unit's two steps are one multiply by the prime squared. */
+    const uint64_t prime2 = FNV_PRIME * FNV_PRIME;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t u = units[i];
+        h ^= (uint8_t)u;
+        if (u < 0x100) {
+            h *= prime2;
+        } else {
+            h *= FNV_PRIME;
+            h ^= (uint8_t)(u >> 8);
+            h *= FNV_PRIME;
+        }
+    }
+    return h;
+#else
+    return fnv1a(h, units, n * sizeof(uint16_t));
+#endif
+}
 
 static uint32_t key32(const char *tag, const void *data, size_t len)
 {
@@ -83,10 +110,44 @@ static uint32_t key32(const char *tag, const void *data, size_t len)
     return (uint32_t)(mix64(fnv1a(h, data, len)) >> 32);
 }
 
+static int is_token_char_icu(UChar32 c)
+{
+    if (c < 128)
+        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    return u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+}
+
+/* The same answers for the BMP from a bitmap built once (8 KiB): two ICU property lookups per
+ * code point, for every code point of the text twice (shingles, names), were a tenth of the
+ * stage's instructions. */
+static uint8_t token_bmp[0x10000 / 8];
+static pthread_once_t token_bmp_once = PTHREAD_ONCE_INIT;
+
+static void token_bmp_build(void)
+{
+    for (UChar32 c = 0; c < 0x10000; c++)
+        if (is_token_char_icu(c))
+            token_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static inline int is_token_char(UChar32 c)
+{
+    if (c < 0x10000)
+        return token_bmp[c >> 3] >> (c & 7) & 1;
+    return is_token_char_icu(c);
+}
+
+int nf_fingerprint_token_char(int32_t c)
+{
+    pthread_once(&token_bmp_once, token_bmp_build);
+    return is_token_char(c);
+}
+
 static void stop_build(nf_fingerprinter_t *f);
 
 nf_fingerprinter_t *nf_fingerprinter_new(char *errstr, size_t errstr_size)
 {
+    pthread_once(&token_bmp_once, token_bmp_build);
     nf_fingerprinter_t *f = nf_calloc(1, sizeof(*f));
     if (!f) {
         snprintf(errstr, errstr_size, "out of memory");
@@ -282,13 +343,6 @@ static int is_not_name(const nf_fingerprinter_t *f, const char *lower, size_t le
     return 0;
 }
 
-static int is_token_char(UChar32 c)
-{
-    if (c < 128)
-        return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-    return u_isalnum(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
-}
-
 typedef struct candidate {
     uint32_t key;
     uint32_t count;
@@ -410,7 +464,7 @@ static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, i
     if (len > NAME_CACHE_TOKEN)
         return name_key_slow(f, tok, len, cased);
     /* the rest depends on the token's text alone (cased follows from its first letter) */
-    uint32_t h = (uint32_t)(mix64(fnv1a(FNV_BASIS, tok, (size_t)len * sizeof(UChar))) >> 32);
+    uint32_t h = (uint32_t)(mix64(nf_fnv1a_utf16(FNV_BASIS, tok, (size_t)len)) >> 32);
     name_cache_entry_t *e = &f->name_cache[h & (NAME_CACHE_SLOTS - 1)];
     if (e->len == (uint16_t)len && e->hash == h &&
         memcmp(e->tok, tok, (size_t)len * sizeof(UChar)) == 0) {
@@ -451,7 +505,7 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
             f->shingles = p;
             f->shingles_cap = cap;
         }
-        f->shingles[n_tok++] = fnv1a(FNV_BASIS, text + s, (size_t)(e - s) * sizeof(UChar));
+        f->shingles[n_tok++] = nf_fnv1a_utf16(FNV_BASIS, text + s, (size_t)(e - s));
         i = e;
     }
     for (int k = 0; k < NF_MINHASH_K; k++)
