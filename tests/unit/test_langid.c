@@ -394,6 +394,73 @@ static void test_options_and_languages(void **state)
     }
 }
 
+/* The script pass (letters per script, what decides the script that votes) on text with
+ * markup, addresses, character references, invalid bytes and mixed scripts: the letters of the
+ * winning script, pinned to what the build before its specialised walk (count_span) gave. */
+static const char *const script_cases[] = {
+    "Plain English text, with punctuation: 12 apples & 3 pears!",
+    "<p class=\"x y\">Texte en <b>français</b> avec des accents: été, où, naïve.</p>",
+    "Visit www.example.com or http://example.org/path?q=1 or mail me@example.net now",
+    "&amp; &#8217; &nbsp;&eacute; &bogus text &; && &#12345678901; fin",
+    "Мэр города заявила в субботу, что 12 480 жителей были эвакуированы <a href=x>ссылка</a>",
+    "قال وزير الخارجية إن الاتفاق الذي وقع في القاهرة يوم الخميس يشمل 12500 طن من القمح",
+    "Mixed: Москва and London, Αθήνα και Paris; 東京とソウル 서울",
+    "日本語のテキストです。漢字とひらがなとカタカナ。",
+    "中文文本，没有假名。北京上海广州。",
+    "한국어 텍스트입니다. 서울에서.",
+    "< not a tag, a<b, 3 < 4 > 2, <!-- comment --> <unclosed tag and then text",
+    "tab\there\vvertical\fform\rreturn\nnewline ﬁ ligature ǅ titlecase ª º ordinals",
+    "combining: e\xcc\x81 a\xcc\x88 \xd9\x8e\xd9\x90 harakat on Arabic "
+    "\xd8\xa8\xd9\x8e\xd8\xa7\xd8\xa8",
+    "invalid \xff\xfe bytes \xc3 truncated \xe2\x82 and \xed\xa0\x80 surrogate",
+    "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 supplementary letters 𠀀𠀁",
+    "",
+    "12345 67890 !!! ??? ---",
+};
+
+static const struct {
+    size_t letters;
+    const char *script;
+} script_expected[] = {
+    {42, "Latn"}, {39, "Latn"}, {16, "Latn"}, {12, "Latn"}, {56, "Cyrl"}, {62, "Arab"},
+    {19, "Latn"}, {22, "Jpan"}, {14, "Hani"}, {13, "Kore"}, {30, "Latn"}, {61, "Latn"},
+    {26, "Latn"}, {33, "Latn"}, {20, "Latn"}, {0, "Zyyy"},  {0, "Zyyy"},
+};
+
+static void no_feature(void *ctx, uint32_t key, unsigned order)
+{
+    (void)ctx;
+    (void)key;
+    (void)order;
+}
+
+static void test_script_pass_pinned(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(script_cases) / sizeof(script_cases[0]),
+                     sizeof(script_expected) / sizeof(script_expected[0]));
+    for (size_t i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++) {
+        char script[8];
+        size_t letters =
+            nf_langid_features(script_cases[i], strlen(script_cases[i]), no_feature, NULL, script);
+        assert_int_equal(letters, script_expected[i].letters);
+        assert_string_equal(script, script_expected[i].script);
+    }
+    /* over 16 KiB: the sampled windows */
+    size_t len = 40000;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    const char *pat = "Слово word <i>x</i> www.a.b слово ";
+    size_t pl = strlen(pat);
+    for (size_t i = 0; i < len; i++)
+        big[i] = pat[i % pl];
+    big[len] = '\0';
+    char script[8];
+    assert_int_equal(nf_langid_features(big, len, no_feature, NULL, script), 3700);
+    assert_string_equal(script, "Cyrl");
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_and_huge),
         cmocka_unit_test(test_threads_share_a_detector),
         cmocka_unit_test(test_options_and_languages),
+        cmocka_unit_test(test_script_pass_pinned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
