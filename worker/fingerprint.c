@@ -535,12 +535,6 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out)
 {
-    memset(out, 0, sizeof(*out));
-    out->t = nf_rfc3339_seconds(published_at);
-    const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
-    out->lang_key = key32("l:", lk, strlen(lk));
-
-    /* UTF-16 of the body */
     UErrorCode st = U_ZERO_ERROR;
     int32_t ulen = 0;
     if (body_len > INT32_MAX / 4)
@@ -548,30 +542,50 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
     if (!grow_u16(&f->u16, &f->u16_cap, (int32_t)body_len + 1))
         return NF_ERR_NOMEM;
     u_strFromUTF8(f->u16, f->u16_cap, &ulen, body, (int32_t)body_len, &st);
-    if (U_FAILURE(st))
+    if (U_FAILURE(st)) {
+        memset(out, 0, sizeof(*out));
         return NF_ERR_ICU;
+    }
+    return nf_fingerprint_compute_utf16(f, body, body_len, f->u16, (size_t)ulen, published_at, lang,
+                                        entities, out);
+}
+
+nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, size_t body_len,
+                                      const uint16_t *body_u16, size_t body_u16_len,
+                                      const char *published_at, const nf_lang_t *lang,
+                                      const nf_entity_list_t *entities, nf_fingerprint_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->t = nf_rfc3339_seconds(published_at);
+    const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
+    out->lang_key = key32("l:", lk, strlen(lk));
+    if (body_len > INT32_MAX / 4 || body_u16_len > body_len)
+        return NF_ERR_INVALID_ARG;
+    const UChar *u16 = (const UChar *)body_u16;
+    int32_t ulen = (int32_t)body_u16_len;
+    UErrorCode st = U_ZERO_ERROR;
 
     /* exact: NFKC_Casefold, white space runs -> one space. ASCII text folds to its lower case,
      * which is cheaper to write than to ask ICU for. */
     int ascii = 1;
     for (int32_t i = 0; i < ulen && ascii; i++)
-        ascii = f->u16[i] < 128;
+        ascii = u16[i] < 128;
     if (!grow_u16(&f->folded, &f->folded_cap, 2 * ulen + 16))
         return NF_ERR_NOMEM;
     int32_t flen = ulen;
     if (ascii) {
         for (int32_t i = 0; i < ulen; i++) {
-            UChar c = f->u16[i];
+            UChar c = u16[i];
             f->folded[i] = c >= 'A' && c <= 'Z' ? (UChar)(c - 'A' + 'a') : c;
         }
     } else {
         st = U_ZERO_ERROR;
-        flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
+        flen = unorm2_normalize(f->nfkc_cf, u16, ulen, f->folded, f->folded_cap, &st);
         if (st == U_BUFFER_OVERFLOW_ERROR) { /* rare: the folded text more than doubles */
             if (!grow_u16(&f->folded, &f->folded_cap, flen + 1))
                 return NF_ERR_NOMEM;
             st = U_ZERO_ERROR;
-            flen = unorm2_normalize(f->nfkc_cf, f->u16, ulen, f->folded, f->folded_cap, &st);
+            flen = unorm2_normalize(f->nfkc_cf, u16, ulen, f->folded, f->folded_cap, &st);
         }
         if (U_FAILURE(st))
             return NF_ERR_ICU;
@@ -644,7 +658,7 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
     for (int32_t i = 0; i < ulen;) {
         UChar32 c;
         int32_t s = i;
-        U16_NEXT(f->u16, i, ulen, c);
+        U16_NEXT(u16, i, ulen, c);
         if (!is_token_char(c)) {
             if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == 0x061F ||
                 c == 0x06D4 || c == 0x3002)
@@ -654,18 +668,18 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
         int32_t e = i;
         while (e < ulen) {
             int32_t k = e;
-            U16_NEXT(f->u16, k, ulen, c);
+            U16_NEXT(u16, k, ulen, c);
             if (!is_token_char(c) && c != '-')
                 break;
             e = k;
         }
-        while (e > s && f->u16[e - 1] == '-')
+        while (e > s && u16[e - 1] == '-')
             e--;
-        uint32_t key = name_key(f, f->u16 + s, e - s, initial);
+        uint32_t key = name_key(f, u16 + s, e - s, initial);
         if (key && nouns_cased && !(key & NF_NAME_WEAK)) {
-            cp += (size_t)u_countChar32(f->u16 + cp_at, s - cp_at);
+            cp += (size_t)u_countChar32(u16 + cp_at, s - cp_at);
             cp_at = s;
-            size_t cp_end = cp + (size_t)u_countChar32(f->u16 + s, e - s);
+            size_t cp_end = cp + (size_t)u_countChar32(u16 + s, e - s);
             int in_mention = 0;
             for (size_t m = 0; m < n_mentions && !in_mention; m++)
                 in_mention = mention_start[m] < cp_end && cp < mention_end[m];

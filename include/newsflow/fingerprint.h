@@ -77,6 +77,17 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out);
 
+/**
+ * @brief nf_fingerprint_compute() for a caller that has the body as UTF-16 already (the
+ *        normalizer builds it so; nf_normalize_last_utf16): `body_u16` must be the UTF-16 of
+ *        `body` (u_strFromUTF8's units), which saves converting it again. Same result.
+ *        `body_u16` is borrowed.
+ */
+nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, size_t body_len,
+                                      const uint16_t *body_u16, size_t body_u16_len,
+                                      const char *published_at, const nf_lang_t *lang,
+                                      const nf_entity_list_t *entities, nf_fingerprint_t *out);
+
 /** @brief The consonant skeleton of ASCII text ("Dolani" -> "dln"): what a name key is made of.
  *  Writes at most cap-1 bytes plus NUL; returns the skeleton length. */
 size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap);

@@ -4,6 +4,7 @@
 #include "nf_test.h"
 
 #include <unicode/uchar.h>
+#include <unicode/ustring.h>
 
 #include "newsflow/fingerprint.h"
 
@@ -169,6 +170,18 @@ static void test_pinned_fingerprints(void **state)
             for (size_t k = 0; k < n; k++)
                 snprintf(hex + 2 * k, 3, "%02x", wire[k]);
             assert_string_equal(hex, pinned[i].hex);
+            /* the same from the body's UTF-16 */
+            UChar u16[1024];
+            int32_t ulen = 0;
+            UErrorCode st = U_ZERO_ERROR;
+            u_strFromUTF8(u16, 1024, &ulen, pinned[i].body, -1, &st);
+            assert_true(U_SUCCESS(st));
+            nf_fingerprint_t fp16;
+            assert_int_equal(nf_fingerprint_compute_utf16(
+                                 f, pinned[i].body, strlen(pinned[i].body), (const uint16_t *)u16,
+                                 (size_t)ulen, pinned[i].published_at, &lang, &none, &fp16),
+                             NF_OK);
+            assert_memory_equal(&fp16, &fp, sizeof(fp));
         }
     nf_fingerprinter_destroy(f);
 }
