@@ -478,6 +478,28 @@ static uint32_t name_key(nf_fingerprinter_t *f, const UChar *tok, int32_t len, i
     return key;
 }
 
+/* GCC vectorises the loop over the K functions; its 64-bit multiplies are emulated with
+ * 32-bit ones two lanes at a time in the x86-64 baseline (SSE2). Clones for AVX2 and AVX-512
+ * (picked at load time from the CPU) do four and eight lanes: the same integers, less time. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#endif
+void nf_minhash_mins(const uint64_t *hashes, size_t n, const uint64_t mul[NF_MINHASH_K],
+                     const uint64_t add[NF_MINHASH_K], uint32_t mins[NF_MINHASH_K])
+{
+    uint32_t m[NF_MINHASH_K];
+    for (int k = 0; k < NF_MINHASH_K; k++)
+        m[k] = UINT32_MAX;
+    for (size_t s = 0; s < n; s++) {
+        uint64_t h = hashes[s];
+        for (int k = 0; k < NF_MINHASH_K; k++) {
+            uint32_t v = (uint32_t)((h * mul[k] + add[k]) >> 32);
+            m[k] = v < m[k] ? v : m[k];
+        }
+    }
+    memcpy(mins, m, sizeof(m));
+}
+
 static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len,
                            nf_fingerprint_t *out, uint32_t *mins32)
 {
@@ -508,18 +530,14 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
         f->shingles[n_tok++] = nf_fnv1a_utf16(FNV_BASIS, text + s, (size_t)(e - s));
         i = e;
     }
-    for (int k = 0; k < NF_MINHASH_K; k++)
-        mins32[k] = UINT32_MAX;
     size_t n_sh = n_tok >= SHINGLE_WORDS ? n_tok - SHINGLE_WORDS + 1 : (n_tok ? 1 : 0);
-    for (size_t s = 0; s < n_sh; s++) {
+    for (size_t s = 0; s < n_sh; s++) { /* in place: shingle s reads tokens s.. only */
         uint64_t h = f->shingles[s];
         for (size_t w = 1; w < SHINGLE_WORDS && s + w < n_tok; w++)
             h = mix64(h * 31 + f->shingles[s + w]);
-        for (int k = 0; k < NF_MINHASH_K; k++) {
-            uint32_t v = (uint32_t)((h * f->mh_mul[k] + f->mh_add[k]) >> 32);
-            mins32[k] = v < mins32[k] ? v : mins32[k];
-        }
+        f->shingles[s] = h;
     }
+    nf_minhash_mins(f->shingles, n_sh, f->mh_mul, f->mh_add, mins32);
     for (int k = 0; k < NF_MINHASH_K; k++)
         out->minhash[k] = (uint8_t)(mins32[k] & 0xff);
     for (int b = 0; b < NF_NEAR_BANDS; b++) {

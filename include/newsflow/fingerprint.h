@@ -97,6 +97,11 @@ size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t 
  *         Pure function. */
 uint64_t nf_fnv1a_utf16(uint64_t h, const uint16_t *units, size_t n);
 
+/** @brief The MinHash minima: mins[k] = min over the n hashes h of (h * mul[k] + add[k]) >> 32
+ *         (low 32 bits), UINT32_MAX when n is 0. Pure function; vectorised. */
+void nf_minhash_mins(const uint64_t *hashes, size_t n, const uint64_t mul[NF_MINHASH_K],
+                     const uint64_t add[NF_MINHASH_K], uint32_t mins[NF_MINHASH_K]);
+
 /** @brief Whether code point c is part of a word for the shingles and the name scan (a letter,
  *         digit or mark). Thread-safe. */
 int nf_fingerprint_token_char(int32_t c);

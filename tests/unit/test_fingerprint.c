@@ -44,6 +44,36 @@ static void test_fnv1a_utf16_matches_bytes(void **state)
     assert_true(nf_fnv1a_utf16(basis, units, 0) == basis);
 }
 
+static void test_minhash_mins_matches_scalar(void **state)
+{
+    (void)state;
+    uint64_t mul[NF_MINHASH_K], add[NF_MINHASH_K], hashes[300];
+    uint64_t seed = 7;
+    for (int k = 0; k < NF_MINHASH_K; k++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        mul[k] = seed | 1;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        add[k] = seed;
+    }
+    for (size_t n = 0; n <= 300; n += 23) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            hashes[i] = seed ^ (seed >> 29);
+        }
+        uint32_t want[NF_MINHASH_K], got[NF_MINHASH_K];
+        for (int k = 0; k < NF_MINHASH_K; k++) {
+            want[k] = UINT32_MAX;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = (uint32_t)((hashes[i] * mul[k] + add[k]) >> 32);
+                if (v < want[k])
+                    want[k] = v;
+            }
+        }
+        nf_minhash_mins(hashes, n, mul, add, got);
+        assert_memory_equal(got, want, sizeof(want));
+    }
+}
+
 static int token_char_icu(UChar32 c)
 {
     if (c < 128)
@@ -191,6 +221,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fnv1a_utf16_matches_bytes),
         cmocka_unit_test(test_token_char_matches_icu),
+        cmocka_unit_test(test_minhash_mins_matches_scalar),
         cmocka_unit_test(test_pinned_fingerprints),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
