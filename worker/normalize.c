@@ -480,6 +480,15 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         int32_t llen = 0;
         int pending_space = 0;
         while (i < nlen) {
+            UChar u = text[i];
+            if (u > 0x20 && u < 0x7F) { /* printable ASCII: no break, no space, one unit */
+                if (pending_space)
+                    n->line[llen++] = ' ';
+                pending_space = 0;
+                n->line[llen++] = u;
+                i++;
+                continue;
+            }
             UChar32 c;
             int32_t start = i;
             U16_NEXT(text, i, nlen, c);
