@@ -221,7 +221,9 @@ static inline uint32_t key_of(uint64_t h)
  * scored (with the boundary, " a " and " de" cover one- and two-letter words): letters and
  * bigrams have the longest posting lists and measured no accuracy on the held-out set
  * (tests/bench/langid/README.md), so they are not worth their lookups. */
-static void emit_ngrams(walk_t *w, UChar32 unit)
+#define WALK_INLINE static inline __attribute__((always_inline))
+
+WALK_INLINE void emit_ngrams(walk_t *w, UChar32 unit)
 {
     uint32_t u = (uint32_t)unit;
     if (w->avail >= 2)
@@ -240,7 +242,7 @@ static void emit_ngrams(walk_t *w, UChar32 unit)
         w->avail++;
 }
 
-static void word_end(walk_t *w)
+WALK_INLINE void word_end(walk_t *w)
 {
     if (!w->word_len)
         return;
@@ -250,7 +252,7 @@ static void word_end(walk_t *w)
     w->word_len = 0;
 }
 
-static void letter(walk_t *w, UScriptCode sc, UChar32 f)
+WALK_INLINE void letter(walk_t *w, UScriptCode sc, UChar32 f)
 {
     if (sc != w->want && sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED) {
         word_end(w); /* another script's letters do not vote */
@@ -267,7 +269,7 @@ static void letter(walk_t *w, UScriptCode sc, UChar32 f)
     emit_ngrams(w, f);
 }
 
-static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
+WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
@@ -325,6 +327,12 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
         }
     }
     word_end(w);
+}
+
+/* The walk for any feature function (the trainer's). */
+static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
+{
+    walk_span_inline(w, s, n);
 }
 
 /* walk_span with fn == NULL (letters per script only), specialised: the same bytes are skipped
@@ -583,6 +591,16 @@ static void score_feature(void *ctx, uint32_t key, unsigned order)
     }
 }
 
+/* The walk with the detector's feature function known to the compiler: the ~3 features per
+ * letter reach score_feature by a direct (inlined) call instead of through the pointer. */
+static void walk_span_scored(walk_t *w, const uint8_t *s, int32_t n)
+{
+    walk_t local = *w;
+    local.fn = score_feature;
+    walk_span_inline(&local, s, n);
+    *w = local;
+}
+
 /* ---- progressive scoring ----
  * A long text is scored in chunks of about CHUNK_BYTES, visited in an order that spreads them
  * over the text (first, middle, quarters, ...), and scoring stops once EARLY_MIN_LETTERS
@@ -716,7 +734,7 @@ void nf_langid_detect(const nf_langid_t *l, const char *utf8, size_t len, nf_lan
     uint8_t seen[MAX_CHUNKS] = {0};
     agg_begin();
     for (unsigned k = 0; k < n_order && early; k++) {
-        walk_span(&w, chunks[order[k]].s, chunks[order[k]].n);
+        walk_span_scored(&w, chunks[order[k]].s, chunks[order[k]].n);
         seen[order[k]] = 1;
         if (k + 1 == n_order || w.letters - letters_before < EARLY_CHUNK_LETTERS)
             continue;
@@ -744,7 +762,7 @@ void nf_langid_detect(const nf_langid_t *l, const char *utf8, size_t len, nf_lan
     }
     for (unsigned k = 0; k < n_chunks && !early; k++) /* the chunks not read yet */
         if (!seen[k])
-            walk_span(&w, chunks[k].s, chunks[k].n);
+            walk_span_scored(&w, chunks[k].s, chunks[k].n);
     agg_flush(&s);
     best = rank_languages(&s, set, total, &second);
     double z = 0.0;
