@@ -179,15 +179,18 @@ static int ascii_casecmp_prefix(const uint8_t *s, size_t n, const char *prefix)
     return 1;
 }
 
-/* A whitespace-delimited token that is a URL, an e-mail address or a handle does not vote. */
-static int is_address(const uint8_t *s, size_t n)
+/* A whitespace-delimited token that is a URL, an e-mail address or a handle does not vote: one
+ * with an '@' or "://", or that starts with "www.". Finds the token's end (*end) and says so in
+ * one pass over it (two '/' after the ':' are inside the token: they are not white space). */
+static inline int address_token(const uint8_t *s, int32_t start, int32_t n, int32_t *end)
 {
-    if (memchr(s, '@', n) || ascii_casecmp_prefix(s, n, "www."))
-        return 1;
-    for (size_t i = 0; i + 2 < n; i++)
-        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
-            return 1;
-    return 0;
+    int address = 0;
+    int32_t e = start;
+    for (; e < n && !is_space(s[e]); e++)
+        if (s[e] == '@' || (s[e] == ':' && e + 2 < n && s[e + 1] == '/' && s[e + 2] == '/'))
+            address = 1;
+    *end = e;
+    return address || ascii_casecmp_prefix(s + start, (size_t)(e - start), "www.");
 }
 
 typedef struct walk {
@@ -293,10 +296,8 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
         }
         if (token_start) {
             token_start = 0;
-            int32_t end = i;
-            while (end < n && !is_space(s[end]))
-                end++;
-            if (is_address(s + i, (size_t)(end - i))) {
+            int32_t end;
+            if (address_token(s, i, n, &end)) {
                 word_end(w);
                 i = end;
                 continue;
@@ -362,10 +363,8 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
         }
         if (token_start) {
             token_start = 0;
-            int32_t end = i;
-            while (end < n && !is_space(s[end]))
-                end++;
-            if (is_address(s + i, (size_t)(end - i))) {
+            int32_t end;
+            if (address_token(s, i, n, &end)) {
                 i = end;
                 continue;
             }

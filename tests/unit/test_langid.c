@@ -394,9 +394,11 @@ static void test_options_and_languages(void **state)
     }
 }
 
-/* The script pass (letters per script, what decides the script that votes) on text with
- * markup, addresses, character references, invalid bytes and mixed scripts: the letters of the
- * winning script, pinned to what the build before its specialised walk (count_span) gave. */
+/* The script pass (letters per script, what decides the script that votes) and the features
+ * walk on text with markup, addresses, character references, invalid bytes and mixed scripts:
+ * the letters of the winning script and the features emitted, pinned to what the build before
+ * the specialised walks (count_span; the walk body walk_span and walk_span_scored share;
+ * address_token) gave. */
 static const char *const script_cases[] = {
     "Plain English text, with punctuation: 12 apples & 3 pears!",
     "<p class=\"x y\">Texte en <b>français</b> avec des accents: été, où, naïve.</p>",
@@ -414,6 +416,10 @@ static const char *const script_cases[] = {
     "\xd8\xa8\xd9\x8e\xd8\xa7\xd8\xa8",
     "invalid \xff\xfe bytes \xc3 truncated \xe2\x82 and \xed\xa0\x80 surrogate",
     "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 supplementary letters 𠀀𠀁",
+    "WWW.Shout.example text http:/ half ab:/ /cd x:// y :// @ at@ @end mail@ ends http:",
+    "word ww.not.address wwwx.also.text a:b/c d:/e f://g tail://",
+    "trailing colon slash at the very end :/",
+    "trailing address at the very end http://x",
     "",
     "12345 67890 !!! ??? ---",
 };
@@ -421,10 +427,20 @@ static const char *const script_cases[] = {
 static const struct {
     size_t letters;
     const char *script;
+    unsigned long features;  /* calls of the feature function */
+    unsigned long long hash; /* of the (key, order) sequence */
 } script_expected[] = {
-    {42, "Latn"}, {39, "Latn"}, {16, "Latn"}, {12, "Latn"}, {56, "Cyrl"}, {62, "Arab"},
-    {19, "Latn"}, {22, "Jpan"}, {14, "Hani"}, {13, "Kore"}, {30, "Latn"}, {61, "Latn"},
-    {26, "Latn"}, {33, "Latn"}, {20, "Latn"}, {0, "Zyyy"},  {0, "Zyyy"},
+    {42, "Latn", 84, 0xb8b4fff50dc494bbULL},  {39, "Latn", 78, 0x70524805d62aa710ULL},
+    {16, "Latn", 32, 0xaa4ad058de85f8efULL},  {12, "Latn", 24, 0x1c278dbff0c9e189ULL},
+    {56, "Cyrl", 112, 0xdc51fed9d03ea89eULL}, {62, "Arab", 124, 0xf2693f9e815aa4bbULL},
+    {19, "Latn", 38, 0x1f1685e27ac8e2bdULL},  {22, "Jpan", 0, 0x0000000000000000ULL},
+    {14, "Hani", 28, 0x1fa5fc25d0b4dc0fULL},  {13, "Kore", 0, 0x0000000000000000ULL},
+    {30, "Latn", 60, 0x05719d33fc5a14b5ULL},  {61, "Latn", 122, 0x2f852a34735da786ULL},
+    {26, "Latn", 58, 0x629c6318fbfce3c3ULL},  {33, "Latn", 66, 0x1e3458a9b5a9b44aULL},
+    {20, "Latn", 62, 0xd220243a0a007eb1ULL},  {25, "Latn", 50, 0x3e5c9c18a6d30ebbULL},
+    {33, "Latn", 66, 0x7846ab14eeac02e3ULL},  {30, "Latn", 60, 0xeaa545ff8a635b5bULL},
+    {27, "Latn", 54, 0xae4c9e340d28c427ULL},  {0, "Zyyy", 0, 0x0000000000000000ULL},
+    {0, "Zyyy", 0, 0x0000000000000000ULL},
 };
 
 static void no_feature(void *ctx, uint32_t key, unsigned order)
@@ -434,6 +450,18 @@ static void no_feature(void *ctx, uint32_t key, unsigned order)
     (void)order;
 }
 
+typedef struct digest {
+    unsigned long n;
+    unsigned long long hash;
+} digest_t;
+
+static void digest_feature(void *ctx, uint32_t key, unsigned order)
+{
+    digest_t *d = ctx;
+    d->n++;
+    d->hash = d->hash * 1099511628211ULL + key * 4 + order;
+}
+
 static void test_script_pass_pinned(void **state)
 {
     (void)state;
@@ -441,10 +469,13 @@ static void test_script_pass_pinned(void **state)
                      sizeof(script_expected) / sizeof(script_expected[0]));
     for (size_t i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++) {
         char script[8];
-        size_t letters =
-            nf_langid_features(script_cases[i], strlen(script_cases[i]), no_feature, NULL, script);
+        digest_t d = {0, 0};
+        size_t letters = nf_langid_features(script_cases[i], strlen(script_cases[i]),
+                                            digest_feature, &d, script);
         assert_int_equal(letters, script_expected[i].letters);
         assert_string_equal(script, script_expected[i].script);
+        assert_int_equal(d.n, script_expected[i].features);
+        assert_true(d.hash == script_expected[i].hash);
     }
     /* over 16 KiB: the sampled windows */
     size_t len = 40000;
