@@ -131,6 +131,10 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
     err = nf_normalize(c->normalizer, a->body, a->body_len, 1, &out->body, &out->junk_lines);
     if (err != NF_OK)
         goto stage_failed;
+    /* the normalizer built the body in UTF-16: the fingerprint reads that instead of converting
+     * the UTF-8 back (nothing calls the normalizer again before it) */
+    size_t body_u16_len;
+    const uint16_t *body_u16 = nf_normalize_last_utf16(c->normalizer, &body_u16_len);
     c->junk_lines += out->junk_lines;
     lap(c, NF_STAGE_NORMALIZE);
     if (out->body.len == 0) {
@@ -163,8 +167,9 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
 
     nf_content_sha256(out->body.data, out->body.len, out->sha256);
     nf_hex(out->sha256, NF_SHA256_LEN, out->sha256_hex);
-    err = nf_fingerprint_compute(c->fingerprinter, out->body.data, out->body.len, a->published_at,
-                                 &out->lang, &out->entities, &out->fp);
+    err = nf_fingerprint_compute_utf16(c->fingerprinter, out->body.data, out->body.len, body_u16,
+                                       body_u16_len, a->published_at, &out->lang, &out->entities,
+                                       &out->fp);
     if (err != NF_OK)
         return err;
     out->dedup.status = NF_DEDUP_UNIQUE;

@@ -129,6 +129,12 @@ static int kind_of(UChar32 c)
     return u_charType(c) == U_NON_SPACING_MARK ? CP_SKIP : CP_BREAK;
 }
 
+/* For the script count, a byte that starts nothing the walk treats apart (white space, '<', '&',
+ * a non-ASCII lead byte) is one code point: BYTE_LATIN_LETTER counts a Latin letter, BYTE_OTHER
+ * nothing. Derived from cp_table, so the two walks cannot disagree. */
+enum { BYTE_OTHER, BYTE_LATIN_LETTER, BYTE_SPECIAL };
+static uint8_t byte_class[256];
+
 static void cp_table_build(void)
 {
     for (UChar32 c = 0; c < TABLE_CP; c++) {
@@ -136,6 +142,19 @@ static void cp_table_build(void)
         cp_table[c].kind = (uint8_t)kind_of(c);
         cp_table[c].script = (uint8_t)icu_script(c);
         cp_table[c].lower = (uint16_t)(lower < 0x10000 ? lower : c);
+    }
+    for (unsigned b = 0; b < 256; b++) {
+        int special = b >= 0x80 || b == '<' || b == '&' || b == ' ' || b == '\t' || b == '\n' ||
+                      b == '\r' || b == '\f' || b == '\v';
+        if (special)
+            byte_class[b] = BYTE_SPECIAL;
+        else if (cp_table[b].kind != CP_LETTER || cp_table[b].script == USCRIPT_COMMON ||
+                 cp_table[b].script == USCRIPT_INHERITED)
+            byte_class[b] = BYTE_OTHER; /* not a letter, or a letter no script counts */
+        else if (cp_table[b].script == USCRIPT_LATIN)
+            byte_class[b] = BYTE_LATIN_LETTER;
+        else
+            byte_class[b] = BYTE_SPECIAL; /* another script: the general path counts it */
     }
 }
 
@@ -160,24 +179,26 @@ static int ascii_casecmp_prefix(const uint8_t *s, size_t n, const char *prefix)
     return 1;
 }
 
-/* A whitespace-delimited token that is a URL, an e-mail address or a handle does not vote. */
-static int is_address(const uint8_t *s, size_t n)
+/* A whitespace-delimited token that is a URL, an e-mail address or a handle does not vote: one
+ * with an '@' or "://", or that starts with "www.". Finds the token's end (*end) and says so in
+ * one pass over it (two '/' after the ':' are inside the token: they are not white space). */
+static inline int address_token(const uint8_t *s, int32_t start, int32_t n, int32_t *end)
 {
-    if (memchr(s, '@', n) || ascii_casecmp_prefix(s, n, "www."))
-        return 1;
-    for (size_t i = 0; i + 2 < n; i++)
-        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/')
-            return 1;
-    return 0;
+    int address = 0;
+    int32_t e = start;
+    for (; e < n && !is_space(s[e]); e++)
+        if (s[e] == '@' || (s[e] == ':' && e + 2 < n && s[e + 1] == '/' && s[e + 2] == '/'))
+            address = 1;
+    *end = e;
+    return address || ascii_casecmp_prefix(s + start, (size_t)(e - start), "www.");
 }
 
 typedef struct walk {
-    nf_langid_feature_fn fn; /* NULL: count scripts only */
+    nf_langid_feature_fn fn; /* called with every feature (count_span counts the scripts) */
     void *ctx;
-    uint32_t *script_letters; /* [USCRIPT_CODE_LIMIT] when counting */
-    UScriptCode want;         /* when emitting: the script whose letters vote */
-    UChar32 prev[3];          /* prev[0] is the most recent unit of the current word */
-    unsigned avail;           /* valid units in prev (the leading boundary counts) */
+    UScriptCode want; /* when emitting: the script whose letters vote */
+    UChar32 prev[3];  /* prev[0] is the most recent unit of the current word */
+    unsigned avail;   /* valid units in prev (the leading boundary counts) */
     unsigned word_len;
     uint64_t word_hash;
     size_t letters;
@@ -203,7 +224,9 @@ static inline uint32_t key_of(uint64_t h)
  * scored (with the boundary, " a " and " de" cover one- and two-letter words): letters and
  * bigrams have the longest posting lists and measured no accuracy on the held-out set
  * (tests/bench/langid/README.md), so they are not worth their lookups. */
-static void emit_ngrams(walk_t *w, UChar32 unit)
+#define WALK_INLINE static inline __attribute__((always_inline))
+
+WALK_INLINE void emit_ngrams(walk_t *w, UChar32 unit)
 {
     uint32_t u = (uint32_t)unit;
     if (w->avail >= 2)
@@ -222,25 +245,18 @@ static void emit_ngrams(walk_t *w, UChar32 unit)
         w->avail++;
 }
 
-static void word_end(walk_t *w)
+WALK_INLINE void word_end(walk_t *w)
 {
     if (!w->word_len)
         return;
-    if (w->fn) {
-        emit_ngrams(w, BOUNDARY);
-        if (w->word_len <= WORD_FEATURE_MAX)
-            w->fn(w->ctx, key_of(w->word_hash), NF_LANGID_ORDER_WORD);
-    }
+    emit_ngrams(w, BOUNDARY);
+    if (w->word_len <= WORD_FEATURE_MAX)
+        w->fn(w->ctx, key_of(w->word_hash), NF_LANGID_ORDER_WORD);
     w->word_len = 0;
 }
 
-static void letter(walk_t *w, UScriptCode sc, UChar32 f)
+WALK_INLINE void letter(walk_t *w, UScriptCode sc, UChar32 f)
 {
-    if (!w->fn) {
-        if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
-            w->script_letters[sc]++;
-        return;
-    }
     if (sc != w->want && sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED) {
         word_end(w); /* another script's letters do not vote */
         return;
@@ -256,7 +272,7 @@ static void letter(walk_t *w, UScriptCode sc, UChar32 f)
     emit_ngrams(w, f);
 }
 
-static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
+WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
@@ -280,10 +296,8 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
         }
         if (token_start) {
             token_start = 0;
-            int32_t end = i;
-            while (end < n && !is_space(s[end]))
-                end++;
-            if (is_address(s + i, (size_t)(end - i))) {
+            int32_t end;
+            if (address_token(s, i, n, &end)) {
                 word_end(w);
                 i = end;
                 continue;
@@ -314,6 +328,87 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
         }
     }
     word_end(w);
+}
+
+/* The walk for any feature function (the trainer's). */
+static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
+{
+    walk_span_inline(w, s, n);
+}
+
+/* walk_span with fn == NULL (letters per script only), specialised: the same bytes are skipped
+ * (white space, markup, addresses, character references) and the same letters counted, without
+ * the n-gram state, and a run of plain ASCII bytes is counted in a tight loop. This pass reads
+ * the whole text (the scoring pass stops early), so it was half of the stage's instructions. */
+static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
+{
+    int32_t i = 0;
+    int token_start = 1;
+    uint32_t latin = 0;
+    while (i < n) {
+        uint8_t b = s[i];
+        if (is_space(b)) {
+            token_start = 1;
+            i++;
+            continue;
+        }
+        if (b == '<' && i + 1 < n &&
+            ((unsigned)((s[i + 1] | 0x20) - 'a') < 26u || s[i + 1] == '/' || s[i + 1] == '!')) {
+            int32_t limit = n - i < MARKUP_MAX_BYTES ? n - i : MARKUP_MAX_BYTES;
+            const uint8_t *gt = memchr(s + i, '>', (size_t)limit);
+            if (gt) {
+                i = (int32_t)(gt - s) + 1;
+                continue;
+            }
+        }
+        if (token_start) {
+            token_start = 0;
+            int32_t end;
+            if (address_token(s, i, n, &end)) {
+                i = end;
+                continue;
+            }
+        }
+        if (b == '&') {
+            int32_t j = i + 1;
+            while (j < n && j - i <= 10 &&
+                   (s[j] == '#' || (unsigned)((s[j] | 0x20) - 'a') < 26u ||
+                    (unsigned)(s[j] - '0') < 10u))
+                j++;
+            if (j < n && s[j] == ';' && j > i + 1) {
+                i = j + 1;
+                continue;
+            }
+        }
+        if (byte_class[b] != BYTE_SPECIAL || b == '<' || b == '&') {
+            /* b is one ASCII code point, and so is every byte up to the next special one */
+            latin += byte_class[b] == BYTE_LATIN_LETTER;
+            for (i++; i < n; i++) {
+                uint8_t k = byte_class[s[i]];
+                if (k == BYTE_SPECIAL)
+                    break;
+                latin += k;
+            }
+            continue;
+        }
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0)
+            continue;
+        UScriptCode sc;
+        if (c < TABLE_CP) {
+            if (cp_table[c].kind != CP_LETTER)
+                continue;
+            sc = (UScriptCode)cp_table[c].script;
+        } else {
+            if (kind_of(c) != CP_LETTER)
+                continue;
+            sc = icu_script(c);
+        }
+        if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
+            script_letters[sc]++;
+    }
+    script_letters[USCRIPT_LATIN] += latin;
 }
 
 typedef struct span {
@@ -349,9 +444,8 @@ static UScriptCode dominant_script(const span_t *spans, unsigned n_spans, size_t
 {
     uint32_t counts[USCRIPT_CODE_LIMIT];
     memset(counts, 0, sizeof(counts));
-    walk_t w = {.script_letters = counts};
     for (unsigned k = 0; k < n_spans; k++)
-        walk_span(&w, spans[k].s, spans[k].n);
+        count_span(counts, spans[k].s, spans[k].n);
     uint32_t kana = counts[USCRIPT_HIRAGANA] + counts[USCRIPT_KATAKANA];
     uint32_t hangul = counts[USCRIPT_HANGUL];
     uint32_t cjk = counts[USCRIPT_HAN] + kana + hangul;
@@ -496,6 +590,16 @@ static void score_feature(void *ctx, uint32_t key, unsigned order)
     }
 }
 
+/* The walk with the detector's feature function known to the compiler: the ~3 features per
+ * letter reach score_feature by a direct (inlined) call instead of through the pointer. */
+static void walk_span_scored(walk_t *w, const uint8_t *s, int32_t n)
+{
+    walk_t local = *w;
+    local.fn = score_feature;
+    walk_span_inline(&local, s, n);
+    *w = local;
+}
+
 /* ---- progressive scoring ----
  * A long text is scored in chunks of about CHUNK_BYTES, visited in an order that spreads them
  * over the text (first, middle, quarters, ...), and scoring stops once EARLY_MIN_LETTERS
@@ -629,7 +733,7 @@ void nf_langid_detect(const nf_langid_t *l, const char *utf8, size_t len, nf_lan
     uint8_t seen[MAX_CHUNKS] = {0};
     agg_begin();
     for (unsigned k = 0; k < n_order && early; k++) {
-        walk_span(&w, chunks[order[k]].s, chunks[order[k]].n);
+        walk_span_scored(&w, chunks[order[k]].s, chunks[order[k]].n);
         seen[order[k]] = 1;
         if (k + 1 == n_order || w.letters - letters_before < EARLY_CHUNK_LETTERS)
             continue;
@@ -657,7 +761,7 @@ void nf_langid_detect(const nf_langid_t *l, const char *utf8, size_t len, nf_lan
     }
     for (unsigned k = 0; k < n_chunks && !early; k++) /* the chunks not read yet */
         if (!seen[k])
-            walk_span(&w, chunks[k].s, chunks[k].n);
+            walk_span_scored(&w, chunks[k].s, chunks[k].n);
     agg_flush(&s);
     best = rank_languages(&s, set, total, &second);
     double z = 0.0;

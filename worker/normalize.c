@@ -198,6 +198,7 @@ struct nf_normalizer {
     int32_t key_cap;
     UChar *outu; /* whole output as UTF-16 */
     int32_t outu_cap;
+    int32_t outu_len; /* of the last successful call's output; 0 after a failed one */
     key_t phrases[N_JUNK];
     key_t words[N_JUNK_WORDS];
     /* phrases by the low bits of their first unit, in table order: a line is compared with
@@ -442,6 +443,7 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
 {
     if (junk_dropped)
         *junk_dropped = 0;
+    n->outu_len = 0;
     if (len > (size_t)INT32_MAX / 4)
         return NF_ERR_INVALID_ARG;
     UErrorCode st = U_ZERO_ERROR;
@@ -478,6 +480,15 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         int32_t llen = 0;
         int pending_space = 0;
         while (i < nlen) {
+            UChar u = text[i];
+            if (u > 0x20 && u < 0x7F) { /* printable ASCII: no break, no space, one unit */
+                if (pending_space)
+                    n->line[llen++] = ' ';
+                pending_space = 0;
+                n->line[llen++] = u;
+                i++;
+                continue;
+            }
             UChar32 c;
             int32_t start = i;
             U16_NEXT(text, i, nlen, c);
@@ -516,5 +527,12 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         return NF_ERR_ICU;
     out->len += (size_t)u8len;
     out->data[out->len] = '\0';
+    n->outu_len = olen;
     return NF_OK;
+}
+
+const uint16_t *nf_normalize_last_utf16(const nf_normalizer_t *n, size_t *len)
+{
+    *len = (size_t)n->outu_len;
+    return (const uint16_t *)n->outu;
 }

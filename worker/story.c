@@ -276,6 +276,16 @@ static int entry_has_key(const entry_t *e, uint32_t key)
     return 0;
 }
 
+#define PREFETCH_POSTINGS 4
+
+/* An entry spans two or three cache lines: what the lookup reads (the bands, the var pointer
+ * and the counts at its end). */
+static inline void prefetch_entry(const entry_t *e)
+{
+    __builtin_prefetch(e->bands);
+    __builtin_prefetch(&e->var);
+}
+
 /* The ring index of the article that posting p, found `dist` slots after the home of `key`,
  * names if that article is filed under key; else NONE. */
 static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t dist, uint32_t key)
@@ -474,6 +484,12 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         x->lookups++;
         size_t dist = 0;
         for (size_t i = home(x, keys[k]); x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+            /* A hot key's postings lie side by side and each names an article the cache has not
+             * seen: ask for the one PREFETCH_POSTINGS slots on now, so the misses overlap
+             * (they were most of this function's time). */
+            uint32_t ahead = x->table[(i + PREFETCH_POSTINGS) & x->mask];
+            if (ahead != EMPTY)
+                prefetch_entry(&x->ring[(ahead & x->slot_mask) - 1]);
             uint32_t idx = posting_article(x, x->table[i], dist, keys[k]);
             if (idx == NONE)
                 continue;

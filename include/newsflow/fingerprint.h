@@ -77,9 +77,34 @@ nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t 
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out);
 
+/**
+ * @brief nf_fingerprint_compute() for a caller that has the body as UTF-16 already (the
+ *        normalizer builds it so; nf_normalize_last_utf16): `body_u16` must be the UTF-16 of
+ *        `body` (u_strFromUTF8's units), which saves converting it again. Same result.
+ *        `body_u16` is borrowed.
+ */
+nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, size_t body_len,
+                                      const uint16_t *body_u16, size_t body_u16_len,
+                                      const char *published_at, const nf_lang_t *lang,
+                                      const nf_entity_list_t *entities, nf_fingerprint_t *out);
+
 /** @brief The consonant skeleton of ASCII text ("Dolani" -> "dln"): what a name key is made of.
  *  Writes at most cap-1 bytes plus NUL; returns the skeleton length. */
 size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap);
+
+/** @brief FNV-1a (64-bit) continued from h over the bytes of n UTF-16 units as they lie in
+ *         memory: the same value as over `(const uint8_t *)units, 2 * n`, fewer multiplies.
+ *         Pure function. */
+uint64_t nf_fnv1a_utf16(uint64_t h, const uint16_t *units, size_t n);
+
+/** @brief The MinHash minima: mins[k] = min over the n hashes h of (h * mul[k] + add[k]) >> 32
+ *         (low 32 bits), UINT32_MAX when n is 0. Pure function; vectorised. */
+void nf_minhash_mins(const uint64_t *hashes, size_t n, const uint64_t mul[NF_MINHASH_K],
+                     const uint64_t add[NF_MINHASH_K], uint32_t mins[NF_MINHASH_K]);
+
+/** @brief Whether code point c is part of a word for the shingles and the name scan (a letter,
+ *         digit or mark). Thread-safe. */
+int nf_fingerprint_token_char(int32_t c);
 
 /** @brief Estimated Jaccard similarity of the shingle sets (b-bit MinHash estimator). */
 double nf_near_similarity(const nf_fingerprint_t *a, const nf_fingerprint_t *b);

@@ -9,6 +9,7 @@
 #define NEWSFLOW_NORMALIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "newsflow/buf.h"
 #include "newsflow/error.h"
@@ -28,6 +29,13 @@ nf_normalizer_t *nf_normalizer_new(char *errstr, size_t errstr_size);
  */
 nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk, nf_buf_t *out,
                       unsigned *junk_dropped);
+
+/**
+ * @brief What the last nf_normalize() call on n appended to its `out`, as UTF-16: the form the
+ *        text was built in, the same units u_strFromUTF8 would give for the appended UTF-8
+ *        (length 0 after a failed call). Borrowed: valid until the next call on n.
+ */
+const uint16_t *nf_normalize_last_utf16(const nf_normalizer_t *n, size_t *len);
 
 /** @brief Whether one line (UTF-8) is site junk by the same rules nf_normalize() uses. */
 int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len);

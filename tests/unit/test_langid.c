@@ -394,6 +394,104 @@ static void test_options_and_languages(void **state)
     }
 }
 
+/* The script pass (letters per script, what decides the script that votes) and the features
+ * walk on text with markup, addresses, character references, invalid bytes and mixed scripts:
+ * the letters of the winning script and the features emitted, pinned to what the build before
+ * the specialised walks (count_span; the walk body walk_span and walk_span_scored share;
+ * address_token) gave. */
+static const char *const script_cases[] = {
+    "Plain English text, with punctuation: 12 apples & 3 pears!",
+    "<p class=\"x y\">Texte en <b>français</b> avec des accents: été, où, naïve.</p>",
+    "Visit www.example.com or http://example.org/path?q=1 or mail me@example.net now",
+    "&amp; &#8217; &nbsp;&eacute; &bogus text &; && &#12345678901; fin",
+    "Мэр города заявила в субботу, что 12 480 жителей были эвакуированы <a href=x>ссылка</a>",
+    "قال وزير الخارجية إن الاتفاق الذي وقع في القاهرة يوم الخميس يشمل 12500 طن من القمح",
+    "Mixed: Москва and London, Αθήνα και Paris; 東京とソウル 서울",
+    "日本語のテキストです。漢字とひらがなとカタカナ。",
+    "中文文本，没有假名。北京上海广州。",
+    "한국어 텍스트입니다. 서울에서.",
+    "< not a tag, a<b, 3 < 4 > 2, <!-- comment --> <unclosed tag and then text",
+    "tab\there\vvertical\fform\rreturn\nnewline ﬁ ligature ǅ titlecase ª º ordinals",
+    "combining: e\xcc\x81 a\xcc\x88 \xd9\x8e\xd9\x90 harakat on Arabic "
+    "\xd8\xa8\xd9\x8e\xd8\xa7\xd8\xa8",
+    "invalid \xff\xfe bytes \xc3 truncated \xe2\x82 and \xed\xa0\x80 surrogate",
+    "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 supplementary letters 𠀀𠀁",
+    "WWW.Shout.example text http:/ half ab:/ /cd x:// y :// @ at@ @end mail@ ends http:",
+    "word ww.not.address wwwx.also.text a:b/c d:/e f://g tail://",
+    "trailing colon slash at the very end :/",
+    "trailing address at the very end http://x",
+    "",
+    "12345 67890 !!! ??? ---",
+};
+
+static const struct {
+    size_t letters;
+    const char *script;
+    unsigned long features;  /* calls of the feature function */
+    unsigned long long hash; /* of the (key, order) sequence */
+} script_expected[] = {
+    {42, "Latn", 84, 0xb8b4fff50dc494bbULL},  {39, "Latn", 78, 0x70524805d62aa710ULL},
+    {16, "Latn", 32, 0xaa4ad058de85f8efULL},  {12, "Latn", 24, 0x1c278dbff0c9e189ULL},
+    {56, "Cyrl", 112, 0xdc51fed9d03ea89eULL}, {62, "Arab", 124, 0xf2693f9e815aa4bbULL},
+    {19, "Latn", 38, 0x1f1685e27ac8e2bdULL},  {22, "Jpan", 0, 0x0000000000000000ULL},
+    {14, "Hani", 28, 0x1fa5fc25d0b4dc0fULL},  {13, "Kore", 0, 0x0000000000000000ULL},
+    {30, "Latn", 60, 0x05719d33fc5a14b5ULL},  {61, "Latn", 122, 0x2f852a34735da786ULL},
+    {26, "Latn", 58, 0x629c6318fbfce3c3ULL},  {33, "Latn", 66, 0x1e3458a9b5a9b44aULL},
+    {20, "Latn", 62, 0xd220243a0a007eb1ULL},  {25, "Latn", 50, 0x3e5c9c18a6d30ebbULL},
+    {33, "Latn", 66, 0x7846ab14eeac02e3ULL},  {30, "Latn", 60, 0xeaa545ff8a635b5bULL},
+    {27, "Latn", 54, 0xae4c9e340d28c427ULL},  {0, "Zyyy", 0, 0x0000000000000000ULL},
+    {0, "Zyyy", 0, 0x0000000000000000ULL},
+};
+
+static void no_feature(void *ctx, uint32_t key, unsigned order)
+{
+    (void)ctx;
+    (void)key;
+    (void)order;
+}
+
+typedef struct digest {
+    unsigned long n;
+    unsigned long long hash;
+} digest_t;
+
+static void digest_feature(void *ctx, uint32_t key, unsigned order)
+{
+    digest_t *d = ctx;
+    d->n++;
+    d->hash = d->hash * 1099511628211ULL + key * 4 + order;
+}
+
+static void test_script_pass_pinned(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof(script_cases) / sizeof(script_cases[0]),
+                     sizeof(script_expected) / sizeof(script_expected[0]));
+    for (size_t i = 0; i < sizeof(script_cases) / sizeof(script_cases[0]); i++) {
+        char script[8];
+        digest_t d = {0, 0};
+        size_t letters = nf_langid_features(script_cases[i], strlen(script_cases[i]),
+                                            digest_feature, &d, script);
+        assert_int_equal(letters, script_expected[i].letters);
+        assert_string_equal(script, script_expected[i].script);
+        assert_int_equal(d.n, script_expected[i].features);
+        assert_true(d.hash == script_expected[i].hash);
+    }
+    /* over 16 KiB: the sampled windows */
+    size_t len = 40000;
+    char *big = malloc(len + 1);
+    assert_non_null(big);
+    const char *pat = "Слово word <i>x</i> www.a.b слово ";
+    size_t pl = strlen(pat);
+    for (size_t i = 0; i < len; i++)
+        big[i] = pat[i % pl];
+    big[len] = '\0';
+    char script[8];
+    assert_int_equal(nf_langid_features(big, len, no_feature, NULL, script), 3700);
+    assert_string_equal(script, "Cyrl");
+    free(big);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_and_huge),
         cmocka_unit_test(test_threads_share_a_detector),
         cmocka_unit_test(test_options_and_languages),
+        cmocka_unit_test(test_script_pass_pinned),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,8 @@
 /* Normalizer: NFC, white space, line breaks, junk lines in several languages. */
 #include "nf_test.h"
 
+#include <unicode/ustring.h>
+
 #include "newsflow/normalize.h"
 
 static nf_normalizer_t *norm;
@@ -222,6 +224,39 @@ static void test_large_then_small(void **state)
     assert_int_equal(check("small", 1, "small"), 0);
 }
 
+/* The UTF-16 the normalizer hands on is the UTF-16 of what it appended. */
+static void test_last_utf16(void **state)
+{
+    (void)state;
+    const char *inputs[] = {
+        "Plain  text\n\nRead more\nsecond   line ",
+        "Cafe\xcc\x81 \xe2\x80\x8b zero-width, NFC: \xe1\x84\x80\xe1\x85\xa1 Hangul jamo",
+        "\xd0\x9c\xd1\x8d\xd1\x80 \xd8\xa8\xd9\x8e \xf0\x9d\x90\x81 supplementary",
+        " \n \t ",
+    };
+    nf_buf_t out = NF_BUF_INIT;
+    nf_buf_puts(&out, "prefix: ");
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        size_t before = out.len;
+        assert_int_equal(nf_normalize(norm, inputs[i], strlen(inputs[i]), 1, &out, NULL), NF_OK);
+        UChar want[512];
+        int32_t want_len = 0;
+        UErrorCode st = U_ZERO_ERROR;
+        u_strFromUTF8(want, 512, &want_len, out.data + before, (int32_t)(out.len - before), &st);
+        assert_true(U_SUCCESS(st));
+        size_t len = 99;
+        const uint16_t *got = nf_normalize_last_utf16(norm, &len);
+        assert_int_equal(len, (size_t)want_len);
+        if (len)
+            assert_memory_equal(got, want, len * sizeof(UChar));
+    }
+    assert_int_equal(nf_normalize(norm, "bad \xff", 5, 1, &out, NULL), NF_ERR_INVALID_ARG);
+    size_t len = 99;
+    nf_normalize_last_utf16(norm, &len);
+    assert_int_equal(len, 0);
+    nf_buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_is_junk),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_large_then_small),
+        cmocka_unit_test(test_last_utf16),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
