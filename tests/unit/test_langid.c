@@ -412,8 +412,8 @@ static const char *const script_cases[] = {
     "한국어 텍스트입니다. 서울에서.",
     "< not a tag, a<b, 3 < 4 > 2, <!-- comment --> <unclosed tag and then text",
     "tab\there\vvertical\fform\rreturn\nnewline ﬁ ligature ǅ titlecase ª º ordinals",
-    "combining: e\xcc\x81 a\xcc\x88 \xd9\x8e\xd9\x90 harakat on Arabic "
-    "\xd8\xa8\xd9\x8e\xd8\xa7\xd8\xa8",
+    ("combining: e\xcc\x81 a\xcc\x88 \xd9\x8e\xd9\x90 harakat on Arabic "
+     "\xd8\xa8\xd9\x8e\xd8\xa7\xd8\xa8"),
     "invalid \xff\xfe bytes \xc3 truncated \xe2\x82 and \xed\xa0\x80 surrogate",
     "𝐁𝐨𝐥𝐝 𝔉𝔯𝔞𝔨𝔱𝔲𝔯 supplementary letters 𠀀𠀁",
     "WWW.Shout.example text http:/ half ab:/ /cd x:// y :// @ at@ @end mail@ ends http:",
