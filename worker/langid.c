@@ -272,6 +272,29 @@ WALK_INLINE void letter(walk_t *w, UScriptCode sc, UChar32 f)
     emit_ngrams(w, f);
 }
 
+/* At s[i] == '<': a tag ("<a", "</", "<!") closed within MARKUP_MAX_BYTES; returns the index
+ * after its '>', or -1 when it is text. Both walks skip markup by this rule. */
+static inline int32_t markup_end(const uint8_t *s, int32_t i, int32_t n)
+{
+    if (i + 1 >= n ||
+        !((unsigned)((s[i + 1] | 0x20) - 'a') < 26u || s[i + 1] == '/' || s[i + 1] == '!'))
+        return -1;
+    int32_t limit = n - i < MARKUP_MAX_BYTES ? n - i : MARKUP_MAX_BYTES;
+    const uint8_t *gt = memchr(s + i, '>', (size_t)limit);
+    return gt ? (int32_t)(gt - s) + 1 : -1;
+}
+
+/* At s[i] == '&': a character reference (&amp; &#8217;), markup too; returns the index after
+ * its ';', or -1. */
+static inline int32_t char_ref_end(const uint8_t *s, int32_t i, int32_t n)
+{
+    int32_t j = i + 1;
+    while (j < n && j - i <= 10 &&
+           (s[j] == '#' || (unsigned)((s[j] | 0x20) - 'a') < 26u || (unsigned)(s[j] - '0') < 10u))
+        j++;
+    return j < n && s[j] == ';' && j > i + 1 ? j + 1 : -1;
+}
+
 WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
@@ -284,15 +307,11 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
             i++;
             continue;
         }
-        if (b == '<' && i + 1 < n &&
-            ((unsigned)((s[i + 1] | 0x20) - 'a') < 26u || s[i + 1] == '/' || s[i + 1] == '!')) {
-            int32_t limit = n - i < MARKUP_MAX_BYTES ? n - i : MARKUP_MAX_BYTES;
-            const uint8_t *gt = memchr(s + i, '>', (size_t)limit);
-            if (gt) {
-                word_end(w);
-                i = (int32_t)(gt - s) + 1;
-                continue;
-            }
+        int32_t skip;
+        if (b == '<' && (skip = markup_end(s, i, n)) > 0) {
+            word_end(w);
+            i = skip;
+            continue;
         }
         if (token_start) {
             token_start = 0;
@@ -303,17 +322,10 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
                 continue;
             }
         }
-        if (b == '&') { /* character references (&amp; &#8217;) are markup too */
-            int32_t j = i + 1;
-            while (j < n && j - i <= 10 &&
-                   (s[j] == '#' || (unsigned)((s[j] | 0x20) - 'a') < 26u ||
-                    (unsigned)(s[j] - '0') < 10u))
-                j++;
-            if (j < n && s[j] == ';' && j > i + 1) {
-                word_end(w);
-                i = j + 1;
-                continue;
-            }
+        if (b == '&' && (skip = char_ref_end(s, i, n)) > 0) {
+            word_end(w);
+            i = skip;
+            continue;
         }
         UChar32 c;
         U8_NEXT(s, i, n, c);
@@ -352,14 +364,10 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
             i++;
             continue;
         }
-        if (b == '<' && i + 1 < n &&
-            ((unsigned)((s[i + 1] | 0x20) - 'a') < 26u || s[i + 1] == '/' || s[i + 1] == '!')) {
-            int32_t limit = n - i < MARKUP_MAX_BYTES ? n - i : MARKUP_MAX_BYTES;
-            const uint8_t *gt = memchr(s + i, '>', (size_t)limit);
-            if (gt) {
-                i = (int32_t)(gt - s) + 1;
-                continue;
-            }
+        int32_t skip;
+        if (b == '<' && (skip = markup_end(s, i, n)) > 0) {
+            i = skip;
+            continue;
         }
         if (token_start) {
             token_start = 0;
@@ -369,16 +377,9 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
                 continue;
             }
         }
-        if (b == '&') {
-            int32_t j = i + 1;
-            while (j < n && j - i <= 10 &&
-                   (s[j] == '#' || (unsigned)((s[j] | 0x20) - 'a') < 26u ||
-                    (unsigned)(s[j] - '0') < 10u))
-                j++;
-            if (j < n && s[j] == ';' && j > i + 1) {
-                i = j + 1;
-                continue;
-            }
+        if (b == '&' && (skip = char_ref_end(s, i, n)) > 0) {
+            i = skip;
+            continue;
         }
         if (byte_class[b] != BYTE_SPECIAL || b == '<' || b == '&') {
             /* b is one ASCII code point, and so is every byte up to the next special one */
