@@ -150,6 +150,20 @@ static const pinned_t pinned[] = {
      "6362fecc93a97e909488cdf950e1c4360200c385dd404ff68089"},
 };
 
+/* Fingerprint of pinned[i] with its language, no entities (what both the printer and the test
+ * compute). */
+static const nf_entity_list_t no_entities = {NULL, 0};
+
+static nf_err_t pinned_compute(nf_fingerprinter_t *f, size_t i, nf_lang_t *lang,
+                               nf_fingerprint_t *fp)
+{
+    memset(lang, 0, sizeof(*lang));
+    snprintf(lang->code, sizeof(lang->code), "%s", pinned[i].code);
+    snprintf(lang->script, sizeof(lang->script), "%s", pinned[i].script);
+    return nf_fingerprint_compute(f, pinned[i].body, strlen(pinned[i].body), pinned[i].published_at,
+                                  lang, &no_entities, fp);
+}
+
 #ifdef NF_PIN_PRINT
 int main(void)
 {
@@ -157,13 +171,8 @@ int main(void)
     nf_fingerprinter_t *f = nf_fingerprinter_new(err, sizeof(err));
     for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
         nf_lang_t lang;
-        memset(&lang, 0, sizeof(lang));
-        snprintf(lang.code, sizeof(lang.code), "%s", pinned[i].code);
-        snprintf(lang.script, sizeof(lang.script), "%s", pinned[i].script);
-        nf_entity_list_t none = {NULL, 0};
         nf_fingerprint_t fp;
-        if (nf_fingerprint_compute(f, pinned[i].body, strlen(pinned[i].body),
-                                   pinned[i].published_at, &lang, &none, &fp) != NF_OK)
+        if (pinned_compute(f, i, &lang, &fp) != NF_OK)
             return 1;
         uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
         size_t n = nf_fingerprint_encode(&fp, wire);
@@ -186,14 +195,8 @@ static void test_pinned_fingerprints(void **state)
     for (int pass = 0; pass < 2; pass++) /* the second pass reads the name cache */
         for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
             nf_lang_t lang;
-            memset(&lang, 0, sizeof(lang));
-            snprintf(lang.code, sizeof(lang.code), "%s", pinned[i].code);
-            snprintf(lang.script, sizeof(lang.script), "%s", pinned[i].script);
-            nf_entity_list_t none = {NULL, 0};
             nf_fingerprint_t fp;
-            assert_int_equal(nf_fingerprint_compute(f, pinned[i].body, strlen(pinned[i].body),
-                                                    pinned[i].published_at, &lang, &none, &fp),
-                             NF_OK);
+            assert_int_equal(pinned_compute(f, i, &lang, &fp), NF_OK);
             uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
             size_t n = nf_fingerprint_encode(&fp, wire);
             char hex[2 * NF_FINGERPRINT_WIRE_MAX + 1];
@@ -209,7 +212,7 @@ static void test_pinned_fingerprints(void **state)
             nf_fingerprint_t fp16;
             assert_int_equal(nf_fingerprint_compute_utf16(
                                  f, pinned[i].body, strlen(pinned[i].body), (const uint16_t *)u16,
-                                 (size_t)ulen, pinned[i].published_at, &lang, &none, &fp16),
+                                 (size_t)ulen, pinned[i].published_at, &lang, &no_entities, &fp16),
                              NF_OK);
             assert_memory_equal(&fp16, &fp, sizeof(fp));
         }
