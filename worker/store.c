@@ -990,20 +990,17 @@ static const char *candidates_sql =
     ")"
     " SELECT x.* FROM c, LATERAL ("
     "  SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, l.story_id,"
-    "   st.first_article, st.first_t"
+    "   st.first_article, st.first_t, st.xmin::text"
     "  FROM fingerprints f JOIN article_stories l USING (article_id)"
     "  JOIN stories st ON st.id = l.story_id WHERE f.article_id = c.article_id OFFSET 0) x";
 
-/* The candidates again, once their stories are locked: the set cannot change (its index keys
- * are locked), their fingerprints never do; only the mutable columns are read, in the order of
- * the first read (column 1, the fingerprint, is NULL here). */
-static const char *recheck_sql =
-    "SELECT x.* FROM unnest($1::text[]) WITH ORDINALITY AS c(article_id, ord), LATERAL ("
-    "  SELECT f.article_id, NULL, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, l.story_id,"
-    "   st.first_article, st.first_t"
-    "  FROM fingerprints f JOIN article_stories l USING (article_id)"
-    "  JOIN stories st ON st.id = l.story_id WHERE f.article_id = c.article_id OFFSET 0) x"
-    " ORDER BY c.ord";
+/* The row versions of stories locked after the candidates were read. Every change to a stored
+ * article's decision or story (corrections, merges) rewrites its story's row in the same
+ * transaction, under that story's lock: a story whose row version (xmin) is the one the read
+ * saw kept its members as read. Only when one moved are the candidates read again. */
+static const char *story_versions_sql =
+    "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS v(id, seen)"
+    " JOIN stories s ON s.id = v.id WHERE s.xmin::text <> v.seen";
 
 static const char *insert_fp_sql =
     "INSERT INTO fingerprints (article_id, t, lang, exact_key, fp, entity_ids, dup_status, dup_of,"
@@ -1038,6 +1035,9 @@ static const char *correct_dedup_sql =
     "  FROM c WHERE f.article_id = c.id AND (f.dup_of IS NULL OR f.dup_t > c.dup_t"
     "    OR (f.dup_t = c.dup_t AND f.dup_of COLLATE \"C\" > c.dup_of COLLATE \"C\"))"
     "  RETURNING f.article_id, f.dup_of, f.dup_status, f.dup_similarity"
+    "), s AS (" /* the story row of a corrected article moves (story_versions_sql) */
+    "  UPDATE stories s SET updated_at = now() FROM article_stories l"
+    "  WHERE l.article_id IN (SELECT article_id FROM f) AND s.id = l.story_id"
     "), a AS ("
     "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
     "    dedup_similarity = f.dup_similarity,"
@@ -1113,14 +1113,27 @@ static const char *story_stats_sql =
     "    v ORDER BY v)"
     " FROM n LEFT JOIN l USING (winner) LEFT JOIN e USING (winner) WHERE w.id = n.winner";
 
+/* A story as a candidate row read it: its id and its row version. */
+typedef struct story_ref {
+    const char *id, *version; /* borrowed from the candidates' result */
+} story_ref_t;
+
+static int cmp_story_ref(const void *a, const void *b)
+{
+    return strcmp(((const story_ref_t *)a)->id, ((const story_ref_t *)b)->id);
+}
+
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
-    PGresult *stored, *cands, *full; /* full: the first read (with fingerprints); cands: the
-                                      * latest read (may be full itself) */
+    PGresult *stored, *cands;
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
     int64_t *keys;
     int *rows; /* candidate row of each stored node */
+    /* story locks: held (ascending), wanted by the latest read, and the stories to check */
+    int64_t *locked, *want;
+    story_ref_t *check;
+    size_t n_locked, cap_locked, cap_want;
 } decide_ctx_t;
 
 static void decide_ctx_free(decide_ctx_t *c)
@@ -1129,14 +1142,39 @@ static void decide_ctx_free(decide_ctx_t *c)
         nf_buf_free(&c->b[i]);
     if (c->stored)
         PQclear(c->stored);
-    if (c->cands && c->cands != c->full)
+    if (c->cands)
         PQclear(c->cands);
-    if (c->full)
-        PQclear(c->full);
     nf_free(c->nodes);
     nf_free(c->uniq);
     nf_free(c->keys);
     nf_free(c->rows);
+    nf_free(c->locked);
+    nf_free(c->want);
+    nf_free(c->check);
+}
+
+/* Room for n more story locks and n stories to check. */
+static nf_err_t decide_reserve(decide_ctx_t *c, size_t n)
+{
+    if (c->n_locked + n > c->cap_locked) {
+        int64_t *l = nf_realloc(c->locked, (c->n_locked + n) * sizeof(int64_t));
+        if (!l)
+            return NF_ERR_NOMEM;
+        c->locked = l;
+        c->cap_locked = c->n_locked + n;
+    }
+    if (n > c->cap_want) {
+        int64_t *w = nf_realloc(c->want, n * sizeof(int64_t));
+        if (!w)
+            return NF_ERR_NOMEM;
+        c->want = w;
+        story_ref_t *k = nf_realloc(c->check, n * sizeof(story_ref_t));
+        if (!k)
+            return NF_ERR_NOMEM;
+        c->check = k;
+        c->cap_want = n;
+    }
+    return NF_OK;
 }
 
 static void bufs_reset(decide_ctx_t *c)
@@ -1246,14 +1284,13 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
             tmax = arts[i].fp->t;
     }
 
-    /* 4. candidates, then their stories locked; repeat until the stories read are all locked */
-    int64_t *story_locks = NULL;
-    size_t n_story_locks = 0;
+    /* 4. the candidates, then their stories locked. A story locked after the read is checked
+     * for a newer row version (story_versions_sql); only if one moved are the candidates read
+     * again, and the stories new in that read locked and checked in turn. */
     for (int round = 0;; round++) {
         if (round == 5) {
             snprintf(s->errmsg, sizeof(s->errmsg), "dedup: stories kept moving; retrying");
             err = NF_ERR_DB_TRANSIENT;
-            nf_free(story_locks);
             goto done;
         }
         bufs_reset(&c);
@@ -1273,87 +1310,61 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         snprintf(hi, sizeof(hi), "%lld", (long long)(n_new ? tmax + params->window_s : 0));
         const char *p4[4] = {arr_end(&c.b[0]), arr_end(&c.b[1]), lo, hi};
         if (bufs_failed(&c)) {
-            nf_free(story_locks);
             err = NF_ERR_NOMEM;
             goto done;
         }
-        PGresult *res = NULL;
-        int full_read = 0;
-        if (c.full) { /* stories locked since the last read: their current state */
-            nf_buf_t *cid = &c.b[2];
-            for (int r = 0; r < PQntuples(c.full); r++)
-                arr_text(cid, PQgetvalue(c.full, r, 0));
-            const char *p1[1] = {arr_end(cid)};
-            if (cid->failed) {
-                nf_free(story_locks);
-                err = NF_ERR_NOMEM;
-                goto done;
-            }
-            res = PQexecParams(s->conn, recheck_sql, 1, NULL, p1, NULL, NULL, 0);
-            int same =
-                PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == PQntuples(c.full);
-            for (int r = 0; same && r < PQntuples(res); r++)
-                same = strcmp(PQgetvalue(res, r, 0), PQgetvalue(c.full, r, 0)) == 0;
-            if (!same) { /* not expected (rows are never deleted): read everything again */
-                PQclear(res);
-                res = NULL;
-            }
-        }
-        if (!res) {
-            full_read = 1;
-            res = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
-            if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-                err = classify(s, "dedup candidates", res);
-                nf_free(story_locks);
-                goto done;
-            }
-        }
-        if (c.cands && c.cands != c.full)
+        if (c.cands)
             PQclear(c.cands);
-        c.cands = res;
-        if (full_read) {
-            if (c.full && c.full != res)
-                PQclear(c.full);
-            c.full = res;
-        }
-        size_t nc = (size_t)PQntuples(c.cands), missing = 0;
-        int64_t *want = nf_malloc((nc + 1) * sizeof(int64_t));
-        if (!want) {
-            nf_free(story_locks);
-            err = NF_ERR_NOMEM;
+        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
+        if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
+            err = classify(s, "dedup candidates", c.cands);
+            c.cands = NULL;
             goto done;
         }
+        size_t nc = (size_t)PQntuples(c.cands), n_want = 0;
+        if ((err = decide_reserve(&c, nc + 1)) != NF_OK)
+            goto done;
+        /* the stories read (each once) whose lock was not held when they were read */
+        for (size_t r = 0; r < nc; r++)
+            c.check[r] =
+                (story_ref_t){PQgetvalue(c.cands, (int)r, 6), PQgetvalue(c.cands, (int)r, 9)};
+        qsort(c.check, nc, sizeof(story_ref_t), cmp_story_ref);
         for (size_t r = 0; r < nc; r++) {
-            int64_t k = lock_key(TAG_STORY, text_key32(PQgetvalue(c.cands, (int)r, 6)));
-            int have = 0;
-            for (size_t l = 0; l < n_story_locks && !have; l++)
-                have = story_locks[l] == k;
-            if (!have)
-                want[missing++] = k;
+            if (r && strcmp(c.check[r].id, c.check[r - 1].id) == 0)
+                continue;
+            int64_t k = lock_key(TAG_STORY, text_key32(c.check[r].id));
+            if (!bsearch(&k, c.locked, c.n_locked, sizeof(int64_t), cmp_i64_asc)) {
+                c.check[n_want] = c.check[r];
+                c.want[n_want++] = k;
+            }
         }
-        if (missing == 0) {
-            nf_free(want);
+        if (n_want == 0)
             break;
+        memcpy(c.locked + c.n_locked, c.want, n_want * sizeof(int64_t));
+        c.n_locked = sort_unique(c.locked, c.n_locked + n_want);
+        if ((err = take_locks(s, c.want, n_want, "story locks")) != NF_OK)
+            goto done;
+        /* their row versions now */
+        bufs_reset(&c);
+        for (size_t i = 0; i < n_want; i++) {
+            arr_text(&c.b[0], c.check[i].id);
+            arr_text(&c.b[1], c.check[i].version);
         }
-        missing = sort_unique(want, missing);
-        int64_t *grown = nf_realloc(story_locks, (n_story_locks + missing) * sizeof(int64_t));
-        if (!grown) {
-            nf_free(want);
-            nf_free(story_locks);
+        const char *pv[2] = {arr_end(&c.b[0]), arr_end(&c.b[1])};
+        if (bufs_failed(&c)) {
             err = NF_ERR_NOMEM;
             goto done;
         }
-        story_locks = grown;
-        memcpy(story_locks + n_story_locks, want, missing * sizeof(int64_t));
-        n_story_locks += missing;
-        err = take_locks(s, want, missing, "story locks");
-        nf_free(want);
-        if (err != NF_OK) {
-            nf_free(story_locks);
+        PGresult *vres = PQexecParams(s->conn, story_versions_sql, 2, NULL, pv, NULL, NULL, 0);
+        if (PQresultStatus(vres) != PGRES_TUPLES_OK) {
+            err = classify(s, "dedup story versions", vres);
             goto done;
         }
+        int moved = strcmp(PQgetvalue(vres, 0, 0), "0") != 0;
+        PQclear(vres);
+        if (!moved)
+            break;
     }
-    nf_free(story_locks);
 
     /* 5. decide */
     size_t nc = (size_t)PQntuples(c.cands), nn = nc + n_new;
@@ -1367,7 +1378,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     for (size_t r = 0; r < nc; r++) {
         nf_story_node_t *x = &c.nodes[k];
         int row = (int)r;
-        if (decode_fp(PQgetvalue(c.full, row, 1), &x->fp) != 0)
+        if (decode_fp(PQgetvalue(c.cands, row, 1), &x->fp) != 0)
             continue; /* not a fingerprint this version reads: not a candidate */
         x->id = PQgetvalue(c.cands, row, 0);
         x->stored = 1;

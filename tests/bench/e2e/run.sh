@@ -139,7 +139,7 @@ for line in sys.stdin:
                 "dedup lookup" if "content_hashes" in sql else
                 "decide: stored" if "f.article_id = ANY" in sql else
                 "decide: candidates" if "FROM fingerprint_keys" in sql else
-                "decide: recheck" if "WITH ORDINALITY" in sql else
+                "decide: story versions" if "v.seen" in sql else
                 "decide: insert fingerprints" if "INSERT INTO fingerprints" in sql else
                 "decide: insert keys" if "INSERT INTO fingerprint_keys" in sql else
                 "decide: insert stories" if "INSERT INTO stories" in sql else
