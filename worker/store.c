@@ -847,7 +847,7 @@ nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
 #define TAG_NAME 2
 #define TAG_EXACT 3
 #define TAG_STORY 4
-#define DECIDE_PARAMS 10
+#define DECIDE_PARAMS 11
 
 static int64_t lock_key(int tag, uint32_t v)
 {
@@ -978,21 +978,25 @@ static nf_dedup_status_t status_of(const char *name)
 }
 
 /* The stored articles sharing an index key with the batch within the window, and exact copies
- * at any time. Each one's rows are fetched by index in a LATERAL subquery that OFFSET 0 keeps
- * from being flattened: as a plain join the planner hashed all of article_stories and stories
- * for every batch (at 100,000 stored articles the recheck below took 150 ms a batch that way,
- * 90 by index, and the time grew with the tables, not with the candidates). */
+ * at any time: their fingerprints, fetched by primary key (= ANY of the ids), then each distinct
+ * story once (a candidate's story is on its fingerprints row since migration 006; about three
+ * candidates share a story). The ids and story ids go through arrays so that the planner probes
+ * the indexes: as plain joins it hashed whole tables for every batch, and the time grew with the
+ * tables instead of with the candidates. */
 static const char *candidates_sql =
     "WITH c AS ("
     "  SELECT article_id FROM fingerprint_keys"
     "  WHERE key = ANY($1::bigint[]) AND t BETWEEN $3::bigint AND $4::bigint"
     "  UNION SELECT article_id FROM fingerprints WHERE exact_key = ANY($2::text[])"
+    "), f AS MATERIALIZED ("
+    "  SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id"
+    "  FROM fingerprints f WHERE f.article_id = ANY(ARRAY(SELECT article_id FROM c))"
+    "), s AS MATERIALIZED ("
+    "  SELECT st.id, st.first_article, st.first_t, st.xmin::text AS version FROM stories st"
+    "  WHERE st.id = ANY(ARRAY(SELECT DISTINCT story_id FROM f))"
     ")"
-    " SELECT x.* FROM c, LATERAL ("
-    "  SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, l.story_id,"
-    "   st.first_article, st.first_t, st.xmin::text"
-    "  FROM fingerprints f JOIN article_stories l USING (article_id)"
-    "  JOIN stories st ON st.id = l.story_id WHERE f.article_id = c.article_id OFFSET 0) x";
+    " SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id,"
+    "  s.first_article, s.first_t, s.version FROM f JOIN s ON s.id = f.story_id";
 
 /* The row versions of stories locked after the candidates were read. Every change to a stored
  * article's decision or story (corrections, merges) rewrites its story's row in the same
@@ -1004,11 +1008,11 @@ static const char *story_versions_sql =
 
 static const char *insert_fp_sql =
     "INSERT INTO fingerprints (article_id, t, lang, exact_key, fp, entity_ids, dup_status, dup_of,"
-    "  dup_t, dup_similarity)"
-    " SELECT id, t, lang, ek, decode(fp, 'hex'), ents::jsonb, st, dof, dt, sim"
+    "  dup_t, dup_similarity, story_id)"
+    " SELECT id, t, lang, ek, decode(fp, 'hex'), ents::jsonb, st, dof, dt, sim, story"
     " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    "   $7::text[], $8::text[], $9::bigint[], $10::real[])"
-    "   AS x(id, t, lang, ek, fp, ents, st, dof, dt, sim)"
+    "   $7::text[], $8::text[], $9::bigint[], $10::real[], $11::text[])"
+    "   AS x(id, t, lang, ek, fp, ents, st, dof, dt, sim, story)"
     " ON CONFLICT (article_id) DO NOTHING";
 
 static const char *insert_keys_sql =
@@ -1018,10 +1022,6 @@ static const char *insert_keys_sql =
 static const char *insert_stories_sql =
     "INSERT INTO stories (id, first_article, first_t)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (id) DO NOTHING";
-
-static const char *insert_links_sql =
-    "INSERT INTO article_stories (article_id, story_id)"
-    " SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (article_id) DO NOTHING";
 
 /* A stored article gets an earlier original: only if it is still earlier than the stored one
  * (re-checked on the row's latest version, so concurrent corrections keep the earliest). */
@@ -1034,10 +1034,9 @@ static const char *correct_dedup_sql =
     "    dup_similarity = c.sim"
     "  FROM c WHERE f.article_id = c.id AND (f.dup_of IS NULL OR f.dup_t > c.dup_t"
     "    OR (f.dup_t = c.dup_t AND f.dup_of COLLATE \"C\" > c.dup_of COLLATE \"C\"))"
-    "  RETURNING f.article_id, f.dup_of, f.dup_status, f.dup_similarity"
+    "  RETURNING f.article_id, f.dup_of, f.dup_status, f.dup_similarity, f.story_id"
     "), s AS (" /* the story row of a corrected article moves (story_versions_sql) */
-    "  UPDATE stories s SET updated_at = now() FROM article_stories l"
-    "  WHERE l.article_id IN (SELECT article_id FROM f) AND s.id = l.story_id"
+    "  UPDATE stories s SET updated_at = now() WHERE s.id IN (SELECT story_id FROM f)"
     "), a AS ("
     "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
     "    dedup_similarity = f.dup_similarity,"
@@ -1060,7 +1059,7 @@ static const char *merge_stories_sql =
     "  UPDATE stories s SET merged_into = m.winner, updated_at = now() FROM m"
     "  WHERE s.id = m.loser" /* a data-modifying CTE always runs to completion */
     "), l AS ("
-    "  UPDATE article_stories l SET story_id = m.winner FROM m WHERE l.story_id = m.loser"
+    "  UPDATE fingerprints l SET story_id = m.winner FROM m WHERE l.story_id = m.loser"
     "  RETURNING l.article_id, l.story_id"
     "), a AS ("
     "  UPDATE articles a SET story_id = l.story_id,"
@@ -1255,9 +1254,8 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     /* 3. ids already decided keep their stored decision */
     c.stored = PQexecParams(s->conn,
                             "SELECT f.article_id, f.dup_status, coalesce(f.dup_of, ''),"
-                            " f.dup_similarity, l.story_id"
-                            " FROM fingerprints f JOIN article_stories l USING (article_id)"
-                            " WHERE f.article_id = ANY($1::text[])",
+                            " f.dup_similarity, f.story_id FROM fingerprints f"
+                            " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL",
                             1, NULL, p_ids, NULL, NULL, 0);
     if (PQresultStatus(c.stored) != PGRES_TUPLES_OK) {
         err = classify(s, "dedup stored", c.stored);
@@ -1402,7 +1400,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     if ((err = nf_story_resolve(c.nodes, nn, params)) != NF_OK)
         goto done;
 
-    /* 6. write: new fingerprints, keys, stories, links */
+    /* 6. write: new fingerprints (with their stories), keys, stories */
     bufs_reset(&c);
     nf_buf_t *k1 = &c.b[0], *k2 = &c.b[1], *k3 = &c.b[2];
     for (size_t u = 0; u < n_new; u++) {
@@ -1426,6 +1424,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         else
             arr_int(&c.b[8], x->dup_t);
         arr_real(&c.b[9], x->similarity);
+        arr_text(&c.b[10], x->story);
         /* the decision, for the record */
         a->dedup.status = x->status;
         snprintf(a->dedup.duplicate_of, sizeof(a->dedup.duplicate_of), "%s",
@@ -1542,7 +1541,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     }
 
     /* 8. counts of merged stories (the losers' added to their winners'), then the new articles'
-     * links and their contribution */
+     * contribution */
     if (n_merge) {
         const char *pw[2] = {c.b[0].data, c.b[1].data}; /* losers, winners */
         if ((err = exec_params(s, story_stats_sql, 2, pw, "story counts", NULL)) != NF_OK)
@@ -1563,8 +1562,6 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
             err = NF_ERR_NOMEM;
             goto done;
         }
-        if ((err = exec_params(s, insert_links_sql, 2, pl, "insert story links", NULL)) != NF_OK)
-            goto done;
         err = exec_params(s, story_add_sql, 4, pl, "story counts", NULL);
     }
 

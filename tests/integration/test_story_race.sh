@@ -9,7 +9,7 @@
 #   3. s-002 (fr, the same event) is published; the worker reads s-001 as a candidate in S and
 #      waits on the story locks.
 #   4. The session merges S into W, a story whose first article is earlier, the way a replica
-#      does (stories.merged_into, article_stories, articles), and commits.
+#      does (stories.merged_into, fingerprints.story_id, articles), and commits.
 #   5. The worker must see the merge: s-002 joins W. Deciding on what it read first would put
 #      s-002 in S, a story merged away.
 # shellcheck source=lib.sh
@@ -66,7 +66,7 @@ nf_log "worker waits on the story locks; merging $S into $W"
 
 psql_do "INSERT INTO stories (id, first_article, first_t, articles) VALUES ('$W', 'r-000', $T0, 0);"
 psql_do "UPDATE stories SET merged_into = '$W', updated_at = now() WHERE id = '$S';"
-psql_do "UPDATE article_stories SET story_id = '$W' WHERE story_id = '$S';"
+psql_do "UPDATE fingerprints SET story_id = '$W' WHERE story_id = '$S';"
 psql_do "UPDATE articles SET story_id = '$W' WHERE story_id = '$S';"
 psql_do "COMMIT;"
 psql_sync merged

@@ -76,7 +76,7 @@ export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NE
 "$NF" migrate >/dev/null
 sql "CREATE TABLE bench_ceiling (doc jsonb NOT NULL)"
 reset_tables() {
-    sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling, fingerprints, fingerprint_keys, stories, article_stories"
+    sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling, fingerprints, fingerprint_keys, stories"
 }
 say "broker $BROKERS ($PARTS partitions), postgres ready; publishing $N articles"
 "$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/corpus.jsonl" >"$W/publish.log"
@@ -137,13 +137,12 @@ for line in sys.stdin:
                 "insert rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
                 "dedup locks" if "advisory" in sql else
                 "dedup lookup" if "content_hashes" in sql else
-                "decide: stored" if "f.article_id = ANY" in sql else
                 "decide: candidates" if "FROM fingerprint_keys" in sql else
+                "decide: stored" if "f.article_id = ANY" in sql else
                 "decide: story versions" if "v.seen" in sql else
                 "decide: insert fingerprints" if "INSERT INTO fingerprints" in sql else
                 "decide: insert keys" if "INSERT INTO fingerprint_keys" in sql else
                 "decide: insert stories" if "INSERT INTO stories" in sql else
-                "decide: insert links" if "INSERT INTO article_stories" in sql else
                 "decide: corrections" if "UPDATE fingerprints" in sql or "merged_into" in sql else
                 "decide: story counts" if "UPDATE stories" in sql else
                 "outbox delete" if sql.startswith("DELETE FROM outbox") else
