@@ -131,6 +131,7 @@ struct nf_store {
     pg_array_t arrays[ART_PARAMS]; /* the batch's columns, binary int4[]/int8[]/text[] */
     article_ref_t *order;          /* articles sent, in id order */
     size_t order_cap;
+    int cands_prepared; /* candidates_sql is prepared on this connection */
 };
 
 static const char *stage_ddl =
@@ -278,6 +279,7 @@ static nf_err_t connect_db(nf_store_t *s)
 {
     if (s->conn)
         PQfinish(s->conn);
+    s->cands_prepared = 0;
     const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
     const char *values[] = {s->conninfo, "newsflow", "10", NULL};
     s->conn = PQconnectdbParams(keys, values, 1);
@@ -1313,7 +1315,20 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         }
         if (c.cands)
             PQclear(c.cands);
-        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
+        /* A prepared statement: after its first executions PostgreSQL keeps one generic plan
+         * instead of planning every batch's read again with its thousands of keys as constants
+         * (~20 ms a batch at 100,000 stored articles: the selectivity of key = ANY(...) is
+         * estimated key by key). The plan is the same either way (index probes). */
+        if (!s->cands_prepared) {
+            PGresult *res = PQprepare(s->conn, "nf_candidates", candidates_sql, 4, NULL);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                err = classify(s, "prepare dedup candidates", res);
+                goto done;
+            }
+            PQclear(res);
+            s->cands_prepared = 1;
+        }
+        c.cands = PQexecPrepared(s->conn, "nf_candidates", 4, p4, NULL, NULL, 0);
         if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
             err = classify(s, "dedup candidates", c.cands);
             c.cands = NULL;
