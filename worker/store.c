@@ -149,7 +149,11 @@ static const char *stage_ddl =
  * worker sorts them, so concurrent replicas insert common ids in one order) and with distinct
  * ids (the first of a batch wins). The outbox payload is the enriched text as rendered (jsonb
  * would reorder its keys); it is not echoed back: the result is (outbox id, 1-based index of the
- * article in $3) in outbox id order, plus the entities and hashes created. */
+ * article in $3) in outbox id order, plus the entities and hashes created. Mentions are inserted
+ * without ON CONFLICT (its check before every row cost more than the insert): they belong to
+ * articles this statement inserted, an entity's id is unique in its article and its mentions
+ * come ordered by field and position (entities.c build_output), and write_articles drops a
+ * mention equal to the one before it, so no two rows share (article, entity, field, start). */
 static const char *insert_articles_sql =
     "WITH ins AS ("
     "  INSERT INTO articles (id, source, url, title, published_at, lang_code, lang_script,"
@@ -183,8 +187,7 @@ static const char *insert_articles_sql =
     "  SELECT m.article_id, m.entity_id, m.field, m.start_cp, m.end_cp, m.text"
     "  FROM unnest($13::text[], $14::text[], $15::text[], $16::int[], $17::int[], $18::text[])"
     "    AS m(article_id, entity_id, field, start_cp, end_cp, text)"
-    "  JOIN ins ON ins.id = m.article_id"
-    "  ON CONFLICT DO NOTHING"
+    "  JOIN ins ON ins.id = m.article_id" /* no ON CONFLICT: see above */
     "), ob AS ("
     "  INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
     "  SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched, 'UTF8'), $1, a.part"
@@ -639,6 +642,9 @@ static nf_err_t write_articles(nf_store_t *s, const nf_store_batch_t *b, nf_outb
             pga_text(&v[E_NAME], ent->name, strlen(ent->name));
             for (size_t m = 0; m < ent->n_mentions; m++) {
                 const nf_mention_t *men = &ent->mentions[m];
+                if (m > 0 && men->start == ent->mentions[m - 1].start &&
+                    strcmp(men->field, ent->mentions[m - 1].field) == 0)
+                    continue; /* the same mention twice (see mens in insert_articles_sql) */
                 pga_text(&v[M_ARTICLE], a->id, id_len);
                 pga_text(&v[M_ENTITY], ent->id, ent_len);
                 pga_text(&v[M_FIELD], men->field, strlen(men->field));
@@ -862,6 +868,31 @@ static int64_t index_key(int tag, uint32_t v)
     return ((int64_t)tag << 32) | (int64_t)v;
 }
 
+/* An article's index keys (its LSH bands and posted names), ascending and each once: two equal
+ * bands (a very short text) would otherwise be filed twice. Returns how many. */
+static size_t index_keys_of(const nf_fingerprint_t *fp, int64_t out[NF_NEAR_BANDS + NF_SIG_NAMES])
+{
+    size_t n = 0;
+    for (int b = 0; b < NF_NEAR_BANDS + fp->n_names; b++) {
+        int64_t k;
+        if (b < NF_NEAR_BANDS)
+            k = index_key(TAG_BAND, fp->bands[b]);
+        else if (fp->names[b - NF_NEAR_BANDS] & NF_NAME_POSTED)
+            k = index_key(TAG_NAME, NF_NAME_ID(fp->names[b - NF_NEAR_BANDS]));
+        else
+            continue;
+        size_t i = n;
+        while (i > 0 && out[i - 1] > k)
+            i--;
+        if (i > 0 && out[i - 1] == k)
+            continue;
+        memmove(out + i + 1, out + i, (n - i) * sizeof(int64_t));
+        out[i] = k;
+        n++;
+    }
+    return n;
+}
+
 static uint32_t text_key32(const char *s)
 {
     uint8_t sha[NF_SHA256_LEN];
@@ -1017,9 +1048,13 @@ static const char *insert_fp_sql =
     "   AS x(id, t, lang, ek, fp, ents, st, dof, dt, sim, story)"
     " ON CONFLICT (article_id) DO NOTHING";
 
+/* No ON CONFLICT: its check before every row was most of the cost of this insert, and a row
+ * cannot conflict. The keys are those of new articles, each once (index_keys_of), written under
+ * the locks of those keys after the read that found these ids not stored: another writer of the
+ * same (key, article) would hold the same lock and have been seen. */
 static const char *insert_keys_sql =
     "INSERT INTO fingerprint_keys (key, article_id, t)"
-    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING";
+    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])";
 
 static const char *insert_stories_sql =
     "INSERT INTO stories (id, first_article, first_t)"
@@ -1462,17 +1497,13 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         bufs_reset(&c);
         for (size_t u = 0; u < n_new; u++) {
             const nf_story_node_t *x = &c.nodes[nc + u];
-            for (int b = 0; b < NF_NEAR_BANDS; b++) {
-                arr_int(k1, index_key(TAG_BAND, x->fp.bands[b]));
+            int64_t keys[NF_NEAR_BANDS + NF_SIG_NAMES];
+            size_t n_keys = index_keys_of(&x->fp, keys);
+            for (size_t j = 0; j < n_keys; j++) {
+                arr_int(k1, keys[j]);
                 arr_text(k2, x->id);
                 arr_int(k3, x->fp.t);
             }
-            for (int j = 0; j < x->fp.n_names; j++)
-                if (x->fp.names[j] & NF_NAME_POSTED) {
-                    arr_int(k1, index_key(TAG_NAME, NF_NAME_ID(x->fp.names[j])));
-                    arr_text(k2, x->id);
-                    arr_int(k3, x->fp.t);
-                }
         }
         const char *pk[3] = {arr_end(k1), arr_end(k2), arr_end(k3)};
         if (bufs_failed(&c)) {
