@@ -13,6 +13,7 @@
 
 #include "newsflow/alloc.h"
 #include "newsflow/article.h"
+#include "newsflow/buf.h"
 #include "newsflow/dedup.h"
 #include "newsflow/numbers.h"
 
@@ -123,11 +124,18 @@ static int is_token_char_icu(UChar32 c)
 static uint8_t token_bmp[0x10000 / 8];
 static pthread_once_t token_bmp_once = PTHREAD_ONCE_INIT;
 
+/* White space of the exact key's text, by UTF-16 unit (a surrogate is none), from the same
+ * one-time pass: u_isUWhiteSpace for every non-ASCII unit of the folded text was a call each. */
+static uint8_t space_bmp[0x10000 / 8];
+
 static void token_bmp_build(void)
 {
-    for (UChar32 c = 0; c < 0x10000; c++)
+    for (UChar32 c = 0; c < 0x10000; c++) {
         if (is_token_char_icu(c))
             token_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+        if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c))
+            space_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+    }
 }
 
 static inline int is_token_char(UChar32 c)
@@ -612,7 +620,7 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     int space = 1;
     for (int32_t i = 0; i < flen; i++) {
         UChar c = f->folded[i];
-        if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c)) {
+        if (space_bmp[c >> 3] >> (c & 7) & 1) {
             if (!space)
                 f->folded[w++] = ' ';
             space = 1;
@@ -635,12 +643,10 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
             f->u8 = p;
             f->u8_cap = u8cap;
         }
-        int32_t u8len = 0;
-        st = U_ZERO_ERROR;
-        u_strToUTF8(f->u8, (int32_t)u8cap, &u8len, f->folded, flen, &st);
-        if (U_FAILURE(st))
+        size_t u8len = nf_utf16_to_utf8(f->folded, (size_t)flen, f->u8);
+        if (u8len == SIZE_MAX)
             return NF_ERR_ICU;
-        nf_content_sha256(f->u8, (size_t)u8len, out->exact);
+        nf_content_sha256(f->u8, u8len, out->exact);
     }
 
     /* near */

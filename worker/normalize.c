@@ -12,6 +12,7 @@
 #include <unicode/utf16.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/buf.h"
 
 /* Site junk: whole lines a site wraps around the article. Matched on a key made of the line's
  * case-folded letters and digits, words separated by one space (so "Read more »" matches
@@ -518,14 +519,12 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
     }
 
     /* one pass: a UTF-16 unit becomes at most 3 UTF-8 bytes */
-    int32_t u8len = 0;
-    st = U_ZERO_ERROR;
     if ((size_t)olen * 3 > (size_t)INT32_MAX - 1 || nf_buf_reserve(out, (size_t)olen * 3) != NF_OK)
         return NF_ERR_NOMEM;
-    u_strToUTF8(out->data + out->len, (int32_t)(out->cap - out->len), &u8len, n->outu, olen, &st);
-    if (U_FAILURE(st))
+    size_t u8len = nf_utf16_to_utf8(n->outu, (size_t)olen, out->data + out->len);
+    if (u8len == SIZE_MAX)
         return NF_ERR_ICU;
-    out->len += (size_t)u8len;
+    out->len += u8len;
     out->data[out->len] = '\0';
     n->outu_len = olen;
     return NF_OK;

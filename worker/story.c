@@ -28,6 +28,8 @@
  * article is bounded whatever the window holds. */
 #define MAX_PER_KEY 64
 #define EMPTY 0u
+#define PENDING_MAX 512
+#define PREFETCH_VAR 4
 
 typedef struct entry {
     uint64_t exact; /* the first 64 bits of the exact key (sha256) */
@@ -65,6 +67,7 @@ struct nf_story_index {
     uint32_t mark;
     uint64_t evictions, lookups;
     uint32_t *cand;
+    uint32_t pending[PENDING_MAX], pending_key[PENDING_MAX]; /* a lookup's postings to confirm */
 };
 
 void nf_story_id_of(const char *first_article_id, char out[NF_STORY_ID_LEN])
@@ -276,8 +279,6 @@ static int entry_has_key(const entry_t *e, uint32_t key)
     return 0;
 }
 
-#define PREFETCH_POSTINGS 4
-
 /* An entry spans two or three cache lines: what the lookup reads (the bands, the var pointer
  * and the counts at its end). */
 static inline void prefetch_entry(const entry_t *e)
@@ -460,6 +461,34 @@ static void evict_old(nf_story_index_t *x)
         evict(x, x->next);
 }
 
+/* An entry's var part: its names (read to confirm a name key's posting) and its id (read by the
+ * decision), which is on the next cache line when there are many keys. */
+static inline void prefetch_var(const entry_t *e)
+{
+    if (e->var) { /* NULL: a free slot */
+        __builtin_prefetch(e->var);
+        __builtin_prefetch(entry_id(e));
+    }
+}
+
+/* The second pass of a lookup: the pending postings (ring index and key, in table order) that
+ * are filed under their key become candidates, each article once, at most cand_cap. */
+static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap)
+{
+    for (size_t j = 0; j < n_pending; j++) {
+        if (j + PREFETCH_VAR < n_pending)
+            prefetch_var(&x->ring[x->pending[j + PREFETCH_VAR]]);
+        uint32_t idx = x->pending[j];
+        entry_t *e = &x->ring[idx];
+        if (!entry_has_key(e, x->pending_key[j]))
+            continue;
+        if (e->mark == x->mark || *n_cand == cand_cap)
+            continue;
+        e->mark = x->mark;
+        x->cand[(*n_cand)++] = idx;
+    }
+}
+
 /* ---- decisions ---- */
 
 nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_fingerprint_t *fp,
@@ -480,26 +509,29 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     size_t nk = keys_of(fp->bands, fp->names, fp->n_names, keys);
     size_t n_cand = 0, cand_cap = x->capacity < 4096 ? x->capacity : 4096;
     x->mark++;
+    /* Two passes over the postings, in their order: the table's runs first, keeping the
+     * postings at their key's distance and prefetching their entries; then each is confirmed
+     * against its article (a name key is in the article's var part, another miss, prefetched
+     * PREFETCH_VAR postings ahead from the entry that has arrived by then). */
+    size_t n_pending = 0;
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
         size_t dist = 0;
         for (size_t i = home(x, keys[k]); x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
-            /* A hot key's postings lie side by side and each names an article the cache has not
-             * seen: ask for the one PREFETCH_POSTINGS slots on now, so the misses overlap
-             * (they were most of this function's time). */
-            uint32_t ahead = x->table[(i + PREFETCH_POSTINGS) & x->mask];
-            if (ahead != EMPTY)
-                prefetch_entry(&x->ring[(ahead & x->slot_mask) - 1]);
-            uint32_t idx = posting_article(x, x->table[i], dist, keys[k]);
-            if (idx == NONE)
-                continue;
-            entry_t *e = &x->ring[idx];
-            if (e->mark == x->mark || n_cand == cand_cap)
-                continue;
-            e->mark = x->mark;
-            x->cand[n_cand++] = idx;
+            uint32_t p = x->table[i];
+            if (posting_dist(x, p) != dist)
+                continue; /* another home */
+            uint32_t idx = (p & x->slot_mask) - 1;
+            prefetch_entry(&x->ring[idx]);
+            x->pending[n_pending] = idx;
+            x->pending_key[n_pending++] = keys[k];
+            if (n_pending == PENDING_MAX) {
+                confirm_pending(x, n_pending, &n_cand, cand_cap);
+                n_pending = 0;
+            }
         }
     }
+    confirm_pending(x, n_pending, &n_cand, cand_cap);
 
     const entry_t *orig = NULL, *same = NULL;
     double orig_sim = 0;

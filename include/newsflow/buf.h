@@ -49,4 +49,9 @@ void nf_buf_free(nf_buf_t *b);
 /** @brief Lower-case hex of `len` bytes into out (2*len+1 bytes). */
 void nf_hex(const uint8_t *bytes, size_t len, char *out);
 
+/** @brief UTF-16 (`n` units) as UTF-8 into out (at least 3*n bytes, not NUL-terminated): the
+ * bytes ICU's u_strToUTF8 writes. Returns the length, or SIZE_MAX at an unpaired surrogate
+ * (where u_strToUTF8 fails). */
+size_t nf_utf16_to_utf8(const uint16_t *u16, size_t n, char *out);
+
 #endif

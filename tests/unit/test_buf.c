@@ -2,6 +2,8 @@
 #include "nf_test.h"
 
 #include <jansson.h>
+#include <stdlib.h>
+#include <unicode/ustring.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/buf.h"
@@ -251,6 +253,47 @@ static void test_hex(void **state)
     assert_string_equal(four, "deadbeef");
 }
 
+/* nf_utf16_to_utf8 writes what u_strToUTF8 writes, and fails where it fails (an unpaired
+ * surrogate): every unit class at the edges, then random strings biased to the edges. */
+static void check_utf16(const uint16_t *u, size_t n)
+{
+    char mine[3 * 64 + 1], icu[3 * 64 + 1];
+    UErrorCode st = U_ZERO_ERROR;
+    int32_t icu_len = 0;
+    u_strToUTF8(icu, (int32_t)sizeof(icu), &icu_len, (const UChar *)u, (int32_t)n, &st);
+    size_t len = nf_utf16_to_utf8(u, n, mine);
+    if (U_FAILURE(st)) {
+        assert_true(len == SIZE_MAX);
+        return;
+    }
+    assert_true(len == (size_t)icu_len);
+    assert_memory_equal(mine, icu, len);
+}
+
+static void test_utf16_to_utf8(void **state)
+{
+    (void)state;
+    static const uint16_t edges[] = {0x0,    0x41,   0x7f,   0x80,   0x7ff,  0x800,  0xd7ff,
+                                     0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd, 0xffff};
+    size_t n_edges = sizeof(edges) / sizeof(edges[0]);
+    for (size_t i = 0; i < n_edges; i++)
+        for (size_t j = 0; j < n_edges; j++) {
+            uint16_t u[2] = {edges[i], edges[j]};
+            check_utf16(u, 1);
+            check_utf16(u, 2);
+            check_utf16(u + 1, 1);
+        }
+    check_utf16(edges, 0);
+    srand(7);
+    for (int round = 0; round < 20000; round++) {
+        uint16_t u[64];
+        size_t n = (size_t)(rand() % 64);
+        for (size_t i = 0; i < n; i++)
+            u[i] = rand() % 4 ? edges[rand() % (int)n_edges] : (uint16_t)(rand() & 0xffff);
+        check_utf16(u, n);
+    }
+}
+
 /* An allocation failure marks the buffer failed; later appends are ignored, reset clears it. */
 static void test_allocation_failure(void **state)
 {
@@ -281,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_append_growth), cmocka_unit_test(test_printf),
         cmocka_unit_test(test_json_escape),   cmocka_unit_test(test_copy_escapes),
         cmocka_unit_test(test_hex),           cmocka_unit_test(test_allocation_failure),
+        cmocka_unit_test(test_utf16_to_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
