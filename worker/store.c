@@ -980,10 +980,10 @@ static nf_err_t take_locks(nf_store_t *s, int64_t *keys, size_t n, const char *w
     return NF_OK;
 }
 
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+/* A hex digit's value + 1 (0: not a hex digit), for decode_fp: ~1.3 MB of hex a batch. */
+static const uint8_t hex_plus1[256] = {
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
 /* bytea in text output ("\x0a1b...") -> fingerprint */
 static int decode_fp(const char *text, nf_fingerprint_t *fp)
@@ -992,12 +992,15 @@ static int decode_fp(const char *text, nf_fingerprint_t *fp)
     if (text[0] != '\\' || text[1] != 'x')
         return -1;
     size_t n = 0;
-    for (const char *c = text + 2; c[0] && c[1]; c += 2) {
-        int hi = hexval(c[0]), lo = hexval(c[1]);
-        if (hi < 0 || lo < 0 || n == sizeof(buf))
+    const uint8_t *c = (const uint8_t *)text + 2;
+    for (; c[0] && c[1]; c += 2) {
+        unsigned hi = hex_plus1[c[0]], lo = hex_plus1[c[1]];
+        if (!hi || !lo || n == sizeof(buf))
             return -1;
-        buf[n++] = (uint8_t)(hi << 4 | lo);
+        buf[n++] = (uint8_t)((hi - 1) << 4 | (lo - 1));
     }
+    if (c[0])
+        return -1; /* an odd digit */
     return nf_fingerprint_decode(buf, n, fp);
 }
 
