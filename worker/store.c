@@ -1372,7 +1372,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
         x->id = PQgetvalue(c.cands, row, 0);
         x->stored = 1;
         x->status = status_of(PQgetvalue(c.cands, row, 2));
-        snprintf(x->dup_of, sizeof(x->dup_of), "%s", PQgetvalue(c.cands, row, 3));
+        x->dup_of = PQgetvalue(c.cands, row, 3);
         x->dup_t = strtoll(PQgetvalue(c.cands, row, 4), NULL, 10);
         x->similarity = strtod(PQgetvalue(c.cands, row, 5), NULL);
         snprintf(x->story, sizeof(x->story), "%s", PQgetvalue(c.cands, row, 6));

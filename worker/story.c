@@ -674,7 +674,7 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
         x->dedup_changed = x->story_changed = 0;
         if (!x->stored) {
             x->status = NF_DEDUP_UNIQUE;
-            x->dup_of[0] = '\0';
+            x->dup_of = "";
             x->dup_t = 0;
             x->similarity = 0;
         }
@@ -780,7 +780,7 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
                          nf_article_order(early->fp.t, early->id, late->dup_t, late->dup_of) < 0;
             if (better) {
                 late->status = link == NF_LINK_EXACT ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
-                snprintf(late->dup_of, sizeof(late->dup_of), "%s", early->id);
+                late->dup_of = early->id;
                 late->dup_t = early->fp.t;
                 late->similarity = link == NF_LINK_EXACT ? 1.0 : sim;
                 late->dedup_changed = late->stored;

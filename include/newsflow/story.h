@@ -82,8 +82,9 @@ typedef struct nf_story_node {
     int stored; /**< 1: decided before (its state below is the stored one) */
     /* dedup: in for stored articles, out for all */
     nf_dedup_status_t status;
-    char dup_of[NF_ID_MAX + 1];
-    int64_t dup_t; /**< published_at of dup_of */
+    const char *dup_of; /**< borrowed: "" when unique; out: another node's id (a pointer, not a
+                         * copy: a batch decision holds thousands of nodes) */
+    int64_t dup_t;      /**< published_at of dup_of */
     double similarity;
     /* story: in (stored: the current story and its earliest article), out (the final story) */
     char story[NF_STORY_ID_LEN];

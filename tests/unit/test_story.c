@@ -731,7 +731,7 @@ static void sim_run(sim_article_t *a, const int *order, int batch)
                 x->fp = a[i].fp;
                 x->stored = 1;
                 x->status = a[i].status;
-                snprintf(x->dup_of, sizeof(x->dup_of), "%s", a[i].dup_of);
+                x->dup_of = a[i].dup_of;
                 x->dup_t = a[i].dup_t;
                 memcpy(x->story, a[i].story, NF_STORY_ID_LEN);
                 x->story_first_t = a[i].first_t;
@@ -755,7 +755,8 @@ static void sim_run(sim_article_t *a, const int *order, int batch)
             const nf_story_node_t *x = &nodes[k];
             t->stored = 1;
             t->status = x->status;
-            snprintf(t->dup_of, sizeof(t->dup_of), "%s", x->dup_of);
+            if (x->dup_of != t->dup_of) /* a stored node borrows its own article's */
+                snprintf(t->dup_of, sizeof(t->dup_of), "%s", x->dup_of);
             t->dup_t = x->dup_t;
             memcpy(t->story, x->story, NF_STORY_ID_LEN);
             t->first_t = x->story_first_t;
