@@ -81,7 +81,7 @@ static const setting_t settings[] = {
      "estimated Jaccard similarity (percent, word 2-shingles) at or above which a text in the "
      "same language is a near_duplicate"},
     {"dedup_max_candidates", "NEWSFLOW_DEDUP_MAX_CANDIDATES", T_INT, S(dedup_max_candidates),
-     "10000", 0, 100000000, 0, NF_CMD_RUN,
+     "20000", 0, 100000000, 0, NF_CMD_RUN,
      "stored articles (candidates, ~2 KB of memory each) one story decision reads back at most: "
      "a batch sharing keys with more is decided in parts, in the same transaction (a single "
      "article is not split); 0: no bound"},
