@@ -649,6 +649,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_producer_destroy(p->producer);
     nf_outbox_rows_clear(&p->outbox);
     nf_free(p->outbox.rows);
+    nf_free(p->outbox.results);
     nf_store_destroy(p->store);
     nf_id_list_free(&p->acked);
     nf_free(p->replay_parts);

@@ -131,7 +131,9 @@ struct nf_store {
     pg_array_t arrays[ART_PARAMS]; /* the batch's columns, binary int4[]/int8[]/text[] */
     article_ref_t *order;          /* articles sent, in id order */
     size_t order_cap;
-    int cands_prepared; /* candidates_sql is prepared on this connection */
+    int cands_prepared;    /* candidates_sql is prepared on this connection */
+    size_t max_candidates; /* dedup_max_candidates (0: no bound) */
+    size_t part_articles;  /* articles per part of a decision, learnt from the last reads */
 };
 
 static const char *stage_ddl =
@@ -311,6 +313,7 @@ nf_store_t *nf_store_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
     s->output_topic = cfg->output_topic;
     s->dlq_topic = cfg->dlq_topic;
     s->group_id = cfg->group_id;
+    s->max_candidates = cfg->dedup_max_candidates > 0 ? (size_t)cfg->dedup_max_candidates : 0;
     if (connect_db(s) != NF_OK) {
         snprintf(errstr, errstr_size, "%s", s->errmsg);
         nf_store_destroy(s);
@@ -510,9 +513,15 @@ static nf_err_t copy_end(nf_store_t *s, nf_err_t err)
 static nf_err_t outbox_collect(nf_store_t *s, PGresult *res, nf_outbox_rows_t *out)
 {
     int n = PQntuples(res);
-    if (out->n_results == sizeof(out->results) / sizeof(out->results[0])) {
-        PQclear(res);
-        return NF_ERR_NOMEM;
+    if (out->n_results == out->cap_results) {
+        size_t cap = out->cap_results ? out->cap_results * 2 : 8;
+        void **results = nf_realloc(out->results, cap * sizeof(*results));
+        if (!results) {
+            PQclear(res);
+            return NF_ERR_NOMEM;
+        }
+        out->results = results;
+        out->cap_results = cap;
     }
     if (out->count + (size_t)n > out->cap) {
         size_t cap = out->cap ? out->cap : 64;
@@ -1174,8 +1183,7 @@ typedef struct decide_ctx {
     PGresult *stored, *cands;
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
-    int64_t *keys;
-    int *rows; /* candidate row of each stored node */
+    int *rows;    /* candidate row of each stored node */
     /* story locks: held (ascending), wanted by the latest read, and the stories to check */
     int64_t *locked, *want;
     story_ref_t *check;
@@ -1192,7 +1200,6 @@ static void decide_ctx_free(decide_ctx_t *c)
         PQclear(c->cands);
     nf_free(c->nodes);
     nf_free(c->uniq);
-    nf_free(c->keys);
     nf_free(c->rows);
     nf_free(c->locked);
     nf_free(c->want);
@@ -1250,6 +1257,10 @@ static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *c
     return NF_OK;
 }
 
+static const char *stored_sql = "SELECT f.article_id, f.dup_status, coalesce(f.dup_of, ''),"
+                                " f.dup_similarity, f.story_id FROM fingerprints f"
+                                " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL";
+
 static void copy_stored(nf_store_dedup_article_t *a, PGresult *res, int r)
 {
     a->dedup.status = status_of(PQgetvalue(res, r, 1));
@@ -1259,22 +1270,25 @@ static void copy_stored(nf_store_dedup_article_t *a, PGresult *res, int r)
     a->new_story = 0;
 }
 
-nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
-                         const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected)
+/* Steps 3-8 of a decision for arts[0..n) (the caller holds the batch's key locks). With
+ * `limit` set, a first candidate read of more than `limit` rows for more than one new article
+ * decides nothing and sets *over (the caller decides the articles in smaller parts). *read
+ * receives the candidate rows read. */
+static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
+                            const nf_match_params_t *params, nf_outbox_rows_t *out,
+                            size_t *corrected, size_t limit, int *over, size_t *read)
 {
-    *corrected = 0;
-    if (n == 0)
-        return NF_OK;
     decide_ctx_t c;
     memset(&c, 0, sizeof(c));
     nf_err_t err = NF_ERR_NOMEM;
-    size_t max_keys = n * (NF_NEAR_BANDS + NF_SIG_NAMES + 1) + 64;
+    *over = 0;
+    *read = 0;
     c.uniq = nf_malloc(n * sizeof(size_t));
-    c.keys = nf_malloc(max_keys * sizeof(int64_t));
-    if (!c.uniq || !c.keys)
+    if (!c.uniq)
         goto done;
 
-    /* 1. the batch's distinct ids, already decided or not */
+    /* 1. the part's distinct ids, already decided or not (2, the index key locks, is taken once
+     * for the whole batch by nf_store_decide) */
     nf_buf_t *ids = &c.b[0];
     for (size_t i = 0; i < n; i++)
         arr_text(ids, arts[i].id);
@@ -1282,28 +1296,8 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     if (ids->failed)
         goto done;
 
-    /* 2. lock the index keys of the whole batch, ascending */
-    size_t nk = 0;
-    for (size_t i = 0; i < n; i++) {
-        const nf_fingerprint_t *fp = arts[i].fp;
-        for (int b = 0; b < NF_NEAR_BANDS; b++)
-            c.keys[nk++] = lock_key(TAG_BAND, fp->bands[b]);
-        for (int k = 0; k < fp->n_names; k++)
-            if (fp->names[k] & NF_NAME_POSTED)
-                c.keys[nk++] = lock_key(TAG_NAME, NF_NAME_ID(fp->names[k]));
-        c.keys[nk++] =
-            lock_key(TAG_EXACT, (uint32_t)fp->exact[0] << 24 | (uint32_t)fp->exact[1] << 16 |
-                                    (uint32_t)fp->exact[2] << 8 | fp->exact[3]);
-    }
-    if ((err = take_locks(s, c.keys, nk, "dedup key locks")) != NF_OK)
-        goto done;
-
     /* 3. ids already decided keep their stored decision */
-    c.stored = PQexecParams(s->conn,
-                            "SELECT f.article_id, f.dup_status, coalesce(f.dup_of, ''),"
-                            " f.dup_similarity, f.story_id FROM fingerprints f"
-                            " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL",
-                            1, NULL, p_ids, NULL, NULL, 0);
+    c.stored = PQexecParams(s->conn, stored_sql, 1, NULL, p_ids, NULL, NULL, 0);
     if (PQresultStatus(c.stored) != PGRES_TUPLES_OK) {
         err = classify(s, "dedup stored", c.stored);
         c.stored = NULL;
@@ -1380,6 +1374,14 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
             goto done;
         }
         size_t nc = (size_t)PQntuples(c.cands), n_want = 0;
+        if (round == 0) {
+            *read = nc;
+            if (limit && n_new > 1 && nc > limit) {
+                *over = 1; /* nothing written yet: the caller splits the part */
+                err = NF_OK;
+                goto done;
+            }
+        }
         if ((err = decide_reserve(&c, nc + 1)) != NF_OK)
             goto done;
         /* the stories read (each once) whose lock was not held when they were read */
@@ -1626,4 +1628,105 @@ done:
         snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
     decide_ctx_free(&c);
     return err;
+}
+
+/* The stored decisions of arts[0..n) (all decided in this transaction), new_story kept. */
+static nf_err_t refresh_decisions(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n)
+{
+    nf_buf_t ids;
+    memset(&ids, 0, sizeof(ids));
+    for (size_t i = 0; i < n; i++)
+        arr_text(&ids, arts[i].id);
+    const char *p_ids[1] = {arr_end(&ids)};
+    if (ids.failed) {
+        nf_buf_free(&ids);
+        snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
+        return NF_ERR_NOMEM;
+    }
+    PGresult *res = PQexecParams(s->conn, stored_sql, 1, NULL, p_ids, NULL, NULL, 0);
+    nf_buf_free(&ids);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, "dedup refresh", res);
+    for (size_t i = 0; i < n; i++)
+        for (int r = 0; r < PQntuples(res); r++)
+            if (strcmp(PQgetvalue(res, r, 0), arts[i].id) == 0) {
+                int new_story = arts[i].new_story;
+                copy_stored(&arts[i], res, r);
+                arts[i].new_story = new_story;
+                break;
+            }
+    PQclear(res);
+    return NF_OK;
+}
+
+nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
+                         const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected)
+{
+    *corrected = 0;
+    if (n == 0)
+        return NF_OK;
+
+    /* the index keys of the whole batch, locked once in ascending order (parts of the batch
+     * taking their own keys would lock out of order: a deadlock between replicas) */
+    size_t max_keys = n * (NF_NEAR_BANDS + NF_SIG_NAMES + 1) + 64, nk = 0;
+    int64_t *keys = nf_malloc(max_keys * sizeof(int64_t));
+    if (!keys) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
+        return NF_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const nf_fingerprint_t *fp = arts[i].fp;
+        for (int b = 0; b < NF_NEAR_BANDS; b++)
+            keys[nk++] = lock_key(TAG_BAND, fp->bands[b]);
+        for (int k = 0; k < fp->n_names; k++)
+            if (fp->names[k] & NF_NAME_POSTED)
+                keys[nk++] = lock_key(TAG_NAME, NF_NAME_ID(fp->names[k]));
+        keys[nk++] =
+            lock_key(TAG_EXACT, (uint32_t)fp->exact[0] << 24 | (uint32_t)fp->exact[1] << 16 |
+                                    (uint32_t)fp->exact[2] << 8 | fp->exact[3]);
+    }
+    nf_err_t err = take_locks(s, keys, nk, "dedup key locks");
+    nf_free(keys);
+    if (err != NF_OK)
+        return err;
+
+    /* The candidates (every stored article sharing a key with the batch in the window) are what
+     * a decision holds in memory, ~2 KB each with their fingerprints: their number follows the
+     * input (~20,000 for a 500-article batch of the bench's news stream once its window is
+     * full), so with dedup_max_candidates the batch is decided in consecutive parts, each
+     * reading at most that many (unless a single article does), in the same transaction. Parts
+     * decide as consecutive batches would: nf_story_resolve's result does not depend on the
+     * split. The part size is learnt from the reads, so few reads are wasted. */
+    size_t done = 0, parts = 0;
+    while (done < n) {
+        size_t part = n - done;
+        if (s->max_candidates && s->part_articles && part > s->part_articles)
+            part = s->part_articles;
+        int over = 0;
+        size_t read = 0;
+        err = decide_part(s, arts + done, part, params, out, corrected, s->max_candidates, &over,
+                          &read);
+        if (err != NF_OK)
+            return err;
+        if (!s->max_candidates)
+            break; /* one part: the whole batch */
+        if (over) {
+            s->part_articles = part / 2 ? part / 2 : 1;
+            continue;
+        }
+        done += part;
+        parts++;
+        /* Candidates grow less than linearly with the articles (a batch's articles share keys
+         * and stories), so a part size is only halved when its read passes the bound and
+         * doubled when it reads less than half of it: scaling it by the last read shrank it at
+         * every part (the bench's (b) fell to ~25 articles/s). */
+        if (read <= s->max_candidates / 2)
+            s->part_articles = part < n / 2 ? part * 2 : 0; /* 0: the whole batch */
+        else
+            s->part_articles = part;
+    }
+    /* A later part can move the decision of an article of an earlier part (an earlier original,
+     * a merged story) in fingerprints, but its articles row is written
+     * after the decision (nf_store_write_batch): it must carry the decision as it stands now. */
+    return parts > 1 ? refresh_decisions(s, arts, n) : NF_OK;
 }

@@ -77,8 +77,10 @@ typedef struct nf_outbox_rows {
     nf_outbox_row_t *rows; /**< owned */
     size_t count;
     size_t cap;
-    void *results[8]; /**< the PGresults the rows point into (owned) */
+    void **results; /**< owned: the PGresults the rows point into (owned too; a story decision
+                     *   in parts adds up to two per part) */
     size_t n_results;
+    size_t cap_results;
 } nf_outbox_rows_t;
 
 /** @brief Release rows and their results; the struct can be reused. */
@@ -126,6 +128,8 @@ typedef struct nf_store_dedup_article {
  *        links and stories, and rewrites stored articles whose decision moved (their new record,
  *        with "revision" + 1, goes to the outbox: appended to *out). An id already decided gets
  *        its stored decision. *corrected receives the number of stored articles rewritten.
+ *        Memory: with dedup_max_candidates, a batch whose candidates pass it is decided in
+ *        consecutive parts of fewer articles (same transaction, same result as one decision).
  */
 nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
                          const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected);

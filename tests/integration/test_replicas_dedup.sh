@@ -58,6 +58,13 @@ SINGLE_URL=${PG_URL%/newsflow}/single
 "$NF" run --stop-at-end --pg-url "$SINGLE_URL" --group-id single >"$NF_WORK/single.log" 2>&1 \
     || nf_fail "single run failed"
 
+# The same stream into a third database with decisions in parts: every batch whose candidates
+# pass 20 rows is decided a few articles at a time (dedup_max_candidates), in its transaction.
+psql "$PG_URL" -XAtq -c "CREATE DATABASE parts" >/dev/null
+PARTS_URL=${PG_URL%/newsflow}/parts
+"$NF" run --stop-at-end --pg-url "$PARTS_URL" --group-id parts --dedup-max-candidates 20 \
+    >"$NF_WORK/parts.log" 2>&1 || nf_fail "run with decisions in parts failed"
+
 decisions="select id, dedup_status, coalesce(duplicate_of, '-'), story_id from articles order by id"
 nf_sql "$decisions" >"$NF_WORK/decisions.multi"
 psql "$SINGLE_URL" -XAtq -c "$decisions" >"$NF_WORK/decisions.single"
@@ -66,9 +73,14 @@ if ! diff "$NF_WORK/decisions.multi" "$NF_WORK/decisions.single" >"$NF_WORK/deci
     head -20 "$NF_WORK/decisions.diff" >&2
     nf_fail "3 replicas and 1 replica disagree on $(grep -c '^<' "$NF_WORK/decisions.diff") articles"
 fi
+psql "$PARTS_URL" -XAtq -c "$decisions" >"$NF_WORK/decisions.parts"
+if ! diff "$NF_WORK/decisions.multi" "$NF_WORK/decisions.parts" >"$NF_WORK/decisions.parts.diff"; then
+    head -20 "$NF_WORK/decisions.parts.diff" >&2
+    nf_fail "decisions in parts disagree on $(grep -c '^<' "$NF_WORK/decisions.parts.diff") articles"
+fi
 
 # The tables agree with each other in both databases.
-for url in "$PG_URL" "$SINGLE_URL"; do
+for url in "$PG_URL" "$SINGLE_URL" "$PARTS_URL"; do
     bad=$(psql "$url" -XAtq -c "
         select (select count(*) from articles a join article_stories l on l.article_id = a.id
                 where l.story_id <> a.story_id)
@@ -115,4 +127,4 @@ summary=$(nf_sql "select count(*) filter (where dedup_status = 'unique') || ' un
                          count(*) filter (where dedup_status = 'exact_duplicate') || ' exact, ' ||
                          count(*) filter (where dedup_status = 'near_duplicate') || ' near, ' ||
                          count(distinct story_id) || ' stories' from articles")
-nf_log "PASS (identical decisions from 3 replicas with a SIGKILL and from 1 replica: $summary)"
+nf_log "PASS (identical decisions from 3 replicas with a SIGKILL, from 1 replica and from 1 replica deciding in parts: $summary)"
