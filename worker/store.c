@@ -131,7 +131,6 @@ struct nf_store {
     pg_array_t arrays[ART_PARAMS]; /* the batch's columns, binary int4[]/int8[]/text[] */
     article_ref_t *order;          /* articles sent, in id order */
     size_t order_cap;
-    int cands_prepared;    /* candidates_sql is prepared on this connection */
     size_t max_candidates; /* dedup_max_candidates (0: no bound) */
     size_t part_articles;  /* articles per part of a decision, learnt from the last reads */
 };
@@ -284,7 +283,6 @@ static nf_err_t connect_db(nf_store_t *s)
 {
     if (s->conn)
         PQfinish(s->conn);
-    s->cands_prepared = 0;
     const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
     const char *values[] = {s->conninfo, "newsflow", "10", NULL};
     s->conn = PQconnectdbParams(keys, values, 1);
@@ -1354,20 +1352,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         }
         if (c.cands)
             PQclear(c.cands);
-        /* A prepared statement: after its first executions PostgreSQL keeps one generic plan
-         * instead of planning every batch's read again with its thousands of keys as constants
-         * (~20 ms a batch at 100,000 stored articles: the selectivity of key = ANY(...) is
-         * estimated key by key). The plan is the same either way (index probes). */
-        if (!s->cands_prepared) {
-            PGresult *res = PQprepare(s->conn, "nf_candidates", candidates_sql, 4, NULL);
-            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-                err = classify(s, "prepare dedup candidates", res);
-                goto done;
-            }
-            PQclear(res);
-            s->cands_prepared = 1;
-        }
-        c.cands = PQexecPrepared(s->conn, "nf_candidates", 4, p4, NULL, NULL, 0);
+        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
         if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
             err = classify(s, "dedup candidates", c.cands);
             c.cands = NULL;
