@@ -1259,6 +1259,15 @@ static const char *stored_sql = "SELECT f.article_id, f.dup_status, coalesce(f.d
                                 " f.dup_similarity, f.story_id FROM fingerprints f"
                                 " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL";
 
+/* The row of stored_sql's result holding article `id`, or -1. */
+static int stored_row(const PGresult *res, const char *id)
+{
+    for (int r = 0; r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), id) == 0)
+            return r;
+    return -1;
+}
+
 static void copy_stored(nf_store_dedup_article_t *a, PGresult *res, int r)
 {
     a->dedup.status = status_of(PQgetvalue(res, r, 1));
@@ -1304,12 +1313,9 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     size_t n_new = 0;
     int64_t tmin = INT64_MAX, tmax = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
-        int known = 0;
-        for (int r = 0; r < PQntuples(c.stored) && !known; r++)
-            if (strcmp(PQgetvalue(c.stored, r, 0), arts[i].id) == 0) {
-                copy_stored(&arts[i], c.stored, r);
-                known = 1;
-            }
+        int r = stored_row(c.stored, arts[i].id), known = r >= 0;
+        if (known)
+            copy_stored(&arts[i], c.stored, r);
         for (size_t j = 0; j < n_new && !known; j++)
             known = strcmp(arts[c.uniq[j]].id, arts[i].id) == 0; /* a repeat in the batch */
         if (known)
@@ -1334,11 +1340,10 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         for (size_t u = 0; u < n_new; u++) {
             const nf_fingerprint_t *fp = arts[c.uniq[u]].fp;
             char hex[2 * NF_SHA256_LEN + 1];
-            for (int b = 0; b < NF_NEAR_BANDS; b++)
-                arr_int(&c.b[0], index_key(TAG_BAND, fp->bands[b]));
-            for (int k = 0; k < fp->n_names; k++)
-                if (fp->names[k] & NF_NAME_POSTED)
-                    arr_int(&c.b[0], index_key(TAG_NAME, NF_NAME_ID(fp->names[k])));
+            int64_t keys[NF_NEAR_BANDS + NF_SIG_NAMES];
+            size_t n_keys = index_keys_of(fp, keys);
+            for (size_t j = 0; j < n_keys; j++)
+                arr_int(&c.b[0], keys[j]);
             nf_hex(fp->exact, NF_SHA256_LEN, hex);
             arr_text(&c.b[1], hex);
         }
@@ -1632,14 +1637,14 @@ static nf_err_t refresh_decisions(nf_store_t *s, nf_store_dedup_article_t *arts,
     nf_buf_free(&ids);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "dedup refresh", res);
-    for (size_t i = 0; i < n; i++)
-        for (int r = 0; r < PQntuples(res); r++)
-            if (strcmp(PQgetvalue(res, r, 0), arts[i].id) == 0) {
-                int new_story = arts[i].new_story;
-                copy_stored(&arts[i], res, r);
-                arts[i].new_story = new_story;
-                break;
-            }
+    for (size_t i = 0; i < n; i++) {
+        int r = stored_row(res, arts[i].id);
+        if (r >= 0) {
+            int new_story = arts[i].new_story;
+            copy_stored(&arts[i], res, r);
+            arts[i].new_story = new_story;
+        }
+    }
     PQclear(res);
     return NF_OK;
 }
