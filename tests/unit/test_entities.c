@@ -451,7 +451,7 @@ static void test_mention_order_invariants(void **state)
     (void)state;
     const char *dir = getenv("NF_SOURCE_DIR");
     if (!dir)
-        dir = ".";
+        dir = NF_SOURCE_DIR; /* the build's source tree, when run by hand */
     static const char *files[] = {
         "tests/fixtures/samples.jsonl",           "tests/fixtures/entities/annotated.jsonl",
         "tests/fixtures/entities/heldout.jsonl",  "tests/fixtures/entities/heldout2.jsonl",

@@ -152,7 +152,8 @@ static void test_news_sentences(void **state)
     (void)state;
     const char *dir = getenv("NF_SOURCE_DIR");
     char path[4096];
-    snprintf(path, sizeof(path), "%s/tests/fixtures/langid/news_sentences.tsv", dir ? dir : ".");
+    snprintf(path, sizeof(path), "%s/tests/fixtures/langid/news_sentences.tsv",
+             dir ? dir : NF_SOURCE_DIR);
     FILE *f = fopen(path, "r");
     if (!f)
         fail_msg("cannot open %s", path);
