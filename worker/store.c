@@ -1020,16 +1020,21 @@ static nf_dedup_status_t status_of(const char *name)
     return NF_DEDUP_UNIQUE;
 }
 
-/* The stored articles sharing an index key with the batch within the window, and exact copies
- * at any time: their fingerprints, fetched by primary key (= ANY of the ids), then each distinct
- * story once (a candidate's story is on its fingerprints row since migration 006; about three
- * candidates share a story). The ids and story ids go through arrays so that the planner probes
- * the indexes: as plain joins it hashed whole tables for every batch, and the time grew with the
- * tables instead of with the candidates. */
+/* The stored articles sharing an index key with a new article within that article's window
+ * ($1, $3, $4: one row per key and time range, the ranges of the articles sharing the key merged),
+ * and exact copies at any time: their fingerprints, fetched by primary key (= ANY of the ids),
+ * then each distinct story once (a candidate's story is on its fingerprints row since migration
+ * 006; about three candidates share a story). Each key is probed on its own ranges (a LATERAL
+ * subquery kept apart by OFFSET 0, so an index-only scan per row): one range for the whole batch
+ * read every article of a popular name published between the batch's earliest and latest,
+ * about four times the rows, none of which can link (story.c checks the window). The ids and
+ * story ids go through arrays so that the planner probes the indexes: as plain joins it hashed
+ * whole tables for every batch, and the time grew with the tables instead of the candidates. */
 static const char *candidates_sql =
     "WITH c AS ("
-    "  SELECT article_id FROM fingerprint_keys"
-    "  WHERE key = ANY($1::bigint[]) AND t BETWEEN $3::bigint AND $4::bigint"
+    "  SELECT x.article_id FROM unnest($1::bigint[], $3::bigint[], $4::bigint[]) AS k(key, lo, hi),"
+    "  LATERAL (SELECT article_id FROM fingerprint_keys fk"
+    "    WHERE fk.key = k.key AND fk.t BETWEEN k.lo AND k.hi OFFSET 0) x"
     "  UNION SELECT article_id FROM fingerprints WHERE exact_key = ANY($2::text[])"
     "), f AS MATERIALIZED ("
     "  SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id"
@@ -1178,6 +1183,7 @@ static int cmp_story_ref(const void *a, const void *b)
 
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
+    nf_buf_t read[4]; /* the candidate read's parameters: keys, exact keys, range starts, ends */
     PGresult *stored, *cands;
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
@@ -1192,6 +1198,8 @@ static void decide_ctx_free(decide_ctx_t *c)
 {
     for (int i = 0; i < DECIDE_PARAMS; i++)
         nf_buf_free(&c->b[i]);
+    for (int i = 0; i < 4; i++)
+        nf_buf_free(&c->read[i]);
     if (c->stored)
         PQclear(c->stored);
     if (c->cands)
@@ -1277,6 +1285,58 @@ static void copy_stored(nf_store_dedup_article_t *a, PGresult *res, int r)
     a->new_story = 0;
 }
 
+typedef struct key_time {
+    int64_t key, t;
+} key_time_t;
+
+static int cmp_key_time(const void *a, const void *b)
+{
+    const key_time_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->t > y->t) - (x->t < y->t);
+}
+
+/* The candidate read's parameters for the new articles arts[uniq[0..n_new)]: every index key
+ * with [t - window, t + window] of each article filing it, the ranges of one key merged where
+ * they overlap or touch (c->read[0], [2], [3]), and the exact keys (c->read[1]). */
+static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *arts, size_t n_new,
+                            int64_t window)
+{
+    key_time_t *kt =
+        nf_malloc((n_new ? n_new : 1) * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_time_t));
+    if (!kt)
+        return NF_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t u = 0; u < n_new; u++) {
+        const nf_fingerprint_t *fp = arts[c->uniq[u]].fp;
+        int64_t keys[NF_NEAR_BANDS + NF_SIG_NAMES];
+        size_t n_keys = index_keys_of(fp, keys);
+        for (size_t j = 0; j < n_keys; j++)
+            kt[n++] = (key_time_t){keys[j], fp->t};
+        char hex[2 * NF_SHA256_LEN + 1];
+        nf_hex(fp->exact, NF_SHA256_LEN, hex);
+        arr_text(&c->read[1], hex);
+    }
+    qsort(kt, n, sizeof(key_time_t), cmp_key_time);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && kt[j + 1].key == kt[i].key && kt[j + 1].t - kt[j].t <= 2 * window)
+            j++;
+        arr_int(&c->read[0], kt[i].key);
+        arr_int(&c->read[2], kt[i].t - window);
+        arr_int(&c->read[3], kt[j].t + window);
+        i = j + 1;
+    }
+    nf_free(kt);
+    for (int i = 0; i < 4; i++)
+        arr_end(&c->read[i]);
+    for (int i = 0; i < 4; i++)
+        if (c->read[i].failed)
+            return NF_ERR_NOMEM;
+    return NF_OK;
+}
+
 /* Steps 3-8 of a decision for arts[0..n) (the caller holds the batch's key locks). With
  * `limit` set, a first candidate read of more than `limit` rows for more than one new article
  * decides nothing and sets *over (the caller decides the articles in smaller parts). *read
@@ -1311,7 +1371,6 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         goto done;
     }
     size_t n_new = 0;
-    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         int r = stored_row(c.stored, arts[i].id), known = r >= 0;
         if (known)
@@ -1321,40 +1380,20 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if (known)
             continue;
         c.uniq[n_new++] = i;
-        if (arts[i].fp->t < tmin)
-            tmin = arts[i].fp->t;
-        if (arts[i].fp->t > tmax)
-            tmax = arts[i].fp->t;
     }
 
     /* 4. the candidates, then their stories locked. A story locked after the read is checked
      * for a newer row version (story_versions_sql); only if one moved are the candidates read
      * again, and the stories new in that read locked and checked in turn. */
+    if ((err = read_params(&c, arts, n_new, params->window_s)) != NF_OK)
+        goto done;
     for (int round = 0;; round++) {
         if (round == 5) {
             snprintf(s->errmsg, sizeof(s->errmsg), "dedup: stories kept moving; retrying");
             err = NF_ERR_DB_TRANSIENT;
             goto done;
         }
-        bufs_reset(&c);
-        for (size_t u = 0; u < n_new; u++) {
-            const nf_fingerprint_t *fp = arts[c.uniq[u]].fp;
-            char hex[2 * NF_SHA256_LEN + 1];
-            int64_t keys[NF_NEAR_BANDS + NF_SIG_NAMES];
-            size_t n_keys = index_keys_of(fp, keys);
-            for (size_t j = 0; j < n_keys; j++)
-                arr_int(&c.b[0], keys[j]);
-            nf_hex(fp->exact, NF_SHA256_LEN, hex);
-            arr_text(&c.b[1], hex);
-        }
-        char lo[32], hi[32];
-        snprintf(lo, sizeof(lo), "%lld", (long long)(n_new ? tmin - params->window_s : 0));
-        snprintf(hi, sizeof(hi), "%lld", (long long)(n_new ? tmax + params->window_s : 0));
-        const char *p4[4] = {arr_end(&c.b[0]), arr_end(&c.b[1]), lo, hi};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
-        }
+        const char *p4[4] = {c.read[0].data, c.read[1].data, c.read[2].data, c.read[3].data};
         if (c.cands)
             PQclear(c.cands);
         c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
