@@ -81,10 +81,15 @@ static const setting_t settings[] = {
      "estimated Jaccard similarity (percent, word 2-shingles) at or above which a text in the "
      "same language is a near_duplicate"},
     {"dedup_max_candidates", "NEWSFLOW_DEDUP_MAX_CANDIDATES", T_INT, S(dedup_max_candidates),
-     "20000", 0, 100000000, 0, NF_CMD_RUN,
-     "stored articles (candidates, ~2 KB of memory each) one story decision reads back at most: "
+     "100000", 0, 100000000, 0, NF_CMD_RUN,
+     "stored articles sharing a key with a batch (candidates, ~100 bytes of memory each) one "
+     "story decision reads at most: "
      "a batch sharing keys with more is decided in parts, in the same transaction (a single "
      "article is not split); 0: no bound"},
+    {"dedup_fingerprint_cache", "NEWSFLOW_DEDUP_FINGERPRINT_CACHE", T_INT,
+     S(dedup_fingerprint_cache), "100000", 0, 100000000, 0, NF_CMD_RUN,
+     "stored fingerprints (~250 bytes each) the worker keeps so that a story decision reads "
+     "only the others from PostgreSQL, oldest evicted first; 0: none"},
     {"backoff_initial_ms", "NEWSFLOW_BACKOFF_INITIAL_MS", T_INT, S(backoff_initial_ms), "200", 1,
      60000, 0, NF_CMD_RUN, "first retry delay after a transient PostgreSQL error"},
     {"backoff_max_ms", "NEWSFLOW_BACKOFF_MAX_MS", T_INT, S(backoff_max_ms), "30000", 1, 600000, 0,

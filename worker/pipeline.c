@@ -133,6 +133,8 @@ struct nf_pipeline {
         nf_metric_t *entities_created, *stories_created, *junk;
         nf_metric_t *revised;
         nf_metric_t *ready;
+        nf_metric_t *cache_hit, *cache_miss, *cache_entries;
+        uint64_t cache_hits_seen, cache_misses_seen;
     } m;
 };
 
@@ -192,6 +194,15 @@ static void register_metrics(nf_pipeline_t *p)
                               "Stored records rewritten and republished because a later-processed "
                               "article moved their dedup or story decision",
                               NULL, NULL);
+    const char *cache = "Candidates of story decisions whose fingerprint was found in the worker's "
+                        "cache (hit) or read from PostgreSQL (miss)";
+    p->m.cache_hit =
+        nf_counter("newsflow_dedup_fingerprint_cache_lookups_total", cache, "result", "hit");
+    p->m.cache_miss =
+        nf_counter("newsflow_dedup_fingerprint_cache_lookups_total", cache, "result", "miss");
+    p->m.cache_entries =
+        nf_gauge("newsflow_dedup_fingerprint_cache_entries",
+                 "Stored fingerprints the worker keeps (dedup_fingerprint_cache)", NULL, NULL);
     p->m.entities_created =
         nf_counter("newsflow_entities_created_total",
                    "Canonical entities first stored by this replica", NULL, NULL);
@@ -792,6 +803,14 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         p->dd_slot[n_dd++] = i;
     }
     err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
+    uint64_t hits, misses;
+    size_t entries;
+    nf_store_cache_stats(p->store, &hits, &misses, &entries);
+    nf_counter_add(p->m.cache_hit, hits - p->m.cache_hits_seen);
+    nf_counter_add(p->m.cache_miss, misses - p->m.cache_misses_seen);
+    nf_gauge_set(p->m.cache_entries, (double)entries);
+    p->m.cache_hits_seen = hits;
+    p->m.cache_misses_seen = misses;
     if (err != NF_OK)
         return err;
     size_t new_stories = 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/fpcache.h"
 #include "newsflow/buf.h"
 #include "newsflow/log.h"
 
@@ -133,7 +134,43 @@ struct nf_store {
     size_t order_cap;
     size_t max_candidates; /* dedup_max_candidates (0: no bound) */
     size_t part_articles;  /* articles per part of a decision, learnt from the last reads */
+    nf_fp_cache_t *fp_cache;
+    /* fingerprints this transaction wrote or read, cached when it commits */
+    struct pending_fp {
+        char *id;
+        nf_fingerprint_t fp;
+    } * pending;
+    size_t n_pending, cap_pending;
 };
+
+static nf_err_t pending_add(nf_store_t *s, const char *id, const nf_fingerprint_t *fp)
+{
+    if (s->n_pending == s->cap_pending) {
+        size_t cap = s->cap_pending ? 2 * s->cap_pending : 1024;
+        struct pending_fp *p = nf_realloc(s->pending, cap * sizeof(*p));
+        if (!p)
+            return NF_ERR_NOMEM;
+        s->pending = p;
+        s->cap_pending = cap;
+    }
+    char *copy = nf_strdup(id);
+    if (!copy)
+        return NF_ERR_NOMEM;
+    s->pending[s->n_pending++] = (struct pending_fp){copy, *fp};
+    return NF_OK;
+}
+
+/* Drops the pending fingerprints, or (commit) caches them first. A failed put only leaves an
+ * entry out of the cache. */
+static void pending_end(nf_store_t *s, int commit)
+{
+    for (size_t i = 0; i < s->n_pending; i++) {
+        if (commit)
+            (void)nf_fp_cache_put(s->fp_cache, s->pending[i].id, &s->pending[i].fp);
+        nf_free(s->pending[i].id);
+    }
+    s->n_pending = 0;
+}
 
 static const char *stage_ddl =
     "CREATE TEMP TABLE IF NOT EXISTS nf_stage_rejects ("
@@ -312,6 +349,13 @@ nf_store_t *nf_store_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
     s->dlq_topic = cfg->dlq_topic;
     s->group_id = cfg->group_id;
     s->max_candidates = cfg->dedup_max_candidates > 0 ? (size_t)cfg->dedup_max_candidates : 0;
+    s->fp_cache = nf_fp_cache_new((size_t)cfg->dedup_fingerprint_cache);
+    if (!s->fp_cache) {
+        snprintf(errstr, errstr_size, "out of memory (dedup_fingerprint_cache %lld)",
+                 cfg->dedup_fingerprint_cache);
+        nf_store_destroy(s);
+        return NULL;
+    }
     if (connect_db(s) != NF_OK) {
         snprintf(errstr, errstr_size, "%s", s->errmsg);
         nf_store_destroy(s);
@@ -326,6 +370,9 @@ void nf_store_destroy(nf_store_t *s)
         return;
     if (s->conn)
         PQfinish(s->conn);
+    pending_end(s, 0);
+    nf_free(s->pending);
+    nf_fp_cache_destroy(s->fp_cache);
     nf_free(s->conninfo);
     nf_buf_free(&s->copybuf);
     nf_buf_free(&s->arr1);
@@ -449,17 +496,28 @@ nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *top
 
 nf_err_t nf_store_begin(nf_store_t *s)
 {
+    pending_end(s, 0); /* a transaction that ended without commit or rollback */
     nf_err_t err = nf_store_ensure_connected(s);
     return err != NF_OK ? err : exec_simple(s, "BEGIN", "begin");
 }
 
 nf_err_t nf_store_commit(nf_store_t *s)
 {
-    return exec_simple(s, "COMMIT", "commit");
+    nf_err_t err = exec_simple(s, "COMMIT", "commit");
+    pending_end(s, err == NF_OK); /* a failed COMMIT may have committed: not cached either way */
+    return err;
+}
+
+void nf_store_cache_stats(const nf_store_t *s, uint64_t *hits, uint64_t *misses, size_t *entries)
+{
+    *hits = nf_fp_cache_hits(s->fp_cache);
+    *misses = nf_fp_cache_misses(s->fp_cache);
+    *entries = nf_fp_cache_size(s->fp_cache);
 }
 
 void nf_store_rollback(nf_store_t *s)
 {
+    pending_end(s, 0);
     if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
         PQclear(PQexec(s->conn, "ROLLBACK"));
 }
@@ -1021,30 +1079,47 @@ static nf_dedup_status_t status_of(const char *name)
 }
 
 /* The stored articles sharing an index key with a new article within that article's window
- * ($1, $3, $4: one row per key and time range, the ranges of the articles sharing the key merged),
- * and exact copies at any time: their fingerprints, fetched by primary key (= ANY of the ids),
+ * ($1, $3, $4: one row per key and time range, the ranges of the articles sharing the key
+ * merged), and exact copies at any time: their ids only. Each key is probed on its own ranges (a
+ * LATERAL subquery kept apart by OFFSET 0, so an index-only scan per row): one range for the
+ * whole batch read every article of a popular name published between the batch's earliest and
+ * latest, about four times the rows, none of which can link (story.c checks the window). */
+static const char *candidate_ids_sql =
+    "SELECT x.article_id FROM unnest($1::bigint[], $3::bigint[], $4::bigint[]) AS k(key, lo, hi),"
+    " LATERAL (SELECT article_id FROM fingerprint_keys fk"
+    "   WHERE fk.key = k.key AND fk.t BETWEEN k.lo AND k.hi OFFSET 0) x"
+    " UNION SELECT article_id FROM fingerprints WHERE exact_key = ANY($2::text[])";
+
+/* The fingerprints of candidates the cache lacks (a row's fp never changes). */
+static const char *candidate_fps_sql =
+    "SELECT article_id, fp FROM fingerprints WHERE article_id = ANY($1::text[])";
+
+/* The decisions and stories of the candidates that may link (by primary key, = ANY of the ids),
  * then each distinct story once (a candidate's story is on its fingerprints row since migration
- * 006; about three candidates share a story). Each key is probed on its own ranges (a LATERAL
- * subquery kept apart by OFFSET 0, so an index-only scan per row): one range for the whole batch
- * read every article of a popular name published between the batch's earliest and latest,
- * about four times the rows, none of which can link (story.c checks the window). The ids and
- * story ids go through arrays so that the planner probes the indexes: as plain joins it hashed
- * whole tables for every batch, and the time grew with the tables instead of the candidates. */
-static const char *candidates_sql =
-    "WITH c AS ("
-    "  SELECT x.article_id FROM unnest($1::bigint[], $3::bigint[], $4::bigint[]) AS k(key, lo, hi),"
-    "  LATERAL (SELECT article_id FROM fingerprint_keys fk"
-    "    WHERE fk.key = k.key AND fk.t BETWEEN k.lo AND k.hi OFFSET 0) x"
-    "  UNION SELECT article_id FROM fingerprints WHERE exact_key = ANY($2::text[])"
-    "), f AS MATERIALIZED ("
-    "  SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id"
-    "  FROM fingerprints f WHERE f.article_id = ANY(ARRAY(SELECT article_id FROM c))"
+ * 006). The ids and story ids go through arrays so that the planner probes the indexes: as plain
+ * joins it hashed whole tables for every batch, and the time grew with the tables instead of
+ * with the candidates. */
+static const char *candidate_state_sql =
+    "WITH f AS MATERIALIZED ("
+    "  SELECT f.article_id, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id"
+    "  FROM fingerprints f WHERE f.article_id = ANY($1::text[])"
     "), s AS MATERIALIZED ("
     "  SELECT st.id, st.first_article, st.first_t, st.xmin::text AS version FROM stories st"
     "  WHERE st.id = ANY(ARRAY(SELECT DISTINCT story_id FROM f))"
     ")"
-    " SELECT f.article_id, f.fp, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id,"
+    " SELECT f.article_id, f.dup_status, f.dup_of, f.dup_t, f.dup_similarity, f.story_id,"
     "  s.first_article, s.first_t, s.version FROM f JOIN s ON s.id = f.story_id";
+enum {
+    COL_ID,
+    COL_STATUS,
+    COL_DUP_OF,
+    COL_DUP_T,
+    COL_SIM,
+    COL_STORY,
+    COL_FIRST_ID,
+    COL_FIRST_T,
+    COL_VERSION
+};
 
 /* The row versions of stories locked after the candidates were read. Every change to a stored
  * article's decision or story (corrections, merges) rewrites its story's row in the same
@@ -1181,10 +1256,39 @@ static int cmp_story_ref(const void *a, const void *b)
     return strcmp(((const story_ref_t *)a)->id, ((const story_ref_t *)b)->id);
 }
 
+/* A candidate's id and fingerprint (borrowed), for lookups by id. */
+typedef struct cand_ref {
+    const char *id;
+    const nf_fingerprint_t *fp;
+} cand_ref_t;
+
+static int cmp_cand_ref(const void *a, const void *b)
+{
+    return strcmp(((const cand_ref_t *)a)->id, ((const cand_ref_t *)b)->id);
+}
+
+/* A candidate whose fingerprint the cache lacks: its id and row in the ids read. */
+typedef struct miss_ref {
+    const char *id;
+    size_t row;
+} miss_ref_t;
+
+static int cmp_miss_ref(const void *a, const void *b)
+{
+    return strcmp(((const miss_ref_t *)a)->id, ((const miss_ref_t *)b)->id);
+}
+
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
     nf_buf_t read[4]; /* the candidate read's parameters: keys, exact keys, range starts, ends */
-    PGresult *stored, *cands;
+    nf_buf_t rel_ids; /* the candidates that may link */
+    PGresult *stored, *ids, *fps, *cands;
+    const nf_fingerprint_t **cfp;   /* per candidate id: its fingerprint (NULL: none) */
+    nf_fingerprint_t *fetched;      /* those read (fps' rows) */
+    const nf_fingerprint_t **fresh; /* the new articles' */
+    unsigned char *relevant;        /* per candidate id */
+    miss_ref_t *miss;               /* the candidates the cache lacks */
+    cand_ref_t *by_id;              /* the relevant candidates, by id */
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
     int *rows;    /* candidate row of each stored node */
@@ -1200,6 +1304,17 @@ static void decide_ctx_free(decide_ctx_t *c)
         nf_buf_free(&c->b[i]);
     for (int i = 0; i < 4; i++)
         nf_buf_free(&c->read[i]);
+    nf_buf_free(&c->rel_ids);
+    if (c->ids)
+        PQclear(c->ids);
+    if (c->fps)
+        PQclear(c->fps);
+    nf_free(c->cfp);
+    nf_free(c->fetched);
+    nf_free(c->fresh);
+    nf_free(c->relevant);
+    nf_free(c->miss);
+    nf_free(c->by_id);
     if (c->stored)
         PQclear(c->stored);
     if (c->cands)
@@ -1337,7 +1452,56 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
     return NF_OK;
 }
 
-/* Steps 3-8 of a decision for arts[0..n) (the caller holds the batch's key locks). With
+/* The fingerprints of the n candidates of c->ids (c->cfp): from the cache, the others read from
+ * PostgreSQL and kept to be cached once the transaction commits. A row whose fp this version
+ * cannot read has none (not a candidate). */
+static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
+{
+    c->cfp = nf_malloc((n ? n : 1) * sizeof(*c->cfp));
+    c->miss = nf_malloc((n ? n : 1) * sizeof(miss_ref_t));
+    if (!c->cfp || !c->miss)
+        return NF_ERR_NOMEM;
+    nf_buf_t *ids = &c->b[0];
+    nf_buf_reset(ids);
+    size_t n_miss = 0;
+    for (size_t r = 0; r < n; r++) {
+        const char *id = PQgetvalue(c->ids, (int)r, 0);
+        c->cfp[r] = nf_fp_cache_get(s->fp_cache, id);
+        if (!c->cfp[r]) {
+            arr_text(ids, id);
+            c->miss[n_miss++] = (miss_ref_t){id, r};
+        }
+    }
+    if (n_miss == 0)
+        return NF_OK;
+    const char *p1[1] = {arr_end(ids)};
+    if (ids->failed)
+        return NF_ERR_NOMEM;
+    c->fps = PQexecParams(s->conn, candidate_fps_sql, 1, NULL, p1, NULL, NULL, 0);
+    if (PQresultStatus(c->fps) != PGRES_TUPLES_OK) {
+        nf_err_t err = classify(s, "dedup candidate fingerprints", c->fps);
+        c->fps = NULL;
+        return err;
+    }
+    size_t nf = (size_t)PQntuples(c->fps);
+    c->fetched = nf_malloc((nf ? nf : 1) * sizeof(nf_fingerprint_t));
+    if (!c->fetched)
+        return NF_ERR_NOMEM;
+    qsort(c->miss, n_miss, sizeof(miss_ref_t), cmp_miss_ref);
+    for (size_t r = 0; r < nf; r++) {
+        miss_ref_t key = {PQgetvalue(c->fps, (int)r, 0), 0};
+        const miss_ref_t *m = bsearch(&key, c->miss, n_miss, sizeof(miss_ref_t), cmp_miss_ref);
+        if (!m || decode_fp(PQgetvalue(c->fps, (int)r, 1), &c->fetched[r]) != 0)
+            continue;
+        c->cfp[m->row] = &c->fetched[r];
+        nf_err_t err = pending_add(s, key.id, &c->fetched[r]);
+        if (err != NF_OK)
+            return err;
+    }
+    return NF_OK;
+}
+
+/* Steps 3-9 of a decision for arts[0..n) (the caller holds the batch's key locks). With
  * `limit` set, a first candidate read of more than `limit` rows for more than one new article
  * decides nothing and sets *over (the caller decides the articles in smaller parts). *read
  * receives the candidate rows read. */
@@ -1382,41 +1546,77 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         c.uniq[n_new++] = i;
     }
 
-    /* 4. the candidates, then their stories locked. A story locked after the read is checked
-     * for a newer row version (story_versions_sql); only if one moved are the candidates read
-     * again, and the stories new in that read locked and checked in turn. */
+    /* 4. the candidates: the stored articles sharing a key with a new one (the key locks held
+     * keep this set), their fingerprints (from the cache, the others read), and those of them
+     * that may link with a new article (nf_story_relevant: the decision is the same without the
+     * others) */
     if ((err = read_params(&c, arts, n_new, params->window_s)) != NF_OK)
         goto done;
+    const char *p4[4] = {c.read[0].data, c.read[1].data, c.read[2].data, c.read[3].data};
+    c.ids = PQexecParams(s->conn, candidate_ids_sql, 4, NULL, p4, NULL, NULL, 0);
+    if (PQresultStatus(c.ids) != PGRES_TUPLES_OK) {
+        err = classify(s, "dedup candidates", c.ids);
+        c.ids = NULL;
+        goto done;
+    }
+    size_t n_ids = (size_t)PQntuples(c.ids);
+    *read = n_ids;
+    if (limit && n_new > 1 && n_ids > limit) {
+        *over = 1; /* nothing written yet: the caller splits the part */
+        err = NF_OK;
+        goto done;
+    }
+    if ((err = candidate_fps(s, &c, n_ids)) != NF_OK)
+        goto done;
+    c.fresh = nf_malloc((n_new ? n_new : 1) * sizeof(*c.fresh));
+    c.relevant = nf_malloc(n_ids ? n_ids : 1);
+    c.by_id = nf_malloc((n_ids ? n_ids : 1) * sizeof(cand_ref_t));
+    if (!c.fresh || !c.relevant || !c.by_id) {
+        err = NF_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t u = 0; u < n_new; u++)
+        c.fresh[u] = arts[c.uniq[u]].fp;
+    if ((err = nf_story_relevant(c.cfp, n_ids, c.fresh, n_new, params, c.relevant)) != NF_OK)
+        goto done;
+    size_t n_rel = 0;
+    for (size_t r = 0; r < n_ids; r++)
+        if (c.relevant[r]) {
+            arr_text(&c.rel_ids, PQgetvalue(c.ids, (int)r, 0));
+            c.by_id[n_rel++] = (cand_ref_t){PQgetvalue(c.ids, (int)r, 0), c.cfp[r]};
+        }
+    arr_end(&c.rel_ids);
+    if (c.rel_ids.failed) {
+        err = NF_ERR_NOMEM;
+        goto done;
+    }
+    qsort(c.by_id, n_rel, sizeof(cand_ref_t), cmp_cand_ref);
+
+    /* 5. their decisions and stories, then the stories locked. A story locked after the read is
+     * checked for a newer row version (story_versions_sql); only if one moved are they read
+     * again, and the stories new in that read locked and checked in turn. */
     for (int round = 0;; round++) {
         if (round == 5) {
             snprintf(s->errmsg, sizeof(s->errmsg), "dedup: stories kept moving; retrying");
             err = NF_ERR_DB_TRANSIENT;
             goto done;
         }
-        const char *p4[4] = {c.read[0].data, c.read[1].data, c.read[2].data, c.read[3].data};
         if (c.cands)
             PQclear(c.cands);
-        c.cands = PQexecParams(s->conn, candidates_sql, 4, NULL, p4, NULL, NULL, 0);
+        const char *p1[1] = {c.rel_ids.data};
+        c.cands = PQexecParams(s->conn, candidate_state_sql, 1, NULL, p1, NULL, NULL, 0);
         if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
             err = classify(s, "dedup candidates", c.cands);
             c.cands = NULL;
             goto done;
         }
         size_t nc = (size_t)PQntuples(c.cands), n_want = 0;
-        if (round == 0) {
-            *read = nc;
-            if (limit && n_new > 1 && nc > limit) {
-                *over = 1; /* nothing written yet: the caller splits the part */
-                err = NF_OK;
-                goto done;
-            }
-        }
         if ((err = decide_reserve(&c, nc + 1)) != NF_OK)
             goto done;
         /* the stories read (each once) whose lock was not held when they were read */
         for (size_t r = 0; r < nc; r++)
-            c.check[r] =
-                (story_ref_t){PQgetvalue(c.cands, (int)r, 6), PQgetvalue(c.cands, (int)r, 9)};
+            c.check[r] = (story_ref_t){PQgetvalue(c.cands, (int)r, COL_STORY),
+                                       PQgetvalue(c.cands, (int)r, COL_VERSION)};
         qsort(c.check, nc, sizeof(story_ref_t), cmp_story_ref);
         for (size_t r = 0; r < nc; r++) {
             if (r && strcmp(c.check[r].id, c.check[r - 1].id) == 0)
@@ -1455,7 +1655,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             break;
     }
 
-    /* 5. decide */
+    /* 6. decide */
     size_t nc = (size_t)PQntuples(c.cands), nn = nc + n_new;
     c.nodes = nf_calloc(nn ? nn : 1, sizeof(nf_story_node_t));
     c.rows = nf_calloc(nc ? nc : 1, sizeof(int));
@@ -1467,17 +1667,20 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     for (size_t r = 0; r < nc; r++) {
         nf_story_node_t *x = &c.nodes[k];
         int row = (int)r;
-        if (decode_fp(PQgetvalue(c.cands, row, 1), &x->fp) != 0)
-            continue; /* not a fingerprint this version reads: not a candidate */
-        x->id = PQgetvalue(c.cands, row, 0);
+        cand_ref_t key = {PQgetvalue(c.cands, row, COL_ID), NULL};
+        const cand_ref_t *ref = bsearch(&key, c.by_id, n_rel, sizeof(cand_ref_t), cmp_cand_ref);
+        if (!ref)
+            continue; /* cannot happen: the rows read are those asked for */
+        x->fp = *ref->fp;
+        x->id = key.id;
         x->stored = 1;
-        x->status = status_of(PQgetvalue(c.cands, row, 2));
-        x->dup_of = PQgetvalue(c.cands, row, 3);
-        x->dup_t = strtoll(PQgetvalue(c.cands, row, 4), NULL, 10);
-        x->similarity = strtod(PQgetvalue(c.cands, row, 5), NULL);
-        snprintf(x->story, sizeof(x->story), "%s", PQgetvalue(c.cands, row, 6));
-        x->story_first_id = PQgetvalue(c.cands, row, 7);
-        x->story_first_t = strtoll(PQgetvalue(c.cands, row, 8), NULL, 10);
+        x->status = status_of(PQgetvalue(c.cands, row, COL_STATUS));
+        x->dup_of = PQgetvalue(c.cands, row, COL_DUP_OF);
+        x->dup_t = strtoll(PQgetvalue(c.cands, row, COL_DUP_T), NULL, 10);
+        x->similarity = strtod(PQgetvalue(c.cands, row, COL_SIM), NULL);
+        snprintf(x->story, sizeof(x->story), "%s", PQgetvalue(c.cands, row, COL_STORY));
+        x->story_first_id = PQgetvalue(c.cands, row, COL_FIRST_ID);
+        x->story_first_t = strtoll(PQgetvalue(c.cands, row, COL_FIRST_T), NULL, 10);
         c.rows[k] = row;
         k++;
     }
@@ -1491,7 +1694,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     if ((err = nf_story_resolve(c.nodes, nn, params)) != NF_OK)
         goto done;
 
-    /* 6. write: new fingerprints (with their stories), keys, stories */
+    /* 7. write: new fingerprints (with their stories), keys, stories */
     bufs_reset(&c);
     nf_buf_t *k1 = &c.b[0], *k2 = &c.b[1], *k3 = &c.b[2];
     for (size_t u = 0; u < n_new; u++) {
@@ -1516,6 +1719,8 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             arr_int(&c.b[8], x->dup_t);
         arr_real(&c.b[9], x->similarity);
         arr_text(&c.b[10], x->story);
+        if ((err = pending_add(s, x->id, &x->fp)) != NF_OK)
+            goto done;
         /* the decision, for the record */
         a->dedup.status = x->status;
         snprintf(a->dedup.duplicate_of, sizeof(a->dedup.duplicate_of), "%s",
@@ -1572,7 +1777,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             goto done;
     }
 
-    /* 7. stored articles whose original or story moved */
+    /* 8. stored articles whose original or story moved */
     bufs_reset(&c);
     size_t n_dedup_fix = 0;
     for (size_t i = 0; i < nc; i++) {
@@ -1605,10 +1810,11 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if (!x->story_changed)
             continue;
         /* the stored story this article had (read before resolve overwrote it) */
-        const char *old = PQgetvalue(c.cands, c.rows[i], 6);
+        const char *old = PQgetvalue(c.cands, c.rows[i], COL_STORY);
         int seen = 0;
         for (size_t j = 0; j < i && !seen; j++)
-            seen = c.nodes[j].story_changed && strcmp(PQgetvalue(c.cands, c.rows[j], 6), old) == 0;
+            seen = c.nodes[j].story_changed &&
+                   strcmp(PQgetvalue(c.cands, c.rows[j], COL_STORY), old) == 0;
         if (seen)
             continue;
         arr_text(&c.b[0], old);
@@ -1627,7 +1833,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         *corrected += out->count - before;
     }
 
-    /* 8. counts of merged stories (the losers' added to their winners'), then the new articles'
+    /* 9. counts of merged stories (the losers' added to their winners'), then the new articles'
      * contribution */
     if (n_merge) {
         const char *pw[2] = {c.b[0].data, c.b[1].data}; /* losers, winners */

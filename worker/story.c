@@ -701,6 +701,74 @@ static uint32_t exact32(const nf_fingerprint_t *f)
            f->exact[3];
 }
 
+/* The keys under which nf_story_resolve finds an article's possible links: its bands and the
+ * first 32 bits of its exact key (the copy keys, first; *n_copy of them), then its posted names. */
+static size_t link_keys(const nf_fingerprint_t *f, uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES],
+                        size_t *n_copy)
+{
+    size_t nk = 0;
+    for (int b = 0; b < NF_NEAR_BANDS; b++)
+        keys[nk++] = (uint64_t)1 << 32 | f->bands[b];
+    keys[nk++] = (uint64_t)3 << 32 | exact32(f);
+    *n_copy = nk;
+    for (int k = 0; k < f->n_names; k++)
+        if (f->names[k] & NF_NAME_POSTED)
+            keys[nk++] = (uint64_t)2 << 32 | NF_NAME_ID(f->names[k]);
+    return nk;
+}
+
+/* The first of posts[0..n) with this key, or n. */
+static size_t first_post(const post_t *posts, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (posts[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+nf_err_t nf_story_relevant(const nf_fingerprint_t *const *cand, size_t n_cand,
+                           const nf_fingerprint_t *const *fresh, size_t n_new,
+                           const nf_match_params_t *p, unsigned char *relevant)
+{
+    size_t cap = (n_new ? n_new : 1) * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES);
+    post_t *posts = nf_malloc(2 * cap * sizeof(post_t));
+    if (!posts)
+        return NF_ERR_NOMEM;
+    size_t n_posts = 0, n_copy;
+    for (size_t i = 0; i < n_new; i++) {
+        uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
+        size_t nk = link_keys(fresh[i], keys, &n_copy);
+        for (size_t k = 0; k < nk; k++)
+            posts[n_posts++] = (post_t){keys[k], i};
+    }
+    if (n_posts)
+        sort_posts(posts, posts + cap, n_posts);
+    for (size_t c = 0; c < n_cand; c++) {
+        const nf_fingerprint_t *y = cand[c];
+        relevant[c] = 0;
+        if (!y)
+            continue;
+        uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
+        size_t nk = link_keys(y, keys, &n_copy);
+        for (size_t k = 0; k < nk && !relevant[c]; k++) {
+            for (size_t q = first_post(posts, n_posts, keys[k]);
+                 q < n_posts && posts[q].key == keys[k] && !relevant[c]; q++) {
+                const nf_fingerprint_t *x = fresh[posts[q].node];
+                double sim;
+                relevant[c] =
+                    nf_fingerprint_link(x, y, p, &sim) != NF_LINK_NONE || nf_story_match(x, y, p);
+            }
+        }
+    }
+    nf_free(posts);
+    return NF_OK;
+}
+
 nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p)
 {
     size_t *parent = nf_malloc((n ? n : 1) * sizeof(size_t));
@@ -752,13 +820,10 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
     }
     size_t n_posts = 0;
     for (size_t i = 0; i < n; i++) {
-        const nf_fingerprint_t *f = &nodes[i].fp;
-        for (int b = 0; b < NF_NEAR_BANDS; b++)
-            posts[n_posts++] = (post_t){(uint64_t)1 << 32 | f->bands[b], i};
-        posts[n_posts++] = (post_t){(uint64_t)3 << 32 | exact32(f), i};
-        for (int k = 0; k < f->n_names; k++)
-            if (f->names[k] & NF_NAME_POSTED)
-                posts[n_posts++] = (post_t){(uint64_t)2 << 32 | NF_NAME_ID(f->names[k]), i};
+        uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
+        size_t n_copy, nk = link_keys(&nodes[i].fp, keys, &n_copy);
+        for (size_t k = 0; k < nk; k++)
+            posts[n_posts++] = (post_t){keys[k], i};
     }
     if (n_posts)
         sort_posts(posts, posts + m * (NF_NEAR_BANDS + 1 + NF_SIG_NAMES), n_posts);
@@ -769,24 +834,11 @@ nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_param
         if (x->stored)
             continue;
         uint64_t keys[NF_NEAR_BANDS + 1 + NF_SIG_NAMES];
-        size_t nk = 0, n_copy = 0, n_other = 0;
-        for (int b = 0; b < NF_NEAR_BANDS; b++)
-            keys[nk++] = (uint64_t)1 << 32 | x->fp.bands[b];
-        keys[nk++] = (uint64_t)3 << 32 | exact32(&x->fp);
-        size_t copy_keys = nk;
-        for (int k = 0; k < x->fp.n_names; k++)
-            if (x->fp.names[k] & NF_NAME_POSTED)
-                keys[nk++] = (uint64_t)2 << 32 | NF_NAME_ID(x->fp.names[k]);
+        size_t copy_keys, n_copy = 0, n_other = 0;
+        size_t nk = link_keys(&x->fp, keys, &copy_keys);
         for (size_t k = 0; k < nk; k++) {
-            size_t lo = 0, hi = n_posts;
-            while (lo < hi) { /* first post with this key */
-                size_t mid = (lo + hi) / 2;
-                if (posts[mid].key < keys[k])
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (size_t q = lo; q < n_posts && posts[q].key == keys[k]; q++) {
+            for (size_t q = first_post(posts, n_posts, keys[k]);
+                 q < n_posts && posts[q].key == keys[k]; q++) {
                 size_t j = posts[q].node;
                 if (j == i || stamp[j] == i)
                     continue;

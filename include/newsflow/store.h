@@ -156,6 +156,10 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_o
 /** @brief COMMIT. On failure the transaction is gone and nothing of it was written. */
 nf_err_t nf_store_commit(nf_store_t *s);
 
+/** @brief The fingerprint cache (dedup_fingerprint_cache): candidates found in it and read from
+ *         PostgreSQL since the store was created, and its entries now. */
+void nf_store_cache_stats(const nf_store_t *s, uint64_t *hits, uint64_t *misses, size_t *entries);
+
 /** @brief ROLLBACK (safe when no transaction is open or the connection is down). */
 void nf_store_rollback(nf_store_t *s);
 

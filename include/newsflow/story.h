@@ -105,4 +105,19 @@ typedef struct nf_story_node {
  */
 nf_err_t nf_story_resolve(nf_story_node_t *nodes, size_t n, const nf_match_params_t *p);
 
+/**
+ * @brief Marks (relevant[i] = 1, else 0) the candidates cand[0..n_cand) that may link with one of
+ *        the new articles fresh[0..n_new): those sharing an index key with one (a band, the
+ *        exact key, a posted name) for which nf_fingerprint_link or nf_story_match holds. A NULL
+ *        candidate is not relevant.
+ *
+ * nf_story_resolve links a new article only with such a candidate; a stored article no new
+ * article links keeps its decision, and its story is brought by any member that is linked. So
+ * the decision of nf_story_resolve over the new articles and the relevant candidates is the one
+ * over all candidates (tests/unit/test_story checks it on random batches).
+ */
+nf_err_t nf_story_relevant(const nf_fingerprint_t *const *cand, size_t n_cand,
+                           const nf_fingerprint_t *const *fresh, size_t n_new,
+                           const nf_match_params_t *p, unsigned char *relevant);
+
 #endif
