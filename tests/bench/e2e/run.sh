@@ -141,7 +141,9 @@ for line in sys.stdin:
                 "insert rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
                 "dedup locks" if "advisory" in sql else
                 "dedup lookup" if "content_hashes" in sql else
-                "decide: candidates" if "FROM fingerprint_keys" in sql else
+                "decide: candidate ids" if "FROM fingerprint_keys" in sql else
+                "decide: candidate fingerprints" if "SELECT article_id, fp FROM" in sql else
+                "decide: candidate state" if "s.first_t, s.version" in sql else
                 "decide: stored" if "f.article_id = ANY" in sql else
                 "decide: story versions" if "v.seen" in sql else
                 "decide: insert fingerprints" if "INSERT INTO fingerprints" in sql else
