@@ -557,6 +557,56 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
     return NF_OK;
 }
 
+/* The folded text as UTF-8 with every run of white space as one space, none at either end
+ * (the exact key's text), in one pass: collapsing in place first and converting after wrote and
+ * read the text once more. Returns the length, or SIZE_MAX for an unpaired surrogate (as
+ * nf_utf16_to_utf8; a surrogate is never white space, so a collapsed run cannot pair one). */
+static size_t spaced_utf16_to_utf8(const UChar *u16, int32_t n, char *out)
+{
+    uint8_t *o = (uint8_t *)out;
+    int space = 1; /* at the start, or after a space: white space writes nothing */
+    for (int32_t i = 0; i < n;) {
+        uint32_t c = u16[i++];
+        if (c < 0x80) {
+            if (c == ' ' || c - 0x09u <= 0x0du - 0x09u) {
+                if (!space)
+                    *o++ = ' ';
+                space = 1;
+            } else {
+                *o++ = (uint8_t)c;
+                space = 0;
+            }
+            continue;
+        }
+        if (space_bmp[c >> 3] >> (c & 7) & 1) {
+            if (!space)
+                *o++ = ' ';
+            space = 1;
+            continue;
+        }
+        space = 0;
+        if (c < 0x800) {
+            *o++ = (uint8_t)(0xc0 | c >> 6);
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        } else if (c < 0xd800 || c > 0xdfff) {
+            *o++ = (uint8_t)(0xe0 | c >> 12);
+            *o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        } else {
+            if (c > 0xdbff || i == n || u16[i] < 0xdc00 || u16[i] > 0xdfff)
+                return SIZE_MAX; /* a trail without its lead, or a lead without its trail */
+            c = 0x10000 + ((c - 0xd800) << 10) + (u16[i++] - 0xdc00u);
+            *o++ = (uint8_t)(0xf0 | c >> 18);
+            *o++ = (uint8_t)(0x80 | (c >> 12 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        }
+    }
+    if (o > (uint8_t *)out && o[-1] == ' ')
+        o--;
+    return (size_t)(o - (uint8_t *)out);
+}
+
 nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t body_len,
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out)
@@ -616,24 +666,8 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
         if (U_FAILURE(st))
             return NF_ERR_ICU;
     }
-    int32_t w = 0;
-    int space = 1;
-    for (int32_t i = 0; i < flen; i++) {
-        UChar c = f->folded[i];
-        if (space_bmp[c >> 3] >> (c & 7) & 1) {
-            if (!space)
-                f->folded[w++] = ' ';
-            space = 1;
-        } else {
-            f->folded[w++] = c;
-            space = 0;
-        }
-    }
-    if (w > 0 && f->folded[w - 1] == ' ')
-        w--;
-    flen = w;
     /* hash the UTF-8 form, so the key is the sha256 of a text anyone can reproduce (one UTF-16
-     * unit is at most 3 bytes of UTF-8) */
+     * unit is at most 3 bytes of UTF-8); white space runs become one space on the way */
     {
         size_t u8cap = 3 * (size_t)flen + 1;
         if (u8cap > f->u8_cap) {
@@ -643,13 +677,14 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
             f->u8 = p;
             f->u8_cap = u8cap;
         }
-        size_t u8len = nf_utf16_to_utf8(f->folded, (size_t)flen, f->u8);
+        size_t u8len = spaced_utf16_to_utf8(f->folded, flen, f->u8);
         if (u8len == SIZE_MAX)
             return NF_ERR_ICU;
         nf_content_sha256(f->u8, u8len, out->exact);
     }
 
-    /* near */
+    /* near: the tokens are runs of token characters, which white space is not, so the folded
+     * text before its white space is collapsed has the same tokens */
     uint32_t mins32[NF_MINHASH_K];
     nf_err_t err = minhash_of(f, f->folded, flen, out, mins32);
     if (err != NF_OK)
