@@ -245,6 +245,8 @@ static int is_silent(UChar32 c)
 /* The same answers for the BMP from bitmaps built once: the ICU property lookups per letter
  * were a third of the stage on non-Latin text. */
 static uint8_t bmp_space[0x10000 / 8], bmp_alnum[0x10000 / 8], bmp_silent[0x10000 / 8];
+/* u_foldCase of a BMP letter or digit, 0 where the answer is not in the BMP (ICU answers) */
+static uint16_t fold_bmp[0x10000];
 static pthread_once_t bmp_space_once = PTHREAD_ONCE_INIT;
 
 static void bmp_space_build(void)
@@ -257,6 +259,8 @@ static void bmp_space_build(void)
             bmp_alnum[c >> 3] |= bit;
         if (is_silent(c))
             bmp_silent[c >> 3] |= bit;
+        UChar32 f = u_isalnum(c) ? u_foldCase(c, U_FOLD_CASE_DEFAULT) : 0;
+        fold_bmp[c] = (uint16_t)(f > 0 && f < 0x10000 ? f : 0);
     }
 }
 
@@ -273,45 +277,71 @@ static int is_line_break(UChar32 c)
            c == 0x2029;
 }
 
-/* Builds the junk key of text[0..len) into key (which must hold len units). Stops at the
- * start of word max_words + 1 (then *words is max_words + 1): a line that long is never junk,
- * and paragraphs are most of the text. */
+/* The junk key of a line, built one code point at a time: letters and digits case-folded,
+ * every run of anything else one space, marks and format characters nothing. Building stops at
+ * the start of word max_words + 1 (then words is max_words + 1): a line that long is never
+ * junk, and paragraphs are most of the text. */
+typedef struct key_builder {
+    UChar *key; /* holds 2 units per code point fed */
+    int32_t len;
+    int words, max_words;
+    int pending_space;
+} key_builder_t;
+
+static inline void key_begin(key_builder_t *kb, UChar *key, int max_words)
+{
+    kb->key = key;
+    kb->len = 0;
+    kb->words = 0;
+    kb->max_words = max_words;
+    kb->pending_space = 0;
+}
+
+static inline void key_feed(key_builder_t *kb, UChar32 c)
+{
+    if (kb->words > kb->max_words)
+        return;
+    if (c < 0x80) { /* fast path, same answer as below for ASCII */
+        int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        if (!digit && !letter) {
+            kb->pending_space = 1;
+            return;
+        }
+        if ((kb->len == 0 || kb->pending_space) && ++kb->words > kb->max_words)
+            return;
+        if (kb->pending_space && kb->len > 0)
+            kb->key[kb->len++] = ' ';
+        kb->pending_space = 0;
+        kb->key[kb->len++] = (UChar)(letter ? (c | 0x20) : c);
+        return;
+    }
+    int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
+    if (alnum) {
+        if ((kb->len == 0 || kb->pending_space) && ++kb->words > kb->max_words)
+            return;
+        if (kb->pending_space && kb->len > 0)
+            kb->key[kb->len++] = ' ';
+        kb->pending_space = 0;
+        UChar32 f = c < 0x10000 && fold_bmp[c] ? fold_bmp[c] : u_foldCase(c, U_FOLD_CASE_DEFAULT);
+        U16_APPEND_UNSAFE(kb->key, kb->len, f);
+    } else if (!(c < 0x10000 ? bmp_silent[c >> 3] >> (c & 7) & 1 : is_silent(c))) {
+        kb->pending_space = 1;
+    }
+}
+
+/* Builds the junk key of text[0..len) into key (which must hold 2 * len units); see
+ * key_builder_t. */
 static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words, int max_words)
 {
-    int32_t k = 0;
-    int pending_space = 0;
-    *words = 0;
-    for (int32_t i = 0; i < len;) {
+    key_builder_t kb;
+    key_begin(&kb, key, max_words);
+    for (int32_t i = 0; i < len && kb.words <= max_words;) {
         UChar32 c;
         U16_NEXT(text, i, len, c);
-        if (c < 0x80) { /* fast path, same answer as below for ASCII */
-            int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-            if (!digit && !letter) {
-                pending_space = 1;
-                continue;
-            }
-            if ((k == 0 || pending_space) && ++*words > max_words)
-                return k;
-            if (pending_space && k > 0)
-                key[k++] = ' ';
-            pending_space = 0;
-            key[k++] = (UChar)(letter ? (c | 0x20) : c);
-            continue;
-        }
-        int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
-        if (alnum) {
-            if ((k == 0 || pending_space) && ++*words > max_words)
-                return k;
-            if (pending_space && k > 0)
-                key[k++] = ' ';
-            pending_space = 0;
-            UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
-            U16_APPEND_UNSAFE(key, k, f);
-        } else if (!(c < 0x10000 ? bmp_silent[c >> 3] >> (c & 7) & 1 : is_silent(c))) {
-            pending_space = 1;
-        }
+        key_feed(&kb, c);
     }
-    return k;
+    *words = kb.words;
+    return kb.len;
 }
 
 static int prepare_keys(const char *const *src, size_t n, key_t *out)
@@ -394,17 +424,14 @@ static int only_digits(const UChar *s, int32_t len)
     return 1;
 }
 
-static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
+/* Whether a line whose junk key (make_key with JUNK_CHECK_MAX_WORDS) is key[0..klen), of
+ * `words` words, is junk. */
+static int key_is_junk(const nf_normalizer_t *n, const UChar *key, int32_t klen, int words)
 {
-    if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
-        return 0;
-    int words;
-    int32_t klen = make_key(line, len, n->keybuf, &words, JUNK_CHECK_MAX_WORDS);
     if (klen == 0)
         return 1; /* nothing but punctuation and symbols: separators, "»»»", "* * *" */
     if (words > JUNK_CHECK_MAX_WORDS)
         return 0;
-    const UChar *key = n->keybuf;
     for (const uint8_t *i = n->by_first[key[0] % FIRST_BUCKETS]; *i != 0xff; i++) {
         const key_t *p = &n->phrases[*i];
         if (klen < p->len || key[0] != p->text[0] || memcmp(key, p->text, (size_t)p->len * 2) != 0)
@@ -427,6 +454,15 @@ static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
                     return 1;
         }
     return 0;
+}
+
+static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
+{
+    if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
+        return 0;
+    int words;
+    int32_t klen = make_key(line, len, n->keybuf, &words, JUNK_CHECK_MAX_WORDS);
+    return key_is_junk(n, n->keybuf, klen, words);
 }
 
 int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
@@ -472,21 +508,31 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         text = n->nfc_text;
     }
 
-    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1))
+    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1) ||
+        (drop_junk && grow(&n->keybuf, &n->key_cap, 2 * nlen + 2)))
         return NF_ERR_NOMEM;
     int32_t olen = 0;
     int32_t i = 0;
     while (i < nlen) {
-        /* One line: fold white space runs to one space, trim both ends. */
+        /* One line: fold white space runs to one space, trim both ends. The junk key of the
+         * line is built on the way, from the same code points in the same order (a second
+         * pass over each line was a third of the stage). */
         int32_t llen = 0;
         int pending_space = 0;
+        key_builder_t kb;
+        key_begin(&kb, n->keybuf, JUNK_CHECK_MAX_WORDS);
         while (i < nlen) {
             UChar u = text[i];
             if (u > 0x20 && u < 0x7F) { /* printable ASCII: no break, no space, one unit */
-                if (pending_space)
+                if (pending_space) {
                     n->line[llen++] = ' ';
+                    if (drop_junk)
+                        key_feed(&kb, ' ');
+                }
                 pending_space = 0;
                 n->line[llen++] = u;
+                if (drop_junk)
+                    key_feed(&kb, u);
                 i++;
                 continue;
             }
@@ -499,15 +545,20 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                 pending_space = llen > 0;
                 continue;
             }
-            if (pending_space)
+            if (pending_space) {
                 n->line[llen++] = ' ';
+                if (drop_junk)
+                    key_feed(&kb, ' ');
+            }
             pending_space = 0;
+            if (drop_junk)
+                key_feed(&kb, c);
             while (start < i)
                 n->line[llen++] = text[start++];
         }
         if (llen == 0)
             continue;
-        if (drop_junk && line_is_junk(n, n->line, llen)) {
+        if (drop_junk && key_is_junk(n, n->keybuf, kb.len, kb.words)) {
             if (junk_dropped)
                 (*junk_dropped)++;
             continue;
