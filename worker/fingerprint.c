@@ -631,6 +631,7 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
                                       const char *published_at, const nf_lang_t *lang,
                                       const nf_entity_list_t *entities, nf_fingerprint_t *out)
 {
+    (void)body; /* every part reads the UTF-16 form (the numbers too: no second decoding) */
     memset(out, 0, sizeof(*out));
     out->t = nf_rfc3339_seconds(published_at);
     const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
@@ -776,7 +777,7 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     qsort(out->names, out->n_names, sizeof(uint32_t), cmp_u32);
 
     /* story: facts (numbers >= 10 and dates; years are too common to tell events apart) */
-    size_t nn = nf_numbers_extract(body, body_len, f->numbers, MAX_NUMBERS);
+    size_t nn = nf_numbers_extract_utf16(body_u16, body_u16_len, f->numbers, MAX_NUMBERS);
     if (nn > MAX_NUMBERS)
         nn = MAX_NUMBERS;
     uint32_t facts[MAX_NUMBERS];
