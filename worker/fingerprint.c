@@ -128,9 +128,18 @@ static pthread_once_t token_bmp_once = PTHREAD_ONCE_INIT;
  * one-time pass: u_isUWhiteSpace for every non-ASCII unit of the folded text was a call each. */
 static uint8_t space_bmp[0x10000 / 8];
 
+/* The token scans read UTF-16 units: by unit, a BMP token character, none, or a surrogate
+ * (whose pair is decoded and asked). One load per unit where a unit took U16_NEXT's tests and a
+ * bitmap's shift and mask (64 KiB; a text touches a few lines of it). */
+enum { TOKEN_NO, TOKEN_YES, TOKEN_SURROGATE };
+static uint8_t token_unit[0x10000];
+
 static void token_bmp_build(void)
 {
     for (UChar32 c = 0; c < 0x10000; c++) {
+        token_unit[c] = U16_IS_SURROGATE(c)    ? TOKEN_SURROGATE
+                        : is_token_char_icu(c) ? TOKEN_YES
+                                               : TOKEN_NO;
         if (is_token_char_icu(c))
             token_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
         if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c))
@@ -143,6 +152,25 @@ static inline int is_token_char(UChar32 c)
     if (c < 0x10000)
         return token_bmp[c >> 3] >> (c & 7) & 1;
     return is_token_char_icu(c);
+}
+
+/* The end of the run of token characters (and of '-' with `hyphen`) that starts at t[e]. */
+static inline int32_t token_run_end(const UChar *t, int32_t e, int32_t len, int hyphen)
+{
+    for (;;) {
+        while (e < len && (token_unit[t[e]] == TOKEN_YES || (hyphen && t[e] == '-')))
+            e++;
+        if (e < len && token_unit[t[e]] == TOKEN_SURROGATE) {
+            int32_t k = e;
+            UChar32 c;
+            U16_NEXT(t, k, len, c);
+            if (is_token_char(c)) {
+                e = k;
+                continue;
+            }
+        }
+        return e;
+    }
 }
 
 int nf_fingerprint_token_char(int32_t c)
@@ -514,19 +542,21 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
     /* tokens -> hashes, in place into the shingle array */
     size_t n_tok = 0;
     for (int32_t i = 0; i < len;) {
-        UChar32 c;
         int32_t s = i;
-        U16_NEXT(text, i, len, c);
-        if (!is_token_char(c))
+        uint8_t kind = token_unit[text[i]];
+        if (kind == TOKEN_NO) {
+            i++;
             continue;
-        int32_t e = i;
-        while (e < len) {
-            int32_t k = e;
-            U16_NEXT(text, k, len, c);
-            if (!is_token_char(c))
-                break;
-            e = k;
         }
+        if (kind == TOKEN_SURROGATE) {
+            UChar32 c;
+            U16_NEXT(text, i, len, c);
+            if (!is_token_char(c))
+                continue;
+        } else {
+            i++;
+        }
+        int32_t e = token_run_end(text, i, len, 0);
         if (n_tok == f->shingles_cap) {
             size_t cap = f->shingles_cap ? f->shingles_cap * 2 : 1024;
             uint64_t *p = nf_realloc(f->shingles, cap * sizeof(uint64_t));
@@ -728,23 +758,22 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     int32_t cp_at = 0;
     int initial = 1;
     for (int32_t i = 0; i < ulen;) {
-        UChar32 c;
+        UChar32 c = u16[i];
         int32_t s = i;
-        U16_NEXT(u16, i, ulen, c);
-        if (!is_token_char(c)) {
+        uint8_t kind = token_unit[c];
+        if (kind == TOKEN_SURROGATE) {
+            U16_NEXT(u16, i, ulen, c);
+            kind = is_token_char(c) ? TOKEN_YES : TOKEN_NO;
+        } else {
+            i++;
+        }
+        if (kind == TOKEN_NO) {
             if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == 0x061F ||
                 c == 0x06D4 || c == 0x3002)
                 initial = 1;
             continue;
         }
-        int32_t e = i;
-        while (e < ulen) {
-            int32_t k = e;
-            U16_NEXT(u16, k, ulen, c);
-            if (!is_token_char(c) && c != '-')
-                break;
-            e = k;
-        }
+        int32_t e = token_run_end(u16, i, ulen, 1);
         while (e > s && u16[e - 1] == '-')
             e--;
         uint32_t key = name_key(f, u16 + s, e - s, initial);
