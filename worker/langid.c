@@ -207,6 +207,35 @@ static inline int address_token(const uint8_t *s, int32_t start, int32_t n, int3
     return address || ascii_casecmp_prefix(s + start, (size_t)(e - start), "www.");
 }
 
+/* Whether [s, s+n) has an '@' or a "://" anywhere (memchr: a fraction of an instruction per
+ * byte). Without one, address_token's answer is the "www." test alone, and the walks skip its
+ * scan of every token to its end (a second pass over most of the text). */
+static int span_may_have_address(const uint8_t *s, int32_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (memchr(s, '@', (size_t)n))
+        return 1;
+    const uint8_t *end = s + n;
+    for (const uint8_t *p = s; (p = memchr(p, ':', (size_t)(end - p))) != NULL; p++)
+        if (end - p > 2 && p[1] == '/' && p[2] == '/')
+            return 1;
+    return 0;
+}
+
+/* address_token for a span without '@' or "://" (span_may_have_address): only a "www." token
+ * is one, and only then is the token's end looked for. */
+static inline int www_token(const uint8_t *s, int32_t start, int32_t n, int32_t *end)
+{
+    if (!ascii_casecmp_prefix(s + start, (size_t)(n - start), "www."))
+        return 0;
+    int32_t e = start;
+    while (e < n && !is_space(s[e]))
+        e++;
+    *end = e;
+    return 1;
+}
+
 typedef struct walk {
     nf_langid_feature_fn fn; /* called with every feature (count_span counts the scripts) */
     void *ctx;
@@ -313,6 +342,7 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
+    int may_address = span_may_have_address(s, n);
     while (i < n) {
         uint8_t b = s[i];
         if (is_space(b)) {
@@ -330,7 +360,7 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
         if (token_start) {
             token_start = 0;
             int32_t end;
-            if (address_token(s, i, n, &end)) {
+            if (may_address ? address_token(s, i, n, &end) : www_token(s, i, n, &end)) {
                 word_end(w);
                 i = end;
                 continue;
@@ -370,6 +400,7 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
+    int may_address = span_may_have_address(s, n);
     uint32_t latin = 0;
     while (i < n) {
         uint8_t b = s[i];
@@ -386,7 +417,7 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
         if (token_start) {
             token_start = 0;
             int32_t end;
-            if (address_token(s, i, n, &end)) {
+            if (may_address ? address_token(s, i, n, &end) : www_token(s, i, n, &end)) {
                 i = end;
                 continue;
             }
