@@ -247,7 +247,15 @@ static int is_silent(UChar32 c)
 static uint8_t bmp_space[0x10000 / 8], bmp_alnum[0x10000 / 8], bmp_silent[0x10000 / 8];
 /* u_foldCase of a BMP letter or digit, 0 where the answer is not in the BMP (ICU answers) */
 static uint16_t fold_bmp[0x10000];
+/* An ASCII letter or digit as it goes into a junk key (lower case), 0 for anything else. */
+static uint8_t ascii_key[0x80];
+/* By UTF-16 unit, for the line scan: a line break, white space (is_space_like), a surrogate
+ * (decoded and asked), or anything else. */
+enum { UNIT_PLAIN, UNIT_SPACE, UNIT_BREAK, UNIT_SURROGATE };
+static uint8_t line_unit[0x10000];
 static pthread_once_t bmp_space_once = PTHREAD_ONCE_INIT;
+
+static int is_line_break(UChar32 c);
 
 static void bmp_space_build(void)
 {
@@ -261,6 +269,14 @@ static void bmp_space_build(void)
             bmp_silent[c >> 3] |= bit;
         UChar32 f = u_isalnum(c) ? u_foldCase(c, U_FOLD_CASE_DEFAULT) : 0;
         fold_bmp[c] = (uint16_t)(f > 0 && f < 0x10000 ? f : 0);
+        line_unit[c] = U16_IS_SURROGATE(c)    ? UNIT_SURROGATE
+                       : is_line_break(c)     ? UNIT_BREAK
+                       : is_space_like_icu(c) ? UNIT_SPACE
+                                              : UNIT_PLAIN;
+    }
+    for (int c = 0; c < 0x80; c++) {
+        int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        ascii_key[c] = (uint8_t)(letter ? (c | 0x20) : digit ? c : 0);
     }
 }
 
@@ -302,8 +318,8 @@ static inline void key_feed(key_builder_t *kb, UChar32 c)
     if (kb->words > kb->max_words)
         return;
     if (c < 0x80) { /* fast path, same answer as below for ASCII */
-        int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-        if (!digit && !letter) {
+        UChar folded = ascii_key[c];
+        if (!folded) {
             kb->pending_space = 1;
             return;
         }
@@ -312,7 +328,7 @@ static inline void key_feed(key_builder_t *kb, UChar32 c)
         if (kb->pending_space && kb->len > 0)
             kb->key[kb->len++] = ' ';
         kb->pending_space = 0;
-        kb->key[kb->len++] = (UChar)(letter ? (c | 0x20) : c);
+        kb->key[kb->len++] = folded;
         return;
     }
     int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
@@ -523,7 +539,8 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         key_begin(&kb, n->keybuf, JUNK_CHECK_MAX_WORDS);
         while (i < nlen) {
             UChar u = text[i];
-            if (u > 0x20 && u < 0x7F) { /* printable ASCII: no break, no space, one unit */
+            uint8_t kind = line_unit[u];
+            if (kind == UNIT_PLAIN) { /* no break, no space, one unit, one code point */
                 if (pending_space) {
                     n->line[llen++] = ' ';
                     if (drop_junk)
@@ -536,7 +553,16 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                 i++;
                 continue;
             }
-            UChar32 c;
+            if (kind == UNIT_SPACE) {
+                pending_space = llen > 0;
+                i++;
+                continue;
+            }
+            if (kind == UNIT_BREAK) {
+                i++;
+                break;
+            }
+            UChar32 c; /* a surrogate: the general case */
             int32_t start = i;
             U16_NEXT(text, i, nlen, c);
             if (is_line_break(c))
