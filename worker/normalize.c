@@ -4,12 +4,14 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utf8.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/buf.h"
@@ -491,6 +493,43 @@ int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
     return U_SUCCESS(st) && line_is_junk(n, n->u16, ulen);
 }
 
+/* UTF-8 to UTF-16 (out holds n units), eight ASCII bytes at a time, and the largest unit
+ * written (*max_unit). Returns the length, or -1 for ill-formed UTF-8 (U8_NEXT's strict rules:
+ * the well-formed sequences of Unicode table 3-7, as u_strFromUTF8's). */
+static int32_t utf8_to_utf16(const uint8_t *s, int32_t n, UChar *out, UChar *max_unit)
+{
+    int32_t i = 0, o = 0;
+    UChar max = 0;
+    while (i < n) {
+        uint64_t eight;
+        if (i + 8 <= n && (memcpy(&eight, s + i, 8), !(eight & 0x8080808080808080ull))) {
+            for (int k = 0; k < 8; k++)
+                out[o + k] = s[i + k];
+            o += 8;
+            i += 8;
+            continue;
+        }
+        if (s[i] < 0x80) {
+            out[o++] = s[i++];
+            continue;
+        }
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0)
+            return -1;
+        if (c > 0xffff) {
+            out[o++] = U16_LEAD(c);
+            out[o++] = U16_TRAIL(c);
+            max = 0xffff;
+        } else {
+            out[o++] = (UChar)c;
+            max = (UChar)c > max ? (UChar)c : max;
+        }
+    }
+    *max_unit = max;
+    return o;
+}
+
 nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk, nf_buf_t *out,
                       unsigned *junk_dropped)
 {
@@ -503,15 +542,21 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
     int32_t ulen = 0;
     if (grow(&n->u16, &n->u16_cap, (int32_t)len + 1))
         return NF_ERR_NOMEM;
-    u_strFromUTF8(n->u16, n->u16_cap, &ulen, in, (int32_t)len, &st);
-    if (st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND)
-        return NF_ERR_INVALID_ARG;
-    if (U_FAILURE(st))
-        return NF_ERR_ICU;
+    UChar max_unit = 0;
+    ulen = utf8_to_utf16((const uint8_t *)in, (int32_t)len, n->u16, &max_unit);
+    if (ulen < 0) { /* ill-formed: ICU says how, as it always did */
+        u_strFromUTF8(n->u16, n->u16_cap, &ulen, in, (int32_t)len, &st);
+        if (st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND)
+            return NF_ERR_INVALID_ARG;
+        if (U_FAILURE(st))
+            return NF_ERR_ICU;
+        max_unit = 0xffff;
+    }
 
-    /* Most text arrives in NFC already: the quick check (no copy) skips the normalizer. */
+    /* Most text arrives in NFC already: the quick check (no copy) skips the normalizer. Below
+     * U+0300 (the first code point whose NFC_Quick_Check is not Yes) there is nothing to ask. */
     const UChar *text = n->u16;
-    int32_t nlen = unorm2_spanQuickCheckYes(n->nfc, n->u16, ulen, &st);
+    int32_t nlen = max_unit < 0x300 ? ulen : unorm2_spanQuickCheckYes(n->nfc, n->u16, ulen, &st);
     if (U_FAILURE(st))
         return NF_ERR_ICU;
     if (nlen < ulen) {
