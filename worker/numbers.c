@@ -7,6 +7,7 @@
  * way). */
 #include "newsflow/numbers.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -172,11 +173,30 @@ static int is_digit(UChar32 c)
     return u_charDigitValue(c) >= 0 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER;
 }
 
-static int is_letter(UChar32 c)
+static int is_letter_icu(UChar32 c)
+{
+    return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+}
+
+/* is_letter_icu for the BMP from a bitmap built once (8 KiB): the scan asks it of every code
+ * point of a Cyrillic or Arabic text. */
+static uint8_t letter_bmp[0x10000 / 8];
+static pthread_once_t letter_bmp_once = PTHREAD_ONCE_INIT;
+
+static void letter_bmp_build(void)
+{
+    for (UChar32 c = 128; c < 0x10000; c++)
+        if (is_letter_icu(c))
+            letter_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static inline int is_letter(UChar32 c)
 {
     if (c < 128)
         return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-    return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+    if (c < 0x10000)
+        return letter_bmp[c >> 3] >> (c & 7) & 1;
+    return is_letter_icu(c);
 }
 
 static int is_group_sep(UChar32 c)
@@ -465,6 +485,7 @@ size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *ou
 
 static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_t max)
 {
+    pthread_once(&letter_bmp_once, letter_bmp_build);
     emitter_t e = {out, max, 0};
     size_t i = 0;
     while (i < n) {
