@@ -697,9 +697,11 @@ static unsigned chunks_of(const span_t *spans, unsigned n_spans, span_t *out, un
             } else {
                 while (end < len && !is_space(s[end]))
                     end++;
-                /* a '<' after the last '>' before the cut: the cut is inside a tag */
+                /* a '<' after the last '>' before the cut: the cut is inside a tag (a chunk
+                 * with no '<' at all, most of them, is not read backwards byte by byte) */
                 const uint8_t *lt = NULL, *gt = NULL;
-                for (int32_t i = end - 1; i >= start && !lt && !gt; i--) {
+                int any_lt = end > start && memchr(s + start, '<', (size_t)(end - start));
+                for (int32_t i = end - 1; any_lt && i >= start && !lt && !gt; i--) {
                     if (s[i] == '>')
                         gt = s + i;
                     else if (s[i] == '<')
