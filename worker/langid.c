@@ -371,17 +371,21 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
             i = skip;
             continue;
         }
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        int kind = c < 0 ? CP_BREAK : c < TABLE_CP ? cp_table[c].kind : kind_of(c);
-        if (kind == CP_LETTER) {
-            if (c < TABLE_CP)
-                letter(w, (UScriptCode)cp_table[c].script, cp_table[c].lower);
-            else
-                letter(w, icu_script(c), u_tolower(c));
-        } else if (kind == CP_BREAK) {
-            word_end(w); /* digits, punctuation, symbols */
-        }
+        /* The code points that follow, up to white space or a byte that can start markup:
+         * inside a token (token_start is 0 here) the tests above pass them all to this path. */
+        do {
+            UChar32 c;
+            U8_NEXT(s, i, n, c);
+            int kind = c < 0 ? CP_BREAK : c < TABLE_CP ? cp_table[c].kind : kind_of(c);
+            if (kind == CP_LETTER) {
+                if (c < TABLE_CP)
+                    letter(w, (UScriptCode)cp_table[c].script, cp_table[c].lower);
+                else
+                    letter(w, icu_script(c), u_tolower(c));
+            } else if (kind == CP_BREAK) {
+                word_end(w); /* digits, punctuation, symbols */
+            }
+        } while (i < n && !is_space(s[i]) && s[i] != '<' && s[i] != '&');
     }
     word_end(w);
 }
@@ -437,22 +441,27 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
             }
             continue;
         }
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        if (c < 0)
-            continue;
-        UScriptCode sc;
-        if (c < TABLE_CP) {
-            if (cp_table[c].kind != CP_LETTER)
+        /* Non-ASCII code points, while they follow one another: inside a token (token_start
+         * is 0 here) a byte from 0x80 up takes this path whatever it is, so going round the
+         * outer loop's tests for each letter of a Cyrillic or Arabic word changed nothing. */
+        do {
+            UChar32 c;
+            U8_NEXT(s, i, n, c);
+            if (c < 0)
                 continue;
-            sc = (UScriptCode)cp_table[c].script;
-        } else {
-            if (kind_of(c) != CP_LETTER)
-                continue;
-            sc = icu_script(c);
-        }
-        if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
-            script_letters[sc]++;
+            UScriptCode sc;
+            if (c < TABLE_CP) {
+                if (cp_table[c].kind != CP_LETTER)
+                    continue;
+                sc = (UScriptCode)cp_table[c].script;
+            } else {
+                if (kind_of(c) != CP_LETTER)
+                    continue;
+                sc = icu_script(c);
+            }
+            if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
+                script_letters[sc]++;
+        } while (i < n && s[i] >= 0x80);
     }
     script_letters[USCRIPT_LATIN] += latin;
 }
