@@ -128,9 +128,18 @@ static pthread_once_t token_bmp_once = PTHREAD_ONCE_INIT;
  * one-time pass: u_isUWhiteSpace for every non-ASCII unit of the folded text was a call each. */
 static uint8_t space_bmp[0x10000 / 8];
 
+/* The token scans read UTF-16 units: by unit, a BMP token character, none, or a surrogate
+ * (whose pair is decoded and asked). One load per unit where a unit took U16_NEXT's tests and a
+ * bitmap's shift and mask (64 KiB; a text touches a few lines of it). */
+enum { TOKEN_NO, TOKEN_YES, TOKEN_SURROGATE };
+static uint8_t token_unit[0x10000];
+
 static void token_bmp_build(void)
 {
     for (UChar32 c = 0; c < 0x10000; c++) {
+        token_unit[c] = U16_IS_SURROGATE(c)    ? TOKEN_SURROGATE
+                        : is_token_char_icu(c) ? TOKEN_YES
+                                               : TOKEN_NO;
         if (is_token_char_icu(c))
             token_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
         if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c))
@@ -143,6 +152,25 @@ static inline int is_token_char(UChar32 c)
     if (c < 0x10000)
         return token_bmp[c >> 3] >> (c & 7) & 1;
     return is_token_char_icu(c);
+}
+
+/* The end of the run of token characters (and of '-' with `hyphen`) that starts at t[e]. */
+static inline int32_t token_run_end(const UChar *t, int32_t e, int32_t len, int hyphen)
+{
+    for (;;) {
+        while (e < len && (token_unit[t[e]] == TOKEN_YES || (hyphen && t[e] == '-')))
+            e++;
+        if (e < len && token_unit[t[e]] == TOKEN_SURROGATE) {
+            int32_t k = e;
+            UChar32 c;
+            U16_NEXT(t, k, len, c);
+            if (is_token_char(c)) {
+                e = k;
+                continue;
+            }
+        }
+        return e;
+    }
 }
 
 int nf_fingerprint_token_char(int32_t c)
@@ -514,19 +542,21 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
     /* tokens -> hashes, in place into the shingle array */
     size_t n_tok = 0;
     for (int32_t i = 0; i < len;) {
-        UChar32 c;
         int32_t s = i;
-        U16_NEXT(text, i, len, c);
-        if (!is_token_char(c))
+        uint8_t kind = token_unit[text[i]];
+        if (kind == TOKEN_NO) {
+            i++;
             continue;
-        int32_t e = i;
-        while (e < len) {
-            int32_t k = e;
-            U16_NEXT(text, k, len, c);
-            if (!is_token_char(c))
-                break;
-            e = k;
         }
+        if (kind == TOKEN_SURROGATE) {
+            UChar32 c;
+            U16_NEXT(text, i, len, c);
+            if (!is_token_char(c))
+                continue;
+        } else {
+            i++;
+        }
+        int32_t e = token_run_end(text, i, len, 0);
         if (n_tok == f->shingles_cap) {
             size_t cap = f->shingles_cap ? f->shingles_cap * 2 : 1024;
             uint64_t *p = nf_realloc(f->shingles, cap * sizeof(uint64_t));
@@ -557,6 +587,56 @@ static nf_err_t minhash_of(nf_fingerprinter_t *f, const UChar *text, int32_t len
     return NF_OK;
 }
 
+/* The folded text as UTF-8 with every run of white space as one space, none at either end
+ * (the exact key's text), in one pass: collapsing in place first and converting after wrote and
+ * read the text once more. Returns the length, or SIZE_MAX for an unpaired surrogate (as
+ * nf_utf16_to_utf8; a surrogate is never white space, so a collapsed run cannot pair one). */
+static size_t spaced_utf16_to_utf8(const UChar *u16, int32_t n, char *out)
+{
+    uint8_t *o = (uint8_t *)out;
+    int space = 1; /* at the start, or after a space: white space writes nothing */
+    for (int32_t i = 0; i < n;) {
+        uint32_t c = u16[i++];
+        if (c < 0x80) {
+            if (c == ' ' || c - 0x09u <= 0x0du - 0x09u) {
+                if (!space)
+                    *o++ = ' ';
+                space = 1;
+            } else {
+                *o++ = (uint8_t)c;
+                space = 0;
+            }
+            continue;
+        }
+        if (space_bmp[c >> 3] >> (c & 7) & 1) {
+            if (!space)
+                *o++ = ' ';
+            space = 1;
+            continue;
+        }
+        space = 0;
+        if (c < 0x800) {
+            *o++ = (uint8_t)(0xc0 | c >> 6);
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        } else if (c < 0xd800 || c > 0xdfff) {
+            *o++ = (uint8_t)(0xe0 | c >> 12);
+            *o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        } else {
+            if (c > 0xdbff || i == n || u16[i] < 0xdc00 || u16[i] > 0xdfff)
+                return SIZE_MAX; /* a trail without its lead, or a lead without its trail */
+            c = 0x10000 + ((c - 0xd800) << 10) + (u16[i++] - 0xdc00u);
+            *o++ = (uint8_t)(0xf0 | c >> 18);
+            *o++ = (uint8_t)(0x80 | (c >> 12 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c >> 6 & 0x3f));
+            *o++ = (uint8_t)(0x80 | (c & 0x3f));
+        }
+    }
+    if (o > (uint8_t *)out && o[-1] == ' ')
+        o--;
+    return (size_t)(o - (uint8_t *)out);
+}
+
 nf_err_t nf_fingerprint_compute(nf_fingerprinter_t *f, const char *body, size_t body_len,
                                 const char *published_at, const nf_lang_t *lang,
                                 const nf_entity_list_t *entities, nf_fingerprint_t *out)
@@ -581,6 +661,7 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
                                       const char *published_at, const nf_lang_t *lang,
                                       const nf_entity_list_t *entities, nf_fingerprint_t *out)
 {
+    (void)body; /* every part reads the UTF-16 form (the numbers too: no second decoding) */
     memset(out, 0, sizeof(*out));
     out->t = nf_rfc3339_seconds(published_at);
     const char *lk = strcmp(lang->code, "und") != 0 && lang->code[0] ? lang->code : lang->script;
@@ -616,24 +697,8 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
         if (U_FAILURE(st))
             return NF_ERR_ICU;
     }
-    int32_t w = 0;
-    int space = 1;
-    for (int32_t i = 0; i < flen; i++) {
-        UChar c = f->folded[i];
-        if (space_bmp[c >> 3] >> (c & 7) & 1) {
-            if (!space)
-                f->folded[w++] = ' ';
-            space = 1;
-        } else {
-            f->folded[w++] = c;
-            space = 0;
-        }
-    }
-    if (w > 0 && f->folded[w - 1] == ' ')
-        w--;
-    flen = w;
     /* hash the UTF-8 form, so the key is the sha256 of a text anyone can reproduce (one UTF-16
-     * unit is at most 3 bytes of UTF-8) */
+     * unit is at most 3 bytes of UTF-8); white space runs become one space on the way */
     {
         size_t u8cap = 3 * (size_t)flen + 1;
         if (u8cap > f->u8_cap) {
@@ -643,13 +708,14 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
             f->u8 = p;
             f->u8_cap = u8cap;
         }
-        size_t u8len = nf_utf16_to_utf8(f->folded, (size_t)flen, f->u8);
+        size_t u8len = spaced_utf16_to_utf8(f->folded, flen, f->u8);
         if (u8len == SIZE_MAX)
             return NF_ERR_ICU;
         nf_content_sha256(f->u8, u8len, out->exact);
     }
 
-    /* near */
+    /* near: the tokens are runs of token characters, which white space is not, so the folded
+     * text before its white space is collapsed has the same tokens */
     uint32_t mins32[NF_MINHASH_K];
     nf_err_t err = minhash_of(f, f->folded, flen, out, mins32);
     if (err != NF_OK)
@@ -692,23 +758,22 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     int32_t cp_at = 0;
     int initial = 1;
     for (int32_t i = 0; i < ulen;) {
-        UChar32 c;
+        UChar32 c = u16[i];
         int32_t s = i;
-        U16_NEXT(u16, i, ulen, c);
-        if (!is_token_char(c)) {
+        uint8_t kind = token_unit[c];
+        if (kind == TOKEN_SURROGATE) {
+            U16_NEXT(u16, i, ulen, c);
+            kind = is_token_char(c) ? TOKEN_YES : TOKEN_NO;
+        } else {
+            i++;
+        }
+        if (kind == TOKEN_NO) {
             if (c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == 0x061F ||
                 c == 0x06D4 || c == 0x3002)
                 initial = 1;
             continue;
         }
-        int32_t e = i;
-        while (e < ulen) {
-            int32_t k = e;
-            U16_NEXT(u16, k, ulen, c);
-            if (!is_token_char(c) && c != '-')
-                break;
-            e = k;
-        }
+        int32_t e = token_run_end(u16, i, ulen, 1);
         while (e > s && u16[e - 1] == '-')
             e--;
         uint32_t key = name_key(f, u16 + s, e - s, initial);
@@ -741,7 +806,7 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     qsort(out->names, out->n_names, sizeof(uint32_t), cmp_u32);
 
     /* story: facts (numbers >= 10 and dates; years are too common to tell events apart) */
-    size_t nn = nf_numbers_extract(body, body_len, f->numbers, MAX_NUMBERS);
+    size_t nn = nf_numbers_extract_utf16(body_u16, body_u16_len, f->numbers, MAX_NUMBERS);
     if (nn > MAX_NUMBERS)
         nn = MAX_NUMBERS;
     uint32_t facts[MAX_NUMBERS];

@@ -162,14 +162,21 @@ size_t nf_tokenize(const char *text, size_t len, nf_token_t *tokens, size_t max)
     uint32_t gap_flags = NF_TOK_SENT_START;
     int32_t i = 0;
     while (i < n) {
+        if (s[i] == ' ') { /* the most frequent separator: no flag, one code point */
+            i++;
+            cp_index++;
+            continue;
+        }
         int32_t start = i;
         UChar32 c;
+        uint32_t v;
         if (s[i] < 0x80) {
             c = s[i++];
+            v = table ? table[c] : classify(c);
         } else {
             U8_NEXT(s, i, n, c);
+            v = lookup(table, c);
         }
-        uint32_t v = lookup(table, c);
         if (!(v & C_WORD) || (v & C_SKIP)) {
             /* Separator (a mark or joiner outside a word is one too). */
             if (c == '.')
@@ -208,29 +215,30 @@ size_t nf_tokenize(const char *text, size_t len, nf_token_t *tokens, size_t max)
         int solo = (v & C_SOLO) != 0;
         if (solo)
             tok.flags |= NF_TOK_SOLO;
+        /* The word goes on while the next code point is a word one and, after a solo letter, a
+         * mark (a solo letter takes its marks along but no other letter), else not a solo
+         * letter (no letter joins one): one masked compare. */
+        uint32_t go_mask = solo ? C_WORD | C_SKIP : C_WORD | C_SOLO;
+        uint32_t go_value = solo ? C_WORD | C_SKIP : C_WORD;
         for (;;) {
             if (!(v & C_SKIP))
                 h = hash_cp(h, v >> 8);
-            if (v & C_LETTER) {
-                letters++;
-                if (v & C_UPPER)
-                    uppers++;
-            }
+            letters += (v & C_LETTER) != 0;
+            uppers += (v & (C_LETTER | C_UPPER)) == (C_LETTER | C_UPPER);
             cp_index++;
             if (i >= n)
                 break;
             int32_t j = i;
             UChar32 d;
+            uint32_t w;
             if (s[j] < 0x80) {
                 d = s[j++];
+                w = table ? table[d] : classify(d);
             } else {
                 U8_NEXT(s, j, n, d);
+                w = lookup(table, d);
             }
-            uint32_t w = lookup(table, d);
-            if (!(w & C_WORD))
-                break;
-            /* A solo letter takes its marks along but no other letter; no letter joins it. */
-            if ((solo && !(w & C_SKIP)) || (!solo && (w & C_SOLO)))
+            if ((w & go_mask) != go_value)
                 break;
             v = w;
             i = j;

@@ -222,6 +222,10 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
     char *w = keep ? p->text + p->text_len : NULL;
     size_t wn = 0, late_at = 0;
     const char *late_err = NULL;
+    /* Bytes that decode to themselves (plain ASCII, valid UTF-8 sequences) are copied in one
+     * piece when an escape or the closing quote ends them: copied sequence by sequence, a
+     * Cyrillic or Arabic text was a memcpy call per letter. */
+    size_t verbatim = pos;
     for (;;) {
         size_t run = pos;
         while (run + 8 <= len) { /* eight plain bytes at a time: ASCII, no control, '"', '\\' */
@@ -237,34 +241,30 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
         }
         while (run < len && s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
             run++;
-        if (keep && run > pos) {
-            memcpy(w + wn, s + pos, run - pos);
-            wn += run - pos;
-        }
         pos = run;
         if (pos >= len) {
             p->pos = pos;
             return fail(p, NF_JSON_INVALID, pos, "premature end of input in a string");
         }
         uint8_t c = s[pos];
-        if (c == '"') {
-            pos++;
-            break;
-        }
         if (c >= 0x80) {
             size_t n = utf8_seq(s + pos, len - pos);
             if (!n)
                 return fail(p, NF_JSON_INVALID_UTF8, pos, "invalid UTF-8 byte 0x%02x", c);
-            if (keep) {
-                memcpy(w + wn, s + pos, n);
-                wn += n;
-            }
             pos += n;
             continue;
         }
+        if (keep && pos > verbatim) {
+            memcpy(w + wn, s + verbatim, pos - verbatim);
+            wn += pos - verbatim;
+        }
+        if (c == '"') {
+            pos++;
+            break;
+        }
         if (c < 0x20)
             return fail(p, NF_JSON_INVALID, pos, "control character 0x%02x in a string", c);
-        /* a backslash */
+        /* a backslash: whatever it is, the verbatim bytes start again after it */
         if (pos + 1 >= len)
             return fail(p, NF_JSON_INVALID, pos, "premature end of input in a string");
         uint8_t e = s[pos + 1];
@@ -273,7 +273,7 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
             if (keep)
                 w[wn++] = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
             pos += 2;
-            continue;
+            goto escaped;
         }
         uint32_t cp = 0, low = 0;
         if (e != 'u' || len - pos < 6 || hex4(s + pos + 2, &cp) < 0) {
@@ -293,14 +293,14 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
         if (cp >= 0xDC00 && cp <= 0xDFFF) {
             if (!late_err)
                 late_err = "lone low surrogate escape", late_at = esc;
-            continue;
+            goto escaped;
         }
         if (cp >= 0xD800 && cp <= 0xDBFF) {
             if (len - pos < 6 || s[pos] != '\\' || s[pos + 1] != 'u' ||
                 hex4(s + pos + 2, &low) < 0 || low < 0xDC00 || low > 0xDFFF) {
                 if (!late_err)
                     late_err = "high surrogate escape without a low one", late_at = esc;
-                continue;
+                goto escaped;
             }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             pos += 6;
@@ -308,10 +308,12 @@ static int parse_string(parser_t *p, int keep, size_t *off, size_t *out_len)
         if (cp == 0) {
             if (!late_err)
                 late_err = "\\u0000 is not allowed in a string", late_at = esc;
-            continue;
+            goto escaped;
         }
         if (keep)
             wn += put_utf8(w + wn, cp);
+    escaped:
+        verbatim = pos;
     }
     if (late_err) {
         p->pos = pos;

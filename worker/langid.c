@@ -207,6 +207,35 @@ static inline int address_token(const uint8_t *s, int32_t start, int32_t n, int3
     return address || ascii_casecmp_prefix(s + start, (size_t)(e - start), "www.");
 }
 
+/* Whether [s, s+n) has an '@' or a "://" anywhere (memchr: a fraction of an instruction per
+ * byte). Without one, address_token's answer is the "www." test alone, and the walks skip its
+ * scan of every token to its end (a second pass over most of the text). */
+static int span_may_have_address(const uint8_t *s, int32_t n)
+{
+    if (n <= 0)
+        return 0;
+    if (memchr(s, '@', (size_t)n))
+        return 1;
+    const uint8_t *end = s + n;
+    for (const uint8_t *p = s; (p = memchr(p, ':', (size_t)(end - p))) != NULL; p++)
+        if (end - p > 2 && p[1] == '/' && p[2] == '/')
+            return 1;
+    return 0;
+}
+
+/* address_token for a span without '@' or "://" (span_may_have_address): only a "www." token
+ * is one, and only then is the token's end looked for. */
+static inline int www_token(const uint8_t *s, int32_t start, int32_t n, int32_t *end)
+{
+    if (!ascii_casecmp_prefix(s + start, (size_t)(n - start), "www."))
+        return 0;
+    int32_t e = start;
+    while (e < n && !is_space(s[e]))
+        e++;
+    *end = e;
+    return 1;
+}
+
 typedef struct walk {
     nf_langid_feature_fn fn; /* called with every feature (count_span counts the scripts) */
     void *ctx;
@@ -313,6 +342,7 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
+    int may_address = span_may_have_address(s, n);
     while (i < n) {
         uint8_t b = s[i];
         if (is_space(b)) {
@@ -330,7 +360,7 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
         if (token_start) {
             token_start = 0;
             int32_t end;
-            if (address_token(s, i, n, &end)) {
+            if (may_address ? address_token(s, i, n, &end) : www_token(s, i, n, &end)) {
                 word_end(w);
                 i = end;
                 continue;
@@ -341,17 +371,21 @@ WALK_INLINE void walk_span_inline(walk_t *w, const uint8_t *s, int32_t n)
             i = skip;
             continue;
         }
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        int kind = c < 0 ? CP_BREAK : c < TABLE_CP ? cp_table[c].kind : kind_of(c);
-        if (kind == CP_LETTER) {
-            if (c < TABLE_CP)
-                letter(w, (UScriptCode)cp_table[c].script, cp_table[c].lower);
-            else
-                letter(w, icu_script(c), u_tolower(c));
-        } else if (kind == CP_BREAK) {
-            word_end(w); /* digits, punctuation, symbols */
-        }
+        /* The code points that follow, up to white space or a byte that can start markup:
+         * inside a token (token_start is 0 here) the tests above pass them all to this path. */
+        do {
+            UChar32 c;
+            U8_NEXT(s, i, n, c);
+            int kind = c < 0 ? CP_BREAK : c < TABLE_CP ? cp_table[c].kind : kind_of(c);
+            if (kind == CP_LETTER) {
+                if (c < TABLE_CP)
+                    letter(w, (UScriptCode)cp_table[c].script, cp_table[c].lower);
+                else
+                    letter(w, icu_script(c), u_tolower(c));
+            } else if (kind == CP_BREAK) {
+                word_end(w); /* digits, punctuation, symbols */
+            }
+        } while (i < n && !is_space(s[i]) && s[i] != '<' && s[i] != '&');
     }
     word_end(w);
 }
@@ -370,6 +404,7 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
 {
     int32_t i = 0;
     int token_start = 1;
+    int may_address = span_may_have_address(s, n);
     uint32_t latin = 0;
     while (i < n) {
         uint8_t b = s[i];
@@ -386,7 +421,7 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
         if (token_start) {
             token_start = 0;
             int32_t end;
-            if (address_token(s, i, n, &end)) {
+            if (may_address ? address_token(s, i, n, &end) : www_token(s, i, n, &end)) {
                 i = end;
                 continue;
             }
@@ -406,22 +441,27 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
             }
             continue;
         }
-        UChar32 c;
-        U8_NEXT(s, i, n, c);
-        if (c < 0)
-            continue;
-        UScriptCode sc;
-        if (c < TABLE_CP) {
-            if (cp_table[c].kind != CP_LETTER)
+        /* Non-ASCII code points, while they follow one another: inside a token (token_start
+         * is 0 here) a byte from 0x80 up takes this path whatever it is, so going round the
+         * outer loop's tests for each letter of a Cyrillic or Arabic word changed nothing. */
+        do {
+            UChar32 c;
+            U8_NEXT(s, i, n, c);
+            if (c < 0)
                 continue;
-            sc = (UScriptCode)cp_table[c].script;
-        } else {
-            if (kind_of(c) != CP_LETTER)
-                continue;
-            sc = icu_script(c);
-        }
-        if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
-            script_letters[sc]++;
+            UScriptCode sc;
+            if (c < TABLE_CP) {
+                if (cp_table[c].kind != CP_LETTER)
+                    continue;
+                sc = (UScriptCode)cp_table[c].script;
+            } else {
+                if (kind_of(c) != CP_LETTER)
+                    continue;
+                sc = icu_script(c);
+            }
+            if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
+                script_letters[sc]++;
+        } while (i < n && s[i] >= 0x80);
     }
     script_letters[USCRIPT_LATIN] += latin;
 }
@@ -666,9 +706,11 @@ static unsigned chunks_of(const span_t *spans, unsigned n_spans, span_t *out, un
             } else {
                 while (end < len && !is_space(s[end]))
                     end++;
-                /* a '<' after the last '>' before the cut: the cut is inside a tag */
+                /* a '<' after the last '>' before the cut: the cut is inside a tag (a chunk
+                 * with no '<' at all, most of them, is not read backwards byte by byte) */
                 const uint8_t *lt = NULL, *gt = NULL;
-                for (int32_t i = end - 1; i >= start && !lt && !gt; i--) {
+                int any_lt = end > start && memchr(s + start, '<', (size_t)(end - start));
+                for (int32_t i = end - 1; any_lt && i >= start && !lt && !gt; i--) {
                     if (s[i] == '>')
                         gt = s + i;
                     else if (s[i] == '<')

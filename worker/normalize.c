@@ -4,12 +4,14 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utf8.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/buf.h"
@@ -245,7 +247,17 @@ static int is_silent(UChar32 c)
 /* The same answers for the BMP from bitmaps built once: the ICU property lookups per letter
  * were a third of the stage on non-Latin text. */
 static uint8_t bmp_space[0x10000 / 8], bmp_alnum[0x10000 / 8], bmp_silent[0x10000 / 8];
+/* u_foldCase of a BMP letter or digit, 0 where the answer is not in the BMP (ICU answers) */
+static uint16_t fold_bmp[0x10000];
+/* An ASCII letter or digit as it goes into a junk key (lower case), 0 for anything else. */
+static uint8_t ascii_key[0x80];
+/* By UTF-16 unit, for the line scan: a line break, white space (is_space_like), a surrogate
+ * (decoded and asked), or anything else. */
+enum { UNIT_PLAIN, UNIT_SPACE, UNIT_BREAK, UNIT_SURROGATE };
+static uint8_t line_unit[0x10000];
 static pthread_once_t bmp_space_once = PTHREAD_ONCE_INIT;
+
+static int is_line_break(UChar32 c);
 
 static void bmp_space_build(void)
 {
@@ -257,6 +269,16 @@ static void bmp_space_build(void)
             bmp_alnum[c >> 3] |= bit;
         if (is_silent(c))
             bmp_silent[c >> 3] |= bit;
+        UChar32 f = u_isalnum(c) ? u_foldCase(c, U_FOLD_CASE_DEFAULT) : 0;
+        fold_bmp[c] = (uint16_t)(f > 0 && f < 0x10000 ? f : 0);
+        line_unit[c] = U16_IS_SURROGATE(c)    ? UNIT_SURROGATE
+                       : is_line_break(c)     ? UNIT_BREAK
+                       : is_space_like_icu(c) ? UNIT_SPACE
+                                              : UNIT_PLAIN;
+    }
+    for (int c = 0; c < 0x80; c++) {
+        int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+        ascii_key[c] = (uint8_t)(letter ? (c | 0x20) : digit ? c : 0);
     }
 }
 
@@ -273,45 +295,71 @@ static int is_line_break(UChar32 c)
            c == 0x2029;
 }
 
-/* Builds the junk key of text[0..len) into key (which must hold len units). Stops at the
- * start of word max_words + 1 (then *words is max_words + 1): a line that long is never junk,
- * and paragraphs are most of the text. */
+/* The junk key of a line, built one code point at a time: letters and digits case-folded,
+ * every run of anything else one space, marks and format characters nothing. Building stops at
+ * the start of word max_words + 1 (then words is max_words + 1): a line that long is never
+ * junk, and paragraphs are most of the text. */
+typedef struct key_builder {
+    UChar *key; /* holds 2 units per code point fed */
+    int32_t len;
+    int words, max_words;
+    int pending_space;
+} key_builder_t;
+
+static inline void key_begin(key_builder_t *kb, UChar *key, int max_words)
+{
+    kb->key = key;
+    kb->len = 0;
+    kb->words = 0;
+    kb->max_words = max_words;
+    kb->pending_space = 0;
+}
+
+static inline void key_feed(key_builder_t *kb, UChar32 c)
+{
+    if (kb->words > kb->max_words)
+        return;
+    if (c < 0x80) { /* fast path, same answer as below for ASCII */
+        UChar folded = ascii_key[c];
+        if (!folded) {
+            kb->pending_space = 1;
+            return;
+        }
+        if ((kb->len == 0 || kb->pending_space) && ++kb->words > kb->max_words)
+            return;
+        if (kb->pending_space && kb->len > 0)
+            kb->key[kb->len++] = ' ';
+        kb->pending_space = 0;
+        kb->key[kb->len++] = folded;
+        return;
+    }
+    int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
+    if (alnum) {
+        if ((kb->len == 0 || kb->pending_space) && ++kb->words > kb->max_words)
+            return;
+        if (kb->pending_space && kb->len > 0)
+            kb->key[kb->len++] = ' ';
+        kb->pending_space = 0;
+        UChar32 f = c < 0x10000 && fold_bmp[c] ? fold_bmp[c] : u_foldCase(c, U_FOLD_CASE_DEFAULT);
+        U16_APPEND_UNSAFE(kb->key, kb->len, f);
+    } else if (!(c < 0x10000 ? bmp_silent[c >> 3] >> (c & 7) & 1 : is_silent(c))) {
+        kb->pending_space = 1;
+    }
+}
+
+/* Builds the junk key of text[0..len) into key (which must hold 2 * len units); see
+ * key_builder_t. */
 static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words, int max_words)
 {
-    int32_t k = 0;
-    int pending_space = 0;
-    *words = 0;
-    for (int32_t i = 0; i < len;) {
+    key_builder_t kb;
+    key_begin(&kb, key, max_words);
+    for (int32_t i = 0; i < len && kb.words <= max_words;) {
         UChar32 c;
         U16_NEXT(text, i, len, c);
-        if (c < 0x80) { /* fast path, same answer as below for ASCII */
-            int digit = c >= '0' && c <= '9', letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-            if (!digit && !letter) {
-                pending_space = 1;
-                continue;
-            }
-            if ((k == 0 || pending_space) && ++*words > max_words)
-                return k;
-            if (pending_space && k > 0)
-                key[k++] = ' ';
-            pending_space = 0;
-            key[k++] = (UChar)(letter ? (c | 0x20) : c);
-            continue;
-        }
-        int alnum = c < 0x10000 ? bmp_alnum[c >> 3] >> (c & 7) & 1 : u_isalnum(c);
-        if (alnum) {
-            if ((k == 0 || pending_space) && ++*words > max_words)
-                return k;
-            if (pending_space && k > 0)
-                key[k++] = ' ';
-            pending_space = 0;
-            UChar32 f = u_foldCase(c, U_FOLD_CASE_DEFAULT);
-            U16_APPEND_UNSAFE(key, k, f);
-        } else if (!(c < 0x10000 ? bmp_silent[c >> 3] >> (c & 7) & 1 : is_silent(c))) {
-            pending_space = 1;
-        }
+        key_feed(&kb, c);
     }
-    return k;
+    *words = kb.words;
+    return kb.len;
 }
 
 static int prepare_keys(const char *const *src, size_t n, key_t *out)
@@ -394,17 +442,14 @@ static int only_digits(const UChar *s, int32_t len)
     return 1;
 }
 
-static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
+/* Whether a line whose junk key (make_key with JUNK_CHECK_MAX_WORDS) is key[0..klen), of
+ * `words` words, is junk. */
+static int key_is_junk(const nf_normalizer_t *n, const UChar *key, int32_t klen, int words)
 {
-    if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
-        return 0;
-    int words;
-    int32_t klen = make_key(line, len, n->keybuf, &words, JUNK_CHECK_MAX_WORDS);
     if (klen == 0)
         return 1; /* nothing but punctuation and symbols: separators, "»»»", "* * *" */
     if (words > JUNK_CHECK_MAX_WORDS)
         return 0;
-    const UChar *key = n->keybuf;
     for (const uint8_t *i = n->by_first[key[0] % FIRST_BUCKETS]; *i != 0xff; i++) {
         const key_t *p = &n->phrases[*i];
         if (klen < p->len || key[0] != p->text[0] || memcmp(key, p->text, (size_t)p->len * 2) != 0)
@@ -429,6 +474,15 @@ static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
     return 0;
 }
 
+static int line_is_junk(nf_normalizer_t *n, const UChar *line, int32_t len)
+{
+    if (grow(&n->keybuf, &n->key_cap, len * 2 + 2))
+        return 0;
+    int words;
+    int32_t klen = make_key(line, len, n->keybuf, &words, JUNK_CHECK_MAX_WORDS);
+    return key_is_junk(n, n->keybuf, klen, words);
+}
+
 int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
 {
     UErrorCode st = U_ZERO_ERROR;
@@ -437,6 +491,43 @@ int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
         return 0;
     u_strFromUTF8(n->u16, n->u16_cap, &ulen, line, (int32_t)len, &st);
     return U_SUCCESS(st) && line_is_junk(n, n->u16, ulen);
+}
+
+/* UTF-8 to UTF-16 (out holds n units), eight ASCII bytes at a time, and the largest unit
+ * written (*max_unit). Returns the length, or -1 for ill-formed UTF-8 (U8_NEXT's strict rules:
+ * the well-formed sequences of Unicode table 3-7, as u_strFromUTF8's). */
+static int32_t utf8_to_utf16(const uint8_t *s, int32_t n, UChar *out, UChar *max_unit)
+{
+    int32_t i = 0, o = 0;
+    UChar max = 0;
+    while (i < n) {
+        uint64_t eight;
+        if (i + 8 <= n && (memcpy(&eight, s + i, 8), !(eight & 0x8080808080808080ull))) {
+            for (int k = 0; k < 8; k++)
+                out[o + k] = s[i + k];
+            o += 8;
+            i += 8;
+            continue;
+        }
+        if (s[i] < 0x80) {
+            out[o++] = s[i++];
+            continue;
+        }
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0)
+            return -1;
+        if (c > 0xffff) {
+            out[o++] = U16_LEAD(c);
+            out[o++] = U16_TRAIL(c);
+            max = 0xffff;
+        } else {
+            out[o++] = (UChar)c;
+            max = (UChar)c > max ? (UChar)c : max;
+        }
+    }
+    *max_unit = max;
+    return o;
 }
 
 nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_junk, nf_buf_t *out,
@@ -451,15 +542,21 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
     int32_t ulen = 0;
     if (grow(&n->u16, &n->u16_cap, (int32_t)len + 1))
         return NF_ERR_NOMEM;
-    u_strFromUTF8(n->u16, n->u16_cap, &ulen, in, (int32_t)len, &st);
-    if (st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND)
-        return NF_ERR_INVALID_ARG;
-    if (U_FAILURE(st))
-        return NF_ERR_ICU;
+    UChar max_unit = 0;
+    ulen = utf8_to_utf16((const uint8_t *)in, (int32_t)len, n->u16, &max_unit);
+    if (ulen < 0) { /* ill-formed: ICU says how, as it always did */
+        u_strFromUTF8(n->u16, n->u16_cap, &ulen, in, (int32_t)len, &st);
+        if (st == U_INVALID_CHAR_FOUND || st == U_ILLEGAL_CHAR_FOUND)
+            return NF_ERR_INVALID_ARG;
+        if (U_FAILURE(st))
+            return NF_ERR_ICU;
+        max_unit = 0xffff;
+    }
 
-    /* Most text arrives in NFC already: the quick check (no copy) skips the normalizer. */
+    /* Most text arrives in NFC already: the quick check (no copy) skips the normalizer. Below
+     * U+0300 (the first code point whose NFC_Quick_Check is not Yes) there is nothing to ask. */
     const UChar *text = n->u16;
-    int32_t nlen = unorm2_spanQuickCheckYes(n->nfc, n->u16, ulen, &st);
+    int32_t nlen = max_unit < 0x300 ? ulen : unorm2_spanQuickCheckYes(n->nfc, n->u16, ulen, &st);
     if (U_FAILURE(st))
         return NF_ERR_ICU;
     if (nlen < ulen) {
@@ -472,25 +569,45 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         text = n->nfc_text;
     }
 
-    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1))
+    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1) ||
+        (drop_junk && grow(&n->keybuf, &n->key_cap, 2 * nlen + 2)))
         return NF_ERR_NOMEM;
     int32_t olen = 0;
     int32_t i = 0;
     while (i < nlen) {
-        /* One line: fold white space runs to one space, trim both ends. */
+        /* One line: fold white space runs to one space, trim both ends. The junk key of the
+         * line is built on the way, from the same code points in the same order (a second
+         * pass over each line was a third of the stage). */
         int32_t llen = 0;
         int pending_space = 0;
+        key_builder_t kb;
+        key_begin(&kb, n->keybuf, JUNK_CHECK_MAX_WORDS);
         while (i < nlen) {
             UChar u = text[i];
-            if (u > 0x20 && u < 0x7F) { /* printable ASCII: no break, no space, one unit */
-                if (pending_space)
+            uint8_t kind = line_unit[u];
+            if (kind == UNIT_PLAIN) { /* no break, no space, one unit, one code point */
+                if (pending_space) {
                     n->line[llen++] = ' ';
+                    if (drop_junk)
+                        key_feed(&kb, ' ');
+                }
                 pending_space = 0;
                 n->line[llen++] = u;
+                if (drop_junk)
+                    key_feed(&kb, u);
                 i++;
                 continue;
             }
-            UChar32 c;
+            if (kind == UNIT_SPACE) {
+                pending_space = llen > 0;
+                i++;
+                continue;
+            }
+            if (kind == UNIT_BREAK) {
+                i++;
+                break;
+            }
+            UChar32 c; /* a surrogate: the general case */
             int32_t start = i;
             U16_NEXT(text, i, nlen, c);
             if (is_line_break(c))
@@ -499,15 +616,20 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                 pending_space = llen > 0;
                 continue;
             }
-            if (pending_space)
+            if (pending_space) {
                 n->line[llen++] = ' ';
+                if (drop_junk)
+                    key_feed(&kb, ' ');
+            }
             pending_space = 0;
+            if (drop_junk)
+                key_feed(&kb, c);
             while (start < i)
                 n->line[llen++] = text[start++];
         }
         if (llen == 0)
             continue;
-        if (drop_junk && line_is_junk(n, n->line, llen)) {
+        if (drop_junk && key_is_junk(n, n->keybuf, kb.len, kb.words)) {
             if (junk_dropped)
                 (*junk_dropped)++;
             continue;

@@ -7,6 +7,8 @@
  * way). */
 #include "newsflow/numbers.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -171,11 +173,30 @@ static int is_digit(UChar32 c)
     return u_charDigitValue(c) >= 0 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER;
 }
 
-static int is_letter(UChar32 c)
+static int is_letter_icu(UChar32 c)
+{
+    return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+}
+
+/* is_letter_icu for the BMP from a bitmap built once (8 KiB): the scan asks it of every code
+ * point of a Cyrillic or Arabic text. */
+static uint8_t letter_bmp[0x10000 / 8];
+static pthread_once_t letter_bmp_once = PTHREAD_ONCE_INIT;
+
+static void letter_bmp_build(void)
+{
+    for (UChar32 c = 128; c < 0x10000; c++)
+        if (is_letter_icu(c))
+            letter_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
+static inline int is_letter(UChar32 c)
 {
     if (c < 128)
         return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
-    return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
+    if (c < 0x10000)
+        return letter_bmp[c >> 3] >> (c & 7) & 1;
+    return is_letter_icu(c);
 }
 
 static int is_group_sep(UChar32 c)
@@ -418,6 +439,9 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
     return j;
 }
 
+/* The numbers of cp[0..n); frees cp. */
+static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_t max);
+
 size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t max)
 {
     UChar32 *cp = nf_malloc((len + 1) * sizeof(UChar32));
@@ -425,11 +449,43 @@ size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t
         return 0;
     size_t n = 0;
     for (size_t i = 0; i < len;) {
+        uint64_t eight;
+        if (i + 8 <= len && (memcpy(&eight, utf8 + i, 8), !(eight & 0x8080808080808080ull))) {
+            /* eight ASCII bytes, eight code points: most of a Latin-script text */
+            for (size_t k = 0; k < 8; k++)
+                cp[n + k] = (UChar32)(uint8_t)utf8[i + k];
+            n += 8;
+            i += 8;
+            continue;
+        }
         UChar32 c;
         U8_NEXT(utf8, i, len, c);
         if (c >= 0)
             cp[n++] = c;
     }
+    return extract_code_points(cp, n, out, max);
+}
+
+size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *out, size_t max)
+{
+    UChar32 *cp = nf_malloc((len + 1) * sizeof(UChar32));
+    if (!cp)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t u = u16[i++];
+        if (u < 0xd800 || u > 0xdfff) {
+            cp[n++] = (UChar32)u;
+        } else if (u <= 0xdbff && i < len && u16[i] >= 0xdc00 && u16[i] <= 0xdfff) {
+            cp[n++] = (UChar32)(0x10000 + ((u - 0xd800) << 10) + (u16[i++] - 0xdc00u));
+        } /* an unpaired surrogate: skipped, as an invalid UTF-8 sequence is */
+    }
+    return extract_code_points(cp, n, out, max);
+}
+
+static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_t max)
+{
+    pthread_once(&letter_bmp_once, letter_bmp_build);
     emitter_t e = {out, max, 0};
     size_t i = 0;
     while (i < n) {

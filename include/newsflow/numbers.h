@@ -30,6 +30,11 @@ typedef struct nf_number {
  */
 size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t max);
 
+/** @brief nf_numbers_extract for the same text as `len` UTF-16 units (an unpaired surrogate is
+ *  skipped): the same answers without decoding UTF-8 again when the caller has the text in
+ *  UTF-16 already. */
+size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *out, size_t max);
+
 /** @brief Month 1..12 of a (lower-case or not) month name or its inflected form in one of the
  *  supported languages (en fr de es it pt nl ru uk ar), else 0. */
 int nf_numbers_month(const char *utf8, size_t len);

@@ -199,6 +199,30 @@ static void test_invalid_utf8(void **state)
         assert_int_equal(out.len, 0);
         nf_buf_free(&out);
     }
+    /* the normalizer's own UTF-8 decoding accepts exactly what ICU's u_strFromUTF8 accepts:
+     * every lead byte from 0x80 with second, third and fourth bytes at the edges of the
+     * ranges of Unicode table 3-7 */
+    static const unsigned char seconds[] = {0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0};
+    static const unsigned char others[] = {0x80, 0xbf, 0x41};
+    for (unsigned lead = 0x80; lead <= 0xff; lead++)
+        for (size_t a = 0; a < sizeof(seconds); a++)
+            for (size_t b = 0; b < sizeof(others); b++)
+                for (size_t c = 0; c < sizeof(others); c++) {
+                    char text[8] = {
+                        'x', (char)lead, (char)seconds[a], (char)others[b], (char)others[c],
+                        'y', 0};
+                    UChar u16[16];
+                    int32_t ulen = 0;
+                    UErrorCode st = U_ZERO_ERROR;
+                    u_strFromUTF8(u16, 16, &ulen, text, 6, &st);
+                    nf_buf_t out = NF_BUF_INIT;
+                    nf_err_t rc = nf_normalize(norm, text, 6, 0, &out, NULL);
+                    if ((rc == NF_OK) != (U_SUCCESS(st) != 0))
+                        fail_msg("bytes %02x %02x %02x %02x: normalize %s, ICU %s", lead,
+                                 seconds[a], others[b], others[c], nf_err_name(rc),
+                                 u_errorName(st));
+                    nf_buf_free(&out);
+                }
     /* the normalizer still works afterwards */
     assert_int_equal(check("still \xc3\xa9 fine", 1, "still \xc3\xa9 fine"), 0);
 }

@@ -155,6 +155,57 @@ static void test_bounds(void **state)
     assert_int_equal(n[1].value, 3141);
 }
 
+/* The UTF-16 entry point finds what the UTF-8 one finds in the same text (the fingerprint
+ * calls it with the normalizer's UTF-16). */
+static void test_utf16_same_answers(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "12,480 people on 14 March 2026, 3.5 million euros",
+        "le 14 mars, 12 480 personnes et 2,5 milliards",
+        "14. März: 12.480 Menschen, 40 Millionen Euro",
+        "14 марта 12 480 человек и 2 тысячи",
+        "في 14 مارس ١٢٬٤٨٠ شخصا و 3 مليون دولار",
+        "2026-03-14, 14/03/2026 and route A480, COVID19",
+        "𝟏𝟐 and 7 (a supplementary letter: 𐐀 12)",
+        "",
+    };
+    for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
+        const char *text = texts[t];
+        uint16_t u16[256];
+        size_t n16 = 0;
+        for (size_t i = 0; text[i];) { /* a small UTF-8 to UTF-16 decoder for the test */
+            unsigned char b = (unsigned char)text[i];
+            uint32_t c;
+            int extra = b < 0x80 ? 0 : b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3;
+            c = extra == 0 ? b : extra == 1 ? b & 0x1fu : extra == 2 ? b & 0x0fu : b & 0x07u;
+            for (int k = 1; k <= extra; k++)
+                c = c << 6 | ((unsigned char)text[i + (size_t)k] & 0x3fu);
+            i += (size_t)extra + 1;
+            if (c >= 0x10000) {
+                u16[n16++] = (uint16_t)(0xd800 + ((c - 0x10000) >> 10));
+                u16[n16++] = (uint16_t)(0xdc00 + ((c - 0x10000) & 0x3ff));
+            } else {
+                u16[n16++] = (uint16_t)c;
+            }
+        }
+        nf_number_t a[16], b[16];
+        size_t na = nf_numbers_extract(text, strlen(text), a, 16);
+        size_t nb = nf_numbers_extract_utf16(u16, n16, b, 16);
+        assert_int_equal(na, nb);
+        for (size_t i = 0; i < na && i < 16; i++) {
+            assert_int_equal(a[i].kind, b[i].kind);
+            assert_int_equal(a[i].value, b[i].value);
+        }
+    }
+    /* an unpaired surrogate is skipped, like an invalid UTF-8 sequence */
+    static const uint16_t lone[] = {'1', '2', 0xd800, '3', ' ', '4', '5'};
+    nf_number_t n[4];
+    size_t c = nf_numbers_extract_utf16(lone, sizeof(lone) / sizeof(lone[0]), n, 4);
+    size_t d = nf_numbers_extract("123 45", 6, n, 4);
+    assert_int_equal(c, d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_dates_every_language),
         cmocka_unit_test(test_month_names),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_utf16_same_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
