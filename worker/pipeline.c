@@ -803,14 +803,6 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         p->dd_slot[n_dd++] = i;
     }
     err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
-    uint64_t hits, misses;
-    size_t entries;
-    nf_store_cache_stats(p->store, &hits, &misses, &entries);
-    nf_counter_add(p->m.cache_hit, hits - p->m.cache_hits_seen);
-    nf_counter_add(p->m.cache_miss, misses - p->m.cache_misses_seen);
-    nf_gauge_set(p->m.cache_entries, (double)entries);
-    p->m.cache_hits_seen = hits;
-    p->m.cache_misses_seen = misses;
     if (err != NF_OK)
         return err;
     size_t new_stories = 0;
@@ -880,6 +872,14 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
     int64_t committed_ms = realtime_ms();
+    uint64_t hits, misses; /* the commit cached the batch's fingerprints */
+    size_t entries;
+    nf_store_cache_stats(p->store, &hits, &misses, &entries);
+    nf_counter_add(p->m.cache_hit, hits - p->m.cache_hits_seen);
+    nf_counter_add(p->m.cache_miss, misses - p->m.cache_misses_seen);
+    nf_gauge_set(p->m.cache_entries, (double)entries);
+    p->m.cache_hits_seen = hits;
+    p->m.cache_misses_seen = misses;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (s->msg.timestamp_ms >= 0)

@@ -60,6 +60,16 @@ nf_log "Prometheus says: consumed=$consumed stored=$stored rejected=$rejected; P
 [ -n "$(query 'newsflow_build_info')" ] || nf_fail "no build info"
 [ -n "$(query 'histogram_quantile(0.99, sum by (le) (rate(newsflow_batch_duration_seconds_bucket[1m])))')" ] \
     || nf_fail "no batch duration histogram"
+# The fingerprint cache holds every fingerprint this worker stored (fewer than its capacity), and
+# found every candidate's there: all were stored by this worker, and cached when they committed.
+entries=$(query 'newsflow_dedup_fingerprint_cache_entries')
+fps=$(nf_sql "select count(*) from fingerprints")
+hits=$(query 'newsflow_dedup_fingerprint_cache_lookups_total{result="hit"}')
+misses=$(query 'newsflow_dedup_fingerprint_cache_lookups_total{result="miss"}')
+nf_log "fingerprint cache: $entries entries for $fps fingerprints, $hits hits, $misses misses"
+[ "$entries" = "$fps" ] || nf_fail "fingerprint cache holds $entries, fingerprints $fps"
+[ "$misses" = "0" ] || nf_fail "fingerprint cache: $misses misses in a single worker's run"
+[ "${hits:-0}" -gt 0 ] || nf_fail "fingerprint cache: no hits"
 # Lag comes from librdkafka's statistics (every 5 s): a fast run can be scraped before the
 # first report that knows the assigned partitions' positions, so wait up to three reports.
 for _ in $(seq 30); do
