@@ -123,9 +123,12 @@ typedef struct nf_store_dedup_article {
 /**
  * @brief Inside the batch transaction: decide duplicates and stories (story.h rules) with
  *        PostgreSQL as the authority. Takes advisory locks on the batch's index keys (LSH bands,
- *        posted names, exact keys) in ascending order, reads the stored articles sharing them,
- *        locks their stories (ascending), decides (nf_story_resolve), writes fingerprints, keys,
- *        links and stories, and rewrites stored articles whose decision moved (their new record,
+ *        posted names, exact keys) in ascending order, reads the ids of the stored articles
+ *        sharing them within each article's window, takes their fingerprints from the cache
+ *        (reading the others; cached at COMMIT), reads the decisions and stories of those that
+ *        may link (nf_story_relevant), locks their stories (ascending), decides
+ *        (nf_story_resolve), writes fingerprints, keys and stories, and rewrites stored
+ *        articles whose decision moved (their new record,
  *        with "revision" + 1, goes to the outbox: appended to *out). An id already decided gets
  *        its stored decision. *corrected receives the number of stored articles rewritten.
  *        Memory: with dedup_max_candidates, a batch whose candidates pass it is decided in
