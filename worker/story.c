@@ -290,12 +290,15 @@ static int entry_has_key(const entry_t *e, uint32_t key)
     return 0;
 }
 
-/* An entry spans two or three cache lines: what the lookup reads (the bands, the var pointer
- * and the counts at its end). */
+/* An entry spans two or three cache lines, and a lookup reads all of them (the exact key and
+ * t, the bands, the var pointer, the counts and id_hash at its end). */
 static inline void prefetch_entry(const entry_t *e)
 {
-    __builtin_prefetch(e->bands);
-    __builtin_prefetch(&e->var);
+    /* bytes 0, 64 and the last: one in each line the entry touches */
+    const char *b = (const char *)e;
+    __builtin_prefetch(b);
+    __builtin_prefetch(b + 64);
+    __builtin_prefetch(b + sizeof(*e) - 1);
 }
 
 /* The ring index of the article that posting p, found `dist` slots after the home of `key`,
@@ -491,9 +494,11 @@ static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_can
             prefetch_var(&x->ring[x->pending[j + PREFETCH_VAR]]);
         uint32_t idx = x->pending[j];
         entry_t *e = &x->ring[idx];
-        if (!entry_has_key(e, x->pending_key[j]))
-            continue;
+        /* an article already taken (it shares several keys) is not confirmed again: a name key
+         * would read its var part */
         if (e->mark == x->mark || *n_cand == cand_cap)
+            continue;
+        if (!entry_has_key(e, x->pending_key[j]))
             continue;
         e->mark = x->mark;
         x->cand[(*n_cand)++] = idx;
@@ -524,11 +529,15 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
      * postings at their key's distance and prefetching their entries; then each is confirmed
      * against its article (a name key is in the article's var part, another miss, prefetched
      * PREFETCH_VAR postings ahead from the entry that has arrived by then). */
-    size_t n_pending = 0;
+    size_t n_pending = 0, homes[KEYS_PER_ENTRY];
+    for (size_t k = 0; k < nk; k++) { /* the keys' runs are far apart: fetch all at once */
+        homes[k] = home(x, keys[k]);
+        __builtin_prefetch(&x->table[homes[k]]);
+    }
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
         size_t dist = 0;
-        for (size_t i = home(x, keys[k]); x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+        for (size_t i = homes[k]; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
             uint32_t p = x->table[i];
             if (posting_dist(x, p) != dist)
                 continue; /* another home */
