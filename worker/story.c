@@ -46,6 +46,16 @@ typedef struct entry {
     uint32_t id_hash; /* of the id: most candidates are told from the article without its id */
 } entry_t;
 
+/* What a lookup learns of a key's run for post_known: the run from home to its first empty slot
+ * (end), the article's postings in it (up to MAX_PER_KEY, as post counts them) and the slot of
+ * the oldest of those outside the new article's window. */
+typedef struct key_run {
+    uint32_t key;
+    uint32_t same;
+    size_t home, end, stale;
+    int64_t stale_t;
+} key_run_t;
+
 typedef struct story {
     uint32_t parent; /* itself for a root, NONE for a free story */
     uint32_t refs;
@@ -68,7 +78,10 @@ struct nf_story_index {
     uint32_t mark;
     uint64_t evictions, lookups;
     uint32_t *cand;
-    uint32_t pending[PENDING_MAX], pending_key[PENDING_MAX]; /* a lookup's postings to confirm */
+    /* a lookup's postings to confirm: ring index, table slot, index of the key in runs */
+    uint32_t pending[PENDING_MAX], pending_slot[PENDING_MAX];
+    uint8_t pending_k[PENDING_MAX];
+    key_run_t runs[KEYS_PER_ENTRY];
 };
 
 void nf_story_id_of(const char *first_article_id, char out[NF_STORY_ID_LEN])
@@ -319,10 +332,10 @@ static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t di
  * evicts them, and no later article is found through it. The article that loses the posting
  * can no longer be found through this key, only by articles outside its window (if the stream
  * is in published_at order), and its eviction finds nothing to unpost here. */
-static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
+static size_t post(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
     if (x->n_postings >= x->max_fill)
-        return;
+        return SIZE_MAX;
     size_t i = home(x, key), dist = 0, same = 0, stale = SIZE_MAX, stale_dist = 0;
     int64_t t = x->ring[idx].t, stale_t = 0;
     for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
@@ -339,13 +352,38 @@ static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
         if (++same >= MAX_PER_KEY) {
             if (stale != SIZE_MAX)
                 x->table[stale] = posting(x, stale_dist, idx);
-            return;
+            return stale;
         }
     }
     if (dist > x->max_dist)
-        return;
+        return SIZE_MAX;
     x->table[i] = posting(x, dist, idx);
     x->n_postings++;
+    return i;
+}
+
+/* post() from what the lookup saw of the key's run (r), without walking it again; unless a
+ * slot written by an earlier post of this article lies in the run, which post() then walks.
+ * Returns the slot written or SIZE_MAX. */
+static size_t post_known(nf_story_index_t *x, const key_run_t *r, uint32_t idx,
+                         const size_t *written, size_t n_written)
+{
+    if (x->n_postings >= x->max_fill)
+        return SIZE_MAX;
+    size_t len = (r->end - r->home) & x->mask;
+    for (size_t w = 0; w < n_written; w++)
+        if (written[w] != SIZE_MAX && ((written[w] - r->home) & x->mask) <= len)
+            return post(x, r->key, idx);
+    if (r->same >= MAX_PER_KEY) {
+        if (r->stale != SIZE_MAX)
+            x->table[r->stale] = posting(x, (r->stale - r->home) & x->mask, idx);
+        return r->stale;
+    }
+    if (len > x->max_dist)
+        return SIZE_MAX;
+    x->table[r->end] = posting(x, len, idx);
+    x->n_postings++;
+    return r->end;
 }
 
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
@@ -487,18 +525,33 @@ static inline void prefetch_var(const entry_t *e)
 
 /* The second pass of a lookup: the pending postings (ring index and key, in table order) that
  * are filed under their key become candidates, each article once, at most cand_cap. */
-static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap)
+static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap,
+                            int64_t t)
 {
     for (size_t j = 0; j < n_pending; j++) {
         if (j + PREFETCH_VAR < n_pending)
             prefetch_var(&x->ring[x->pending[j + PREFETCH_VAR]]);
         uint32_t idx = x->pending[j];
         entry_t *e = &x->ring[idx];
-        /* an article already taken (it shares several keys) is not confirmed again: a name key
-         * would read its var part */
-        if (e->mark == x->mark || *n_cand == cand_cap)
+        key_run_t *r = &x->runs[x->pending_k[j]];
+        int counting = r->same < MAX_PER_KEY; /* post_known needs the key's first postings */
+        /* an article already taken (it shares several keys) is not confirmed again, unless the
+         * run's count needs it: a name key would read its var part */
+        int taken = e->mark == x->mark || *n_cand == cand_cap;
+        if (taken && !counting)
             continue;
-        if (!entry_has_key(e, x->pending_key[j]))
+        if (!entry_has_key(e, r->key))
+            continue;
+        if (counting) { /* as post() judges the postings it walks */
+            int64_t at = e->t;
+            if ((at < t - x->p.window_s || at > t + x->p.window_s) &&
+                (r->stale == SIZE_MAX || at < r->stale_t)) {
+                r->stale = x->pending_slot[j];
+                r->stale_t = at;
+            }
+            r->same++;
+        }
+        if (taken)
             continue;
         e->mark = x->mark;
         x->cand[(*n_cand)++] = idx;
@@ -536,22 +589,30 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     }
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
-        size_t dist = 0;
-        for (size_t i = homes[k]; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+        key_run_t *r = &x->runs[k];
+        r->key = keys[k];
+        r->same = 0;
+        r->home = homes[k];
+        r->stale = SIZE_MAX;
+        r->stale_t = 0;
+        size_t dist = 0, i = homes[k];
+        for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
             uint32_t p = x->table[i];
             if (posting_dist(x, p) != dist)
                 continue; /* another home */
             uint32_t idx = (p & x->slot_mask) - 1;
             prefetch_entry(&x->ring[idx]);
             x->pending[n_pending] = idx;
-            x->pending_key[n_pending++] = keys[k];
+            x->pending_slot[n_pending] = (uint32_t)i;
+            x->pending_k[n_pending++] = (uint8_t)k;
             if (n_pending == PENDING_MAX) {
-                confirm_pending(x, n_pending, &n_cand, cand_cap);
+                confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
                 n_pending = 0;
             }
         }
+        r->end = i;
     }
-    confirm_pending(x, n_pending, &n_cand, cand_cap);
+    confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
 
     const entry_t *orig = NULL, *same = NULL;
     double orig_sim = 0;
@@ -627,8 +688,9 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         e->story = s;
         e->gen++;
         x->stories[s].refs++;
+        size_t written[KEYS_PER_ENTRY];
         for (size_t k = 0; k < nk; k++)
-            post(x, keys[k], (uint32_t)x->next);
+            written[k] = post_known(x, &x->runs[k], (uint32_t)x->next, written, k);
         x->count++;
         out->handle = (uint64_t)x->next | ((uint64_t)e->gen << 32);
         x->next = (x->next + 1) % x->capacity;
