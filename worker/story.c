@@ -29,7 +29,6 @@
 #define MAX_PER_KEY 64
 #define EMPTY 0u
 #define PENDING_MAX 512
-#define PREFETCH_VAR 4
 
 typedef struct entry {
     uint64_t exact; /* the first 64 bits of the exact key (sha256) */
@@ -528,9 +527,11 @@ static inline void prefetch_var(const entry_t *e)
 static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap,
                             int64_t t)
 {
+    /* all the var parts asked for at once: their pointers are in entries that arrive together
+     * (prefetched by the table walk), and a few postings ahead hid only part of a miss */
+    for (size_t j = 0; j < n_pending; j++)
+        prefetch_var(&x->ring[x->pending[j]]);
     for (size_t j = 0; j < n_pending; j++) {
-        if (j + PREFETCH_VAR < n_pending)
-            prefetch_var(&x->ring[x->pending[j + PREFETCH_VAR]]);
         uint32_t idx = x->pending[j];
         entry_t *e = &x->ring[idx];
         key_run_t *r = &x->runs[x->pending_k[j]];
@@ -581,7 +582,7 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     /* Two passes over the postings, in their order: the table's runs first, keeping the
      * postings at their key's distance and prefetching their entries; then each is confirmed
      * against its article (a name key is in the article's var part, another miss, prefetched
-     * PREFETCH_VAR postings ahead from the entry that has arrived by then). */
+     * for all the postings before the first is confirmed). */
     size_t n_pending = 0, homes[KEYS_PER_ENTRY];
     for (size_t k = 0; k < nk; k++) { /* the keys' runs are far apart: fetch all at once */
         homes[k] = home(x, keys[k]);
