@@ -5,7 +5,8 @@
  *
  * Memory per article is what bounds the window (README "Dedup and stories"): a ring entry keeps
  * only what the link predicates read, packed (64 bits of the exact key, the MinHash, the bands,
- * published_at, the language key) plus one allocation holding the name keys, fact keys and id;
+ * published_at, the language key, a 32-bit hash of the id in what was padding) plus one
+ * allocation holding the name keys, fact keys and id;
  * a posting in the key table is 32 bits: the ring slot in the low bits and the posting's
  * distance from its key's home slot above (linear probing, backward-shift deletion). The key
  * itself is not stored: a posting at the distance of the key's home is confirmed against its
