@@ -5,7 +5,8 @@
  *
  * Memory per article is what bounds the window (README "Dedup and stories"): a ring entry keeps
  * only what the link predicates read, packed (64 bits of the exact key, the MinHash, the bands,
- * published_at, the language key) plus one allocation holding the name keys, fact keys and id;
+ * published_at, the language key, a 32-bit hash of the id in what was padding) plus one
+ * allocation holding the name keys, fact keys and id;
  * a posting in the key table is 32 bits: the ring slot in the low bits and the posting's
  * distance from its key's home slot above (linear probing, backward-shift deletion). The key
  * itself is not stored: a posting at the distance of the key's home is confirmed against its
@@ -29,7 +30,6 @@
 #define MAX_PER_KEY 64
 #define EMPTY 0u
 #define PENDING_MAX 512
-#define PREFETCH_VAR 4
 
 typedef struct entry {
     uint64_t exact; /* the first 64 bits of the exact key (sha256) */
@@ -43,7 +43,18 @@ typedef struct entry {
     uint8_t *var; /* owned: n_names name keys, n_facts fact keys (uint32), the id + NUL;
                    * NULL = free slot */
     uint8_t n_names, n_facts;
+    uint32_t id_hash; /* of the id: most candidates are told from the article without its id */
 } entry_t;
+
+/* What a lookup learns of a key's run for post_known: the run from home to its first empty slot
+ * (end), the article's postings in it (up to MAX_PER_KEY, as post counts them) and the slot of
+ * the oldest of those outside the new article's window. */
+typedef struct key_run {
+    uint32_t key;
+    uint32_t same;
+    size_t home, end, stale;
+    int64_t stale_t;
+} key_run_t;
 
 typedef struct story {
     uint32_t parent; /* itself for a root, NONE for a free story */
@@ -67,7 +78,10 @@ struct nf_story_index {
     uint32_t mark;
     uint64_t evictions, lookups;
     uint32_t *cand;
-    uint32_t pending[PENDING_MAX], pending_key[PENDING_MAX]; /* a lookup's postings to confirm */
+    /* a lookup's postings to confirm: ring index, table slot, index of the key in runs */
+    uint32_t pending[PENDING_MAX], pending_slot[PENDING_MAX];
+    uint8_t pending_k[PENDING_MAX];
+    key_run_t runs[KEYS_PER_ENTRY];
 };
 
 void nf_story_id_of(const char *first_article_id, char out[NF_STORY_ID_LEN])
@@ -191,8 +205,17 @@ static const char *entry_id(const entry_t *e)
     return (const char *)e->var + 4 * ((size_t)e->n_names + e->n_facts);
 }
 
+/* FNV-1a of an id, to tell two ids apart without reading the var part (a cache miss). */
+static uint32_t id_hash_of(const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
+
 /* Fills an entry from a fingerprint (its var part allocated here). Returns 0 when out of memory. */
-static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id)
+static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id, uint32_t id_hash)
 {
     size_t nw = (size_t)fp->n_names + fp->n_facts, idl = strlen(id);
     uint8_t *var = nf_malloc(4 * nw + idl + 1);
@@ -209,6 +232,7 @@ static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id)
     memcpy(e->minhash, fp->minhash, sizeof(e->minhash));
     e->n_names = fp->n_names;
     e->n_facts = fp->n_facts;
+    e->id_hash = id_hash;
     return 1;
 }
 
@@ -279,12 +303,15 @@ static int entry_has_key(const entry_t *e, uint32_t key)
     return 0;
 }
 
-/* An entry spans two or three cache lines: what the lookup reads (the bands, the var pointer
- * and the counts at its end). */
+/* An entry spans two or three cache lines, and a lookup reads all of them (the exact key and
+ * t, the bands, the var pointer, the counts and id_hash at its end). */
 static inline void prefetch_entry(const entry_t *e)
 {
-    __builtin_prefetch(e->bands);
-    __builtin_prefetch(&e->var);
+    /* bytes 0, 64 and the last: one in each line the entry touches */
+    const char *b = (const char *)e;
+    __builtin_prefetch(b);
+    __builtin_prefetch(b + 64);
+    __builtin_prefetch(b + sizeof(*e) - 1);
 }
 
 /* The ring index of the article that posting p, found `dist` slots after the home of `key`,
@@ -305,10 +332,10 @@ static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t di
  * evicts them, and no later article is found through it. The article that loses the posting
  * can no longer be found through this key, only by articles outside its window (if the stream
  * is in published_at order), and its eviction finds nothing to unpost here. */
-static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
+static size_t post(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
     if (x->n_postings >= x->max_fill)
-        return;
+        return SIZE_MAX;
     size_t i = home(x, key), dist = 0, same = 0, stale = SIZE_MAX, stale_dist = 0;
     int64_t t = x->ring[idx].t, stale_t = 0;
     for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
@@ -325,13 +352,38 @@ static void post(nf_story_index_t *x, uint32_t key, uint32_t idx)
         if (++same >= MAX_PER_KEY) {
             if (stale != SIZE_MAX)
                 x->table[stale] = posting(x, stale_dist, idx);
-            return;
+            return stale;
         }
     }
     if (dist > x->max_dist)
-        return;
+        return SIZE_MAX;
     x->table[i] = posting(x, dist, idx);
     x->n_postings++;
+    return i;
+}
+
+/* post() from what the lookup saw of the key's run (r), without walking it again; unless a
+ * slot written by an earlier post of this article lies in the run, which post() then walks.
+ * Returns the slot written or SIZE_MAX. */
+static size_t post_known(nf_story_index_t *x, const key_run_t *r, uint32_t idx,
+                         const size_t *written, size_t n_written)
+{
+    if (x->n_postings >= x->max_fill)
+        return SIZE_MAX;
+    size_t len = (r->end - r->home) & x->mask;
+    for (size_t w = 0; w < n_written; w++)
+        if (written[w] != SIZE_MAX && ((written[w] - r->home) & x->mask) <= len)
+            return post(x, r->key, idx);
+    if (r->same >= MAX_PER_KEY) {
+        if (r->stale != SIZE_MAX)
+            x->table[r->stale] = posting(x, (r->stale - r->home) & x->mask, idx);
+        return r->stale;
+    }
+    if (len > x->max_dist)
+        return SIZE_MAX;
+    x->table[r->end] = posting(x, len, idx);
+    x->n_postings++;
+    return r->end;
 }
 
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
@@ -473,16 +525,35 @@ static inline void prefetch_var(const entry_t *e)
 
 /* The second pass of a lookup: the pending postings (ring index and key, in table order) that
  * are filed under their key become candidates, each article once, at most cand_cap. */
-static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap)
+static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap,
+                            int64_t t)
 {
+    /* all the var parts asked for at once: their pointers are in entries that arrive together
+     * (prefetched by the table walk), and a few postings ahead hid only part of a miss */
+    for (size_t j = 0; j < n_pending; j++)
+        prefetch_var(&x->ring[x->pending[j]]);
     for (size_t j = 0; j < n_pending; j++) {
-        if (j + PREFETCH_VAR < n_pending)
-            prefetch_var(&x->ring[x->pending[j + PREFETCH_VAR]]);
         uint32_t idx = x->pending[j];
         entry_t *e = &x->ring[idx];
-        if (!entry_has_key(e, x->pending_key[j]))
+        key_run_t *r = &x->runs[x->pending_k[j]];
+        int counting = r->same < MAX_PER_KEY; /* post_known needs the key's first postings */
+        /* an article already taken (it shares several keys) is not confirmed again, unless the
+         * run's count needs it: a name key would read its var part */
+        int taken = e->mark == x->mark || *n_cand == cand_cap;
+        if (taken && !counting)
             continue;
-        if (e->mark == x->mark || *n_cand == cand_cap)
+        if (!entry_has_key(e, r->key))
+            continue;
+        if (counting) { /* as post() judges the postings it walks */
+            int64_t at = e->t;
+            if ((at < t - x->p.window_s || at > t + x->p.window_s) &&
+                (r->stale == SIZE_MAX || at < r->stale_t)) {
+                r->stale = x->pending_slot[j];
+                r->stale_t = at;
+            }
+            r->same++;
+        }
+        if (taken)
             continue;
         e->mark = x->mark;
         x->cand[(*n_cand)++] = idx;
@@ -512,26 +583,38 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     /* Two passes over the postings, in their order: the table's runs first, keeping the
      * postings at their key's distance and prefetching their entries; then each is confirmed
      * against its article (a name key is in the article's var part, another miss, prefetched
-     * PREFETCH_VAR postings ahead from the entry that has arrived by then). */
-    size_t n_pending = 0;
+     * for all the postings before the first is confirmed). */
+    size_t n_pending = 0, homes[KEYS_PER_ENTRY];
+    for (size_t k = 0; k < nk; k++) { /* the keys' runs are far apart: fetch all at once */
+        homes[k] = home(x, keys[k]);
+        __builtin_prefetch(&x->table[homes[k]]);
+    }
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
-        size_t dist = 0;
-        for (size_t i = home(x, keys[k]); x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
+        key_run_t *r = &x->runs[k];
+        r->key = keys[k];
+        r->same = 0;
+        r->home = homes[k];
+        r->stale = SIZE_MAX;
+        r->stale_t = 0;
+        size_t dist = 0, i = homes[k];
+        for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
             uint32_t p = x->table[i];
             if (posting_dist(x, p) != dist)
                 continue; /* another home */
             uint32_t idx = (p & x->slot_mask) - 1;
             prefetch_entry(&x->ring[idx]);
             x->pending[n_pending] = idx;
-            x->pending_key[n_pending++] = keys[k];
+            x->pending_slot[n_pending] = (uint32_t)i;
+            x->pending_k[n_pending++] = (uint8_t)k;
             if (n_pending == PENDING_MAX) {
-                confirm_pending(x, n_pending, &n_cand, cand_cap);
+                confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
                 n_pending = 0;
             }
         }
+        r->end = i;
     }
-    confirm_pending(x, n_pending, &n_cand, cand_cap);
+    confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
 
     const entry_t *orig = NULL, *same = NULL;
     double orig_sim = 0;
@@ -540,13 +623,20 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     size_t n_matched = 0;
     nf_fingerprint_t efp;
     memset(&efp, 0, sizeof(efp));
+    uint32_t qid_hash = id_hash_of(id);
+    uint64_t qexact = exact64(fp->exact);
     for (size_t c = 0; c < n_cand; c++) {
         const entry_t *e = &x->ring[x->cand[c]];
         const char *eid = entry_id(e);
-        if (strcmp(eid, id) == 0) {
+        if (e->id_hash == qid_hash && strcmp(eid, id) == 0) {
             same = e;
             continue;
         }
+        /* Every link but an exact one needs the two inside the window: most candidates are
+         * told apart here, from the entry alone, without copying the entry or reading its names */
+        int64_t dt = e->t - fp->t;
+        if (e->exact != qexact && (dt < 0 ? -dt : dt) > x->p.window_s)
+            continue;
         double sim = 0;
         entry_fp(e, fp, &efp);
         nf_link_t link = nf_fingerprint_link(fp, &efp, &x->p, &sim);
@@ -574,7 +664,7 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         out->handle = (uint64_t)(same - x->ring) | ((uint64_t)same->gen << 32);
     } else {
         entry_t *e = &x->ring[x->next];
-        if (!entry_set(e, fp, id))
+        if (!entry_set(e, fp, id, qid_hash))
             return NF_ERR_NOMEM;
         /* An article that joins a story points at it: a story of its own per article would cost
          * a story (and a copy of the id) per article held. It names the story when it is the
@@ -600,8 +690,9 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         e->story = s;
         e->gen++;
         x->stories[s].refs++;
+        size_t written[KEYS_PER_ENTRY];
         for (size_t k = 0; k < nk; k++)
-            post(x, keys[k], (uint32_t)x->next);
+            written[k] = post_known(x, &x->runs[k], (uint32_t)x->next, written, k);
         x->count++;
         out->handle = (uint64_t)x->next | ((uint64_t)e->gen << 32);
         x->next = (x->next + 1) % x->capacity;
