@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "newsflow/alloc.h"
-#include "newsflow/fpcache.h"
 #include "newsflow/buf.h"
+#include "newsflow/fpcache.h"
 #include "newsflow/log.h"
 
 extern const struct {
