@@ -1256,26 +1256,15 @@ static int cmp_story_ref(const void *a, const void *b)
     return strcmp(((const story_ref_t *)a)->id, ((const story_ref_t *)b)->id);
 }
 
-/* A candidate's id and fingerprint (borrowed), for lookups by id. */
-typedef struct cand_ref {
-    const char *id;
-    const nf_fingerprint_t *fp;
-} cand_ref_t;
-
-static int cmp_cand_ref(const void *a, const void *b)
-{
-    return strcmp(((const cand_ref_t *)a)->id, ((const cand_ref_t *)b)->id);
-}
-
-/* A candidate whose fingerprint the cache lacks: its id and row in the ids read. */
-typedef struct miss_ref {
+/* A candidate's id (borrowed from the ids read) and its row there, for lookups by id. */
+typedef struct id_row {
     const char *id;
     size_t row;
-} miss_ref_t;
+} id_row_t;
 
-static int cmp_miss_ref(const void *a, const void *b)
+static int cmp_id_row(const void *a, const void *b)
 {
-    return strcmp(((const miss_ref_t *)a)->id, ((const miss_ref_t *)b)->id);
+    return strcmp(((const id_row_t *)a)->id, ((const id_row_t *)b)->id);
 }
 
 typedef struct decide_ctx {
@@ -1287,8 +1276,8 @@ typedef struct decide_ctx {
     nf_fingerprint_t *fetched;      /* those read (fps' rows) */
     const nf_fingerprint_t **fresh; /* the new articles' */
     unsigned char *relevant;        /* per candidate id */
-    miss_ref_t *miss;               /* the candidates the cache lacks */
-    cand_ref_t *by_id;              /* the relevant candidates, by id */
+    id_row_t *miss;                 /* the candidates the cache lacks */
+    id_row_t *by_id;                /* the relevant candidates, by id */
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
     int *rows;    /* candidate row of each stored node */
@@ -1458,7 +1447,7 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
 static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
 {
     c->cfp = nf_malloc((n ? n : 1) * sizeof(*c->cfp));
-    c->miss = nf_malloc((n ? n : 1) * sizeof(miss_ref_t));
+    c->miss = nf_malloc((n ? n : 1) * sizeof(id_row_t));
     if (!c->cfp || !c->miss)
         return NF_ERR_NOMEM;
     nf_buf_t *ids = &c->b[0];
@@ -1469,7 +1458,7 @@ static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
         c->cfp[r] = nf_fp_cache_get(s->fp_cache, id);
         if (!c->cfp[r]) {
             arr_text(ids, id);
-            c->miss[n_miss++] = (miss_ref_t){id, r};
+            c->miss[n_miss++] = (id_row_t){id, r};
         }
     }
     if (n_miss == 0)
@@ -1487,10 +1476,10 @@ static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
     c->fetched = nf_malloc((nf ? nf : 1) * sizeof(nf_fingerprint_t));
     if (!c->fetched)
         return NF_ERR_NOMEM;
-    qsort(c->miss, n_miss, sizeof(miss_ref_t), cmp_miss_ref);
+    qsort(c->miss, n_miss, sizeof(id_row_t), cmp_id_row);
     for (size_t r = 0; r < nf; r++) {
-        miss_ref_t key = {PQgetvalue(c->fps, (int)r, 0), 0};
-        const miss_ref_t *m = bsearch(&key, c->miss, n_miss, sizeof(miss_ref_t), cmp_miss_ref);
+        id_row_t key = {PQgetvalue(c->fps, (int)r, 0), 0};
+        const id_row_t *m = bsearch(&key, c->miss, n_miss, sizeof(id_row_t), cmp_id_row);
         if (!m || decode_fp(PQgetvalue(c->fps, (int)r, 1), &c->fetched[r]) != 0)
             continue;
         c->cfp[m->row] = &c->fetched[r];
@@ -1570,7 +1559,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         goto done;
     c.fresh = nf_malloc((n_new ? n_new : 1) * sizeof(*c.fresh));
     c.relevant = nf_malloc(n_ids ? n_ids : 1);
-    c.by_id = nf_malloc((n_ids ? n_ids : 1) * sizeof(cand_ref_t));
+    c.by_id = nf_malloc((n_ids ? n_ids : 1) * sizeof(id_row_t));
     if (!c.fresh || !c.relevant || !c.by_id) {
         err = NF_ERR_NOMEM;
         goto done;
@@ -1583,14 +1572,14 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     for (size_t r = 0; r < n_ids; r++)
         if (c.relevant[r]) {
             arr_text(&c.rel_ids, PQgetvalue(c.ids, (int)r, 0));
-            c.by_id[n_rel++] = (cand_ref_t){PQgetvalue(c.ids, (int)r, 0), c.cfp[r]};
+            c.by_id[n_rel++] = (id_row_t){PQgetvalue(c.ids, (int)r, 0), r};
         }
     arr_end(&c.rel_ids);
     if (c.rel_ids.failed) {
         err = NF_ERR_NOMEM;
         goto done;
     }
-    qsort(c.by_id, n_rel, sizeof(cand_ref_t), cmp_cand_ref);
+    qsort(c.by_id, n_rel, sizeof(id_row_t), cmp_id_row);
 
     /* 5. their decisions and stories, then the stories locked. A story locked after the read is
      * checked for a newer row version (story_versions_sql); only if one moved are they read
@@ -1667,11 +1656,11 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     for (size_t r = 0; r < nc; r++) {
         nf_story_node_t *x = &c.nodes[k];
         int row = (int)r;
-        cand_ref_t key = {PQgetvalue(c.cands, row, COL_ID), NULL};
-        const cand_ref_t *ref = bsearch(&key, c.by_id, n_rel, sizeof(cand_ref_t), cmp_cand_ref);
+        id_row_t key = {PQgetvalue(c.cands, row, COL_ID), 0};
+        const id_row_t *ref = bsearch(&key, c.by_id, n_rel, sizeof(id_row_t), cmp_id_row);
         if (!ref)
             continue; /* cannot happen: the rows read are those asked for */
-        x->fp = *ref->fp;
+        x->fp = *c.cfp[ref->row];
         x->id = key.id;
         x->stored = 1;
         x->status = status_of(PQgetvalue(c.cands, row, COL_STATUS));
