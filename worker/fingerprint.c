@@ -69,7 +69,7 @@ static uint64_t mix64(uint64_t x)
 
 #define FNV_PRIME 0x100000001b3ULL
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+uint64_t nf_fnv1a(uint64_t h, const void *data, size_t len)
 {
     const uint8_t *p = data;
     for (size_t i = 0; i < len; i++) {
@@ -79,7 +79,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
     return h;
 }
 
-#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_BASIS NF_FNV1A_BASIS
 
 uint64_t nf_fnv1a_utf16(uint64_t h, const uint16_t *units, size_t n)
 {
@@ -101,14 +101,14 @@ uint64_t nf_fnv1a_utf16(uint64_t h, const uint16_t *units, size_t n)
     }
     return h;
 #else
-    return fnv1a(h, units, n * sizeof(uint16_t));
+    return nf_fnv1a(h, units, n * sizeof(uint16_t));
 #endif
 }
 
 static uint32_t key32(const char *tag, const void *data, size_t len)
 {
-    uint64_t h = fnv1a(FNV_BASIS, tag, strlen(tag));
-    return (uint32_t)(mix64(fnv1a(h, data, len)) >> 32);
+    uint64_t h = nf_fnv1a(FNV_BASIS, tag, strlen(tag));
+    return (uint32_t)(mix64(nf_fnv1a(h, data, len)) >> 32);
 }
 
 static int is_token_char_icu(UChar32 c)
@@ -356,7 +356,7 @@ static const char *const not_names[] = {
 
 static size_t stop_home(const char *w, size_t len)
 {
-    return (size_t)(mix64(fnv1a(FNV_BASIS, w, len)) & (STOP_SLOTS - 1));
+    return (size_t)(mix64(nf_fnv1a(FNV_BASIS, w, len)) & (STOP_SLOTS - 1));
 }
 
 static void stop_build(nf_fingerprinter_t *f)

@@ -23,9 +23,7 @@ struct nf_fp_cache {
 
 static uint64_t hash_id(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a final mix for the table's low bits */
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+    uint64_t h = nf_fnv1a(NF_FNV1A_BASIS, s, strlen(s)); /* then a mix for the low bits */
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;

@@ -208,10 +208,7 @@ static const char *entry_id(const entry_t *e)
 /* FNV-1a of an id, to tell two ids apart without reading the var part (a cache miss). */
 static uint32_t id_hash_of(const char *id)
 {
-    uint32_t h = 2166136261u;
-    for (const unsigned char *c = (const unsigned char *)id; *c; c++)
-        h = (h ^ *c) * 16777619u;
-    return h;
+    return (uint32_t)nf_fnv1a(NF_FNV1A_BASIS, id, strlen(id));
 }
 
 /* Fills an entry from a fingerprint (its var part allocated here). Returns 0 when out of memory. */

@@ -92,6 +92,11 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
  *  Writes at most cap-1 bytes plus NUL; returns the skeleton length. */
 size_t nf_fingerprint_skeleton(const char *ascii, size_t len, char *out, size_t cap);
 
+#define NF_FNV1A_BASIS 0xcbf29ce484222325ULL /**< FNV-1a's 64-bit offset basis */
+
+/** @brief FNV-1a (64-bit) continued from h over len bytes. Pure function. */
+uint64_t nf_fnv1a(uint64_t h, const void *data, size_t len);
+
 /** @brief FNV-1a (64-bit) continued from h over the bytes of n UTF-16 units as they lie in
  *         memory: the same value as over `(const uint8_t *)units, 2 * n`, fewer multiplies.
  *         Pure function. */
