@@ -10,6 +10,7 @@
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "newsflow/pipeline.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -34,6 +35,7 @@
 
 #define REPLAY_CHUNK 500
 #define PRODUCE_QUEUE_WAIT_MS 30000
+#define WRITER_POLL_MS 5
 
 typedef struct slot {
     nf_message_t msg;
@@ -71,16 +73,39 @@ typedef struct enrich_pool {
     nf_err_t job_err;    /* first non-reject error of the job */
 } enrich_pool_t;
 
+/* The writer: a thread with a PostgreSQL connection of its own writes a decided batch (its
+ * articles, rejects and offsets: one transaction) while the pipeline thread decides the next
+ * batch on its connection. Only its first attempt runs there; a failed one is retried on the
+ * pipeline thread (finish_write) while the thread is idle. */
+enum { W_IDLE, W_QUEUED, W_RUNNING, W_DONE };
+typedef struct writer {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int state; /* W_*: W_DONE until finish_write takes the result */
+    int shutdown;
+    nf_err_t err; /* the job's result */
+    int64_t took_ms;
+} writer_t;
+
 struct nf_pipeline {
     const nf_config_t *cfg;
     volatile sig_atomic_t *stop;
     enrich_pool_t pool;
-    nf_store_t *store;
+    nf_store_t *store;  /* decisions, outbox replay and deletes (pipeline thread) */
+    nf_store_t *wstore; /* writes (the writer, or the pipeline thread while it is idle) */
+    nf_config_t wcfg;   /* cfg without a fingerprint cache: the writer decides nothing */
+    writer_t w;
+    int64_t wstarted_ms; /* when the writer's batch started its decision */
     nf_consumer_t *consumer;
     nf_producer_t *producer;
 
-    /* Two batches in hand: `slots` is the enriched batch being written to PostgreSQL, `coll`
-     * the next one, collected and then enriched by the pool while `slots` is written. */
+    /* Three batches in hand: `wslots`, decided, is written by the writer; `slots`, enriched,
+     * is decided meanwhile; `coll`, the next one, is collected and then enriched by the pool. */
+    slot_t *wslots;
+    size_t n_wslots;
+    size_t wbytes;
     slot_t *slots;
     size_t n_slots;
     size_t batch_bytes;
@@ -91,7 +116,9 @@ struct nf_pipeline {
     nf_err_t coll_err;
     msg_list_t carry; /* messages that arrived while a batch was being retried */
 
-    /* scratch for one write */
+    /* scratch for one write (write_once: the writer's job) */
+    nf_store_decision_t *dec;
+    nf_outbox_rows_t woutbox;
     nf_store_article_t *arts;
     nf_store_reject_t *rejs;
     nf_partition_offset_t *offs;
@@ -100,7 +127,8 @@ struct nf_pipeline {
     size_t *dd_slot;              /* dd[k] is the article of slot dd_slot[k] */
     nf_store_dedup_article_t *dd; /* the batch's accepted articles, for nf_store_decide */
     nf_match_params_t match;
-    nf_outbox_rows_t outbox;
+    nf_outbox_rows_t outbox; /* a decision's rewritten stored articles; the outbox replay */
+    size_t d_new_stories, d_corrected;
     nf_id_list_t acked;
 
     int32_t *replay_parts; /* partitions whose outbox must be replayed */
@@ -433,6 +461,11 @@ static uint64_t pool_junk_lines(enrich_pool_t *pool)
 
 /* ---- consumer hooks --------------------------------------------------------------------- */
 
+static int writer_state(nf_pipeline_t *p);
+static void *writer_main(void *opaque);
+static void writer_wait(nf_pipeline_t *p);
+static void finish_write(nf_pipeline_t *p, int block);
+
 static void replay_add(nf_pipeline_t *p, int32_t partition)
 {
     for (size_t i = 0; i < p->n_replay; i++)
@@ -523,6 +556,11 @@ static void on_revoke(void *opaque, const char *topic, const int32_t *parts, siz
     (void)lost;
     nf_pipeline_t *p = opaque;
     coll_wait(p); /* the pool may be enriching `coll` (a revoke during a backoff) */
+    /* The writer's batch: a job that ran to its COMMIT is produced (finish_write); one that
+     * failed, or waits for its retry, loses the revoked partitions' messages. */
+    writer_wait(p);
+    if (!(writer_state(p) == W_DONE && p->w.err == NF_OK))
+        drop_partitions(p->wslots, &p->n_wslots, &p->wbytes, parts, n);
     drop_partitions(p->slots, &p->n_slots, &p->batch_bytes, parts, n);
     drop_partitions(p->coll, &p->n_coll, &p->coll_bytes, parts, n);
     size_t keep = 0;
@@ -597,13 +635,16 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     size_t max = (size_t)cfg->batch_max_messages;
     p->slots = nf_calloc(max, sizeof(slot_t));
     p->coll = nf_calloc(max, sizeof(slot_t));
+    p->wslots = nf_calloc(max, sizeof(slot_t));
+    p->dec = nf_calloc(max, sizeof(nf_store_decision_t));
     p->arts = nf_calloc(max, sizeof(nf_store_article_t));
     p->rejs = nf_calloc(max, sizeof(nf_store_reject_t));
     p->offs = nf_calloc(max, sizeof(nf_partition_offset_t));
     p->dd_slot = nf_calloc(max, sizeof(size_t));
     p->dd = nf_calloc(max, sizeof(nf_store_dedup_article_t));
     p->match = nf_match_params_from_config(cfg);
-    if (!p->slots || !p->coll || !p->arts || !p->rejs || !p->offs || !p->dd_slot || !p->dd) {
+    if (!p->slots || !p->coll || !p->wslots || !p->dec || !p->arts || !p->rejs || !p->offs ||
+        !p->dd_slot || !p->dd) {
         snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
         goto fail;
     }
@@ -624,6 +665,16 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     int applied = 0;
     if (nf_store_migrate(p->store, &applied, errstr, errstr_size) != NF_OK)
         goto fail;
+    p->wcfg = *cfg;
+    p->wcfg.dedup_fingerprint_cache = 0;
+    if (!(p->wstore = nf_store_new(&p->wcfg, errstr, errstr_size)))
+        goto fail;
+    if (pthread_mutex_init(&p->w.lock, NULL) != 0 || pthread_cond_init(&p->w.cond, NULL) != 0 ||
+        pthread_create(&p->w.thread, NULL, writer_main, p) != 0) {
+        snprintf(errstr, errstr_size, "cannot start the writer thread");
+        goto fail;
+    }
+    p->w.started = 1;
     atomic_store(&p->health.pg_ok, 1);
 
     nf_consumer_hooks_t hooks = {p, on_assign, on_revoke};
@@ -645,8 +696,17 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_http_stop(p->http);
     pool_wait(&p->pool);
     pool_destroy(&p->pool);
-    for (int b = 0; b < 2; b++) {
-        slot_t *arr = b ? p->coll : p->slots;
+    if (p->w.started) {
+        pthread_mutex_lock(&p->w.lock);
+        p->w.shutdown = 1;
+        pthread_cond_broadcast(&p->w.cond);
+        pthread_mutex_unlock(&p->w.lock);
+        pthread_join(p->w.thread, NULL);
+        pthread_mutex_destroy(&p->w.lock);
+        pthread_cond_destroy(&p->w.cond);
+    }
+    for (int b = 0; b < 3; b++) {
+        slot_t *arr = b == 2 ? p->wslots : b ? p->coll : p->slots;
         for (size_t i = 0; i < (arr ? (size_t)p->cfg->batch_max_messages : 0); i++) {
             nf_message_release(&arr[i].msg);
             nf_enriched_free(&arr[i].e);
@@ -661,11 +721,17 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_outbox_rows_clear(&p->outbox);
     nf_free(p->outbox.rows);
     nf_free(p->outbox.results);
+    nf_outbox_rows_clear(&p->woutbox);
+    nf_free(p->woutbox.rows);
+    nf_free(p->woutbox.results);
     nf_store_destroy(p->store);
+    nf_store_destroy(p->wstore);
     nf_id_list_free(&p->acked);
     nf_free(p->replay_parts);
     nf_free(p->slots);
     nf_free(p->coll);
+    nf_free(p->wslots);
+    nf_free(p->dec);
     nf_free(p->arts);
     nf_free(p->rejs);
     nf_free(p->offs);
@@ -726,6 +792,7 @@ static void collect_batch(nf_pipeline_t *p)
         }
         if (stopping(p))
             break;
+        finish_write(p, 0); /* the writer's batch, as soon as it committed */
         int64_t wait = 100;
         int idle_closes = 0; /* a timeout now closes the batch */
         if (p->n_coll) {
@@ -741,6 +808,8 @@ static void collect_batch(nf_pipeline_t *p)
             wait = 0;
             idle_closes = 1;
         }
+        if (wait > WRITER_POLL_MS && writer_state(p) != W_IDLE)
+            wait = WRITER_POLL_MS; /* notice the writer's commit soon: latency */
         nf_message_t m;
         nf_err_t err = nf_consumer_poll(p->consumer, (int)wait, &m);
         if (err == NF_OK) {
@@ -765,17 +834,15 @@ static nf_err_t run_stages(nf_pipeline_t *p, slot_t *slots, size_t n)
     return pool_wait(&p->pool);
 }
 
-/* One attempt at writing slots[0..n) in one transaction. */
-static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
+/* The decisions of slots[0..n) (dedup and stories, nf_store_decide), committed in a transaction
+ * of their own on the pipeline thread's connection; the slots take them. p->outbox receives the
+ * stored articles rewritten (produced by after_decide, after the previous batch's rows). A
+ * replay of a batch whose decisions committed but whose write did not finds them stored and
+ * takes them again. */
+static nf_err_t decide_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 {
-    nf_err_t err = nf_store_begin(p->store);
-    if (err != NF_OK)
-        return err;
-
-    /* Dedup and stories: decided in PostgreSQL under advisory locks (nf_store_decide), so that
-     * replicas agree whatever the interleaving; stored articles whose decision moves are
-     * rewritten and republished (their outbox rows join this transaction's). */
-    int64_t t0 = nf_monotonic_ms();
+    p->d_new_stories = 0;
+    p->d_corrected = 0;
     size_t n_dd = 0, corrected = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
@@ -802,26 +869,58 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         d->entity_ids_json = s->ents.data;
         p->dd_slot[n_dd++] = i;
     }
-    err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
+    if (n_dd == 0)
+        return NF_OK; /* rejects only */
+    int64_t t0 = nf_monotonic_ms();
+    nf_err_t err = nf_store_begin(p->store);
+    if (err == NF_OK)
+        err = nf_store_decide(p->store, p->dd, n_dd, &p->match, &p->outbox, &corrected);
+    if (err == NF_OK)
+        err = nf_store_commit(p->store);
     if (err != NF_OK)
         return err;
-    size_t new_stories = 0;
     for (size_t k = 0; k < n_dd; k++) {
         slot_t *s = &slots[p->dd_slot[k]];
         s->e.dedup = p->dd[k].dedup;
         snprintf(s->e.story_id, sizeof(s->e.story_id), "%s", p->dd[k].story_id);
-        new_stories += (size_t)p->dd[k].new_story;
+        p->d_new_stories += (size_t)p->dd[k].new_story;
     }
+    p->d_corrected = corrected;
+    int64_t took = nf_monotonic_ms() - t0;
+    nf_histogram_observe(p->m.stage_dedup, (double)took / 1000.0);
+    p->ms.dedup += took;
+    return NF_OK;
+}
 
-    int64_t t1 = nf_monotonic_ms();
-    nf_histogram_observe(p->m.stage_dedup, (double)(t1 - t0) / 1000.0);
-    p->ms.dedup += t1 - t0;
+/* One attempt at writing slots[0..n) (decided) in one transaction on `st`: the articles, with
+ * the decisions their fingerprints rows hold now (a later batch's decision may have moved one
+ * since: nf_store_lock_decisions), the rejects, and every partition's next offset. Runs on the
+ * writer thread, or on the pipeline thread while the writer is idle. */
+static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size_t n)
+{
+    nf_err_t err = nf_store_begin(st);
+    if (err != NF_OK)
+        return err;
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].accepted)
+            p->dec[nd++] = (nf_store_decision_t){.id = slots[i].e.article.id};
+    if ((err = nf_store_lock_decisions(st, p->dec, nd)) != NF_OK)
+        return err;
 
-    /* Rows. */
-    size_t na = 0, nr = 0, no = 0;
+    size_t na = 0, nr = 0, no = 0, k = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (s->accepted) {
+            const nf_store_decision_t *d = &p->dec[k++];
+            if (d->found &&
+                (d->dedup.status != s->e.dedup.status ||
+                 strcmp(d->dedup.duplicate_of, s->e.dedup.duplicate_of) != 0 ||
+                 strcmp(d->story_id, s->e.story_id) != 0 ||
+                 fabs(d->dedup.similarity - s->e.dedup.similarity) > 1e-4)) {
+                s->e.dedup = d->dedup;
+                memcpy(s->e.story_id, d->story_id, sizeof(s->e.story_id));
+            }
             nf_buf_reset(&s->json);
             if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
                 return err;
@@ -848,30 +947,35 @@ static nf_err_t write_once(nf_pipeline_t *p, slot_t *slots, size_t n)
                                                 s->msg.offset,
                                                 s->msg.timestamp_ms};
         }
-        size_t k = 0;
-        while (k < no && p->offs[k].partition != s->msg.partition)
-            k++;
-        if (k == no)
+        size_t j = 0;
+        while (j < no && p->offs[j].partition != s->msg.partition)
+            j++;
+        if (j == no)
             p->offs[no++] = (nf_partition_offset_t){s->msg.partition, s->msg.offset + 1};
-        else if (p->offs[k].offset < s->msg.offset + 1)
-            p->offs[k].offset = s->msg.offset + 1;
+        else if (p->offs[j].offset < s->msg.offset + 1)
+            p->offs[j].offset = s->msg.offset + 1;
     }
-    p->n_offs = no; /* after_commit() hands the same offsets to Kafka */
+    p->n_offs = no; /* after_write() hands the same offsets to Kafka */
     nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
-    if ((err = nf_store_write_batch(p->store, &batch, &p->outbox, &p->counts)) != NF_OK)
+    if ((err = nf_store_write_batch(st, &batch, &p->woutbox, &p->counts)) != NF_OK)
         return err;
-    p->counts.stories_created = new_stories;
-    p->counts.records_revised = corrected;
-    err = nf_store_commit(p->store);
-    nf_histogram_observe(p->m.stage_store, (double)(nf_monotonic_ms() - t1) / 1000.0);
-    p->ms.store += nf_monotonic_ms() - t1;
-    return err;
+    return nf_store_commit(st);
 }
 
-/* After COMMIT: count, produce, advise Kafka. */
-static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
+static void produce_rows(nf_pipeline_t *p, nf_outbox_rows_t *rows)
 {
-    int64_t committed_ms = realtime_ms();
+    for (size_t r = 0; r < rows->count; r++) {
+        if (p->n_replay && rows->rows[r].id < p->replay_before_id)
+            p->replay_before_id = rows->rows[r].id;
+        if (nf_producer_send(p->producer, &rows->rows[r], PRODUCE_QUEUE_WAIT_MS) != NF_OK)
+            p->replay_all = 1;
+    }
+    nf_outbox_rows_clear(rows);
+}
+
+/* After a decision's COMMIT: count, and produce the rewritten stored articles. */
+static void after_decide(nf_pipeline_t *p)
+{
     uint64_t hits, misses; /* the commit cached the batch's fingerprints */
     size_t entries;
     nf_store_cache_stats(p->store, &hits, &misses, &entries);
@@ -880,6 +984,19 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     nf_gauge_set(p->m.cache_entries, (double)entries);
     p->m.cache_hits_seen = hits;
     p->m.cache_misses_seen = misses;
+    nf_counter_add(p->m.stories_created, p->d_new_stories);
+    nf_counter_add(p->m.revised, p->d_corrected);
+    p->d_new_stories = 0;
+    p->d_corrected = 0;
+    int64_t t0 = nf_monotonic_ms();
+    produce_rows(p, &p->outbox);
+    p->ms.produce += nf_monotonic_ms() - t0;
+}
+
+/* After a write's COMMIT: count, produce, advise Kafka. */
+static void after_write(nf_pipeline_t *p, slot_t *slots, size_t n)
+{
+    int64_t committed_ms = realtime_ms();
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (s->msg.timestamp_ms >= 0)
@@ -899,17 +1016,9 @@ static void after_commit(nf_pipeline_t *p, slot_t *slots, size_t n)
     p->stats.stored += p->counts.articles_inserted;
     nf_counter_add(p->m.stored, p->counts.articles_inserted);
     nf_counter_add(p->m.entities_created, p->counts.entities_created);
-    nf_counter_add(p->m.stories_created, p->counts.stories_created);
-    nf_counter_add(p->m.revised, p->counts.records_revised);
 
     int64_t t0 = nf_monotonic_ms();
-    for (size_t r = 0; r < p->outbox.count; r++) {
-        if (p->n_replay && p->outbox.rows[r].id < p->replay_before_id)
-            p->replay_before_id = p->outbox.rows[r].id;
-        if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) != NF_OK)
-            p->replay_all = 1;
-    }
-    nf_outbox_rows_clear(&p->outbox);
+    produce_rows(p, &p->woutbox);
     nf_consumer_commit(p->consumer, p->offs, p->n_offs);
     nf_histogram_observe(p->m.stage_produce, (double)(nf_monotonic_ms() - t0) / 1000.0);
     p->ms.produce += nf_monotonic_ms() - t0;
@@ -923,6 +1032,68 @@ static void release_slots(slot_t *slots, size_t n)
         nf_message_release(&slots[i].msg);
         nf_enriched_clear(&slots[i].e);
     }
+}
+
+/* ---- the writer ------------------------------------------------------------------------- */
+
+static void *writer_main(void *opaque)
+{
+    nf_pipeline_t *p = opaque;
+    pthread_mutex_lock(&p->w.lock);
+    for (;;) {
+        while (!p->w.shutdown && p->w.state != W_QUEUED)
+            pthread_cond_wait(&p->w.cond, &p->w.lock);
+        if (p->w.shutdown)
+            break;
+        p->w.state = W_RUNNING;
+        pthread_mutex_unlock(&p->w.lock);
+        int64_t t0 = nf_monotonic_ms();
+        nf_err_t err = write_once(p, p->wstore, p->wslots, p->n_wslots);
+        if (err != NF_OK) {
+            nf_store_rollback(p->wstore);
+            nf_outbox_rows_clear(&p->woutbox);
+        }
+        pthread_mutex_lock(&p->w.lock);
+        p->w.err = err;
+        p->w.took_ms = nf_monotonic_ms() - t0;
+        p->w.state = W_DONE;
+        pthread_cond_broadcast(&p->w.cond);
+    }
+    pthread_mutex_unlock(&p->w.lock);
+    return NULL;
+}
+
+static int writer_state(nf_pipeline_t *p)
+{
+    pthread_mutex_lock(&p->w.lock);
+    int state = p->w.state;
+    pthread_mutex_unlock(&p->w.lock);
+    return state;
+}
+
+/* Waits until the writer's job, if any, has ended. */
+static void writer_wait(nf_pipeline_t *p)
+{
+    pthread_mutex_lock(&p->w.lock);
+    while (p->w.state == W_QUEUED || p->w.state == W_RUNNING)
+        pthread_cond_wait(&p->w.cond, &p->w.lock);
+    pthread_mutex_unlock(&p->w.lock);
+}
+
+/* The decided `slots` become the writer's job (its written buffers are reused). */
+static void writer_start(nf_pipeline_t *p)
+{
+    slot_t *tmp = p->wslots;
+    p->wslots = p->slots;
+    p->n_wslots = p->n_slots;
+    p->wbytes = p->batch_bytes;
+    p->slots = tmp;
+    p->n_slots = 0;
+    p->batch_bytes = 0;
+    pthread_mutex_lock(&p->w.lock);
+    p->w.state = W_QUEUED;
+    pthread_cond_signal(&p->w.cond);
+    pthread_mutex_unlock(&p->w.lock);
 }
 
 /* Waits out a backoff delay while keeping the group membership (rebalance callbacks are served
@@ -948,112 +1119,206 @@ static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
     }
 }
 
-/* A data error (class 22/23) means some row cannot be stored as it is. Write message by message;
- * an article PostgreSQL refuses becomes a db_rejected reject (DLQ) so the partition moves on. */
-static nf_err_t write_one_by_one(nf_pipeline_t *p)
+/* A data error (class 22/23) means some row cannot be stored as it is: the slot becomes a
+ * db_rejected reject (DLQ) so its partition moves on. */
+static void refuse(nf_pipeline_t *p, slot_t *s, nf_store_t *st)
 {
-    for (size_t i = 0; i < p->n_slots; i++) {
-        slot_t *s = &p->slots[i];
-        nf_err_t err = write_once(p, s, 1);
-        if (err == NF_ERR_DB_DATA && s->accepted) {
-            nf_counter_add(p->m.pg_data, 1);
-            nf_store_rollback(p->store);
-            nf_outbox_rows_clear(&p->outbox);
-            nf_log(NF_LOG_WARN, "PostgreSQL refused an article: sent to the DLQ", "id",
-                   s->e.article.id, "error", nf_store_last_error(p->store), NULL);
-            memset(&s->rej, 0, sizeof(s->rej));
-            s->rej.reason = NF_REJECT_DB_REJECTED;
-            snprintf(s->rej.id, sizeof(s->rej.id), "%s", s->e.article.id);
-            snprintf(s->rej.detail, sizeof(s->rej.detail), "%s", nf_store_last_error(p->store));
-            s->accepted = 0;
-            err = write_once(p, s, 1);
+    nf_counter_add(p->m.pg_data, 1);
+    nf_log(NF_LOG_WARN, "PostgreSQL refused an article: sent to the DLQ", "id", s->e.article.id,
+           "error", nf_store_last_error(st), NULL);
+    memset(&s->rej, 0, sizeof(s->rej));
+    s->rej.reason = NF_REJECT_DB_REJECTED;
+    snprintf(s->rej.id, sizeof(s->rej.id), "%s", s->e.article.id);
+    snprintf(s->rej.detail, sizeof(s->rej.detail), "%s", nf_store_last_error(st));
+    s->accepted = 0;
+}
+
+/* After a data error: decide (when `decide`) and write slots[0..*n) message by message, each
+ * write committed and produced before the next. On another error the slots not written stay, in
+ * order, at the front (a slot whose decision committed is found decided when it is retried). The
+ * writer must be idle. An article refused after its decision committed keeps its fingerprints
+ * row (see README "Dedup and stories"). */
+static nf_err_t one_by_one(nf_pipeline_t *p, slot_t *slots, size_t *n, size_t *bytes, int decide)
+{
+    for (size_t i = 0; i < *n; i++) {
+        slot_t *s = &slots[i];
+        nf_err_t err = NF_OK;
+        if (decide && s->accepted) {
+            err = decide_once(p, s, 1);
+            if (err == NF_ERR_DB_DATA) {
+                nf_store_rollback(p->store);
+                nf_outbox_rows_clear(&p->outbox);
+                refuse(p, s, p->store);
+                err = NF_OK;
+            } else if (err == NF_OK) {
+                after_decide(p);
+            }
+        }
+        if (err == NF_OK) {
+            err = write_once(p, p->wstore, s, 1);
+            if (err == NF_ERR_DB_DATA && s->accepted) {
+                nf_store_rollback(p->wstore);
+                nf_outbox_rows_clear(&p->woutbox);
+                refuse(p, s, p->wstore);
+                err = write_once(p, p->wstore, s, 1);
+            }
         }
         if (err != NF_OK) {
             nf_store_rollback(p->store);
+            nf_store_rollback(p->wstore);
             nf_outbox_rows_clear(&p->outbox);
+            nf_outbox_rows_clear(&p->woutbox);
             if (i > 0) { /* slots before i are written and released: keep the rest, in order */
-                for (size_t k = i; k < p->n_slots; k++) {
-                    slot_t tmp = p->slots[k - i];
-                    p->slots[k - i] = p->slots[k];
-                    p->slots[k] = tmp;
+                for (size_t k = i; k < *n; k++) {
+                    slot_t tmp = slots[k - i];
+                    slots[k - i] = slots[k];
+                    slots[k] = tmp;
                 }
-                p->n_slots -= i;
+                *n -= i;
             }
             return err;
         }
-        after_commit(p, s, 1);
+        *bytes -= s->msg.len;
+        after_write(p, s, 1);
         release_slots(s, 1);
     }
-    p->n_slots = 0;
-    p->batch_bytes = 0;
+    *n = 0;
+    *bytes = 0;
     return NF_OK;
 }
 
-/* Writes the batch in hand, retrying transient errors with capped exponential backoff until it
- * is written, the batch is revoked away, or the shutdown bound runs out. */
+/* One step of the retry loops after a failed attempt: count, log, pause fetching, wait out the
+ * backoff (membership kept). Returns 0 when the shutdown bound ran out. */
+static int retry_pause(nf_pipeline_t *p, nf_err_t err, const char *what, nf_store_t *st,
+                       int64_t *backoff, int *paused)
+{
+    p->stats.db_retries++;
+    nf_counter_add(p->m.pg_retries, 1);
+    if (err == NF_ERR_DB_DATA)
+        nf_counter_add(p->m.pg_data, 1);
+    else if (err != NF_ERR_NOMEM) {
+        nf_counter_add(p->m.pg_transient, 1);
+        atomic_store(&p->health.pg_ok, 0);
+    }
+    atomic_store(&p->health.backoff, 1);
+    nf_gauge_set(p->m.backoff, 1);
+    char delay[32];
+    snprintf(delay, sizeof(delay), "%lld", (long long)*backoff);
+    nf_log(NF_LOG_WARN, what, "error", err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(st),
+           "backoff_ms", delay, NULL);
+    if (!*paused) {
+        nf_consumer_pause_all(p->consumer, 1);
+        *paused = 1;
+    }
+    backoff_wait(p, *backoff);
+    if (stopping(p) && remaining_shutdown_ms(p) <= 0) {
+        nf_log(NF_LOG_WARN, "shutdown bound reached: the unwritten batch will be read again",
+               NULL);
+        return 0;
+    }
+    *backoff = *backoff * 2 > p->cfg->backoff_max_ms ? p->cfg->backoff_max_ms : *backoff * 2;
+    *backoff += rand() % (*backoff / 10 + 1); /* jitter: replicas do not retry in lockstep */
+    return 1;
+}
+
+static void retry_end(nf_pipeline_t *p, int paused)
+{
+    if (paused)
+        nf_consumer_pause_all(p->consumer, 0);
+    atomic_store(&p->health.backoff, 0);
+    nf_gauge_set(p->m.backoff, 0);
+}
+
+/* Ends the writer's batch: waits for its first attempt (unless `block` is 0 and it still runs),
+ * retries it here with capped exponential backoff if it failed (until it is written, revoked
+ * away, or the shutdown bound runs out), then counts, produces and advises Kafka. */
+static void finish_write(nf_pipeline_t *p, int block)
+{
+    int state = writer_state(p);
+    if (state == W_IDLE || (!block && state != W_DONE))
+        return;
+    int64_t t0 = nf_monotonic_ms();
+    writer_wait(p);
+    nf_err_t err = p->w.err;
+    nf_histogram_observe(p->m.stage_store, (double)p->w.took_ms / 1000.0);
+    pthread_mutex_lock(&p->w.lock);
+    p->w.state = W_IDLE;
+    pthread_mutex_unlock(&p->w.lock);
+    int64_t backoff = p->cfg->backoff_initial_ms;
+    int paused = 0;
+    while (err != NF_OK && p->n_wslots > 0) {
+        if (err == NF_ERR_DB_DATA &&
+            (err = one_by_one(p, p->wslots, &p->n_wslots, &p->wbytes, 0)) == NF_OK)
+            break;
+        if (!retry_pause(p, err, "batch not written, retrying", p->wstore, &backoff, &paused)) {
+            release_slots(p->wslots, p->n_wslots);
+            p->n_wslots = 0;
+            break;
+        }
+        if (p->n_wslots == 0)
+            break; /* revoked away */
+        if ((err = write_once(p, p->wstore, p->wslots, p->n_wslots)) != NF_OK) {
+            nf_store_rollback(p->wstore);
+            nf_outbox_rows_clear(&p->woutbox);
+        }
+    }
+    retry_end(p, paused);
+    if (err == NF_OK && p->n_wslots > 0) {
+        after_write(p, p->wslots, p->n_wslots);
+        nf_histogram_observe(p->m.batch_duration,
+                             (double)(nf_monotonic_ms() - p->wstarted_ms) / 1000.0);
+    }
+    release_slots(p->wslots, p->n_wslots);
+    p->n_wslots = 0;
+    p->wbytes = 0;
+    p->ms.store += nf_monotonic_ms() - t0;
+}
+
+/* Decides the batch in hand, retrying transient errors with capped exponential backoff until it
+ * is decided, the batch is revoked away, or the shutdown bound runs out; then ends the previous
+ * write (its rows are produced before this decision's rewrites) and hands the batch to the
+ * writer. */
 static void process_batch(nf_pipeline_t *p)
 {
     int64_t backoff = p->cfg->backoff_initial_ms;
-    int paused = 0;
+    int paused = 0, decided = 0;
     int64_t started = nf_monotonic_ms();
     nf_histogram_observe(p->m.batch_size, (double)p->n_slots);
     nf_err_t err = p->slots_err;
     while (p->n_slots > 0) {
         if (err == NF_OK) {
-            err = write_once(p, p->slots, p->n_slots);
-            if (err == NF_OK) {
-                after_commit(p, p->slots, p->n_slots);
-                release_slots(p->slots, p->n_slots);
-                p->n_slots = 0;
-                p->batch_bytes = 0;
-                nf_histogram_observe(p->m.batch_duration,
-                                     (double)(nf_monotonic_ms() - started) / 1000.0);
+            if ((err = decide_once(p, p->slots, p->n_slots)) == NF_OK) {
+                decided = 1;
                 break;
             }
             nf_store_rollback(p->store);
             nf_outbox_rows_clear(&p->outbox);
-            if (err == NF_ERR_DB_DATA && (err = write_one_by_one(p)) == NF_OK)
-                break;
+            if (err == NF_ERR_DB_DATA) {
+                finish_write(p, 1); /* one_by_one writes on the writer's connection */
+                if ((err = one_by_one(p, p->slots, &p->n_slots, &p->batch_bytes, 1)) == NF_OK)
+                    break;
+            }
         }
-        p->stats.db_retries++;
-        nf_counter_add(p->m.pg_retries, 1);
-        if (err == NF_ERR_DB_DATA)
-            nf_counter_add(p->m.pg_data, 1);
-        else if (err != NF_ERR_NOMEM) {
-            nf_counter_add(p->m.pg_transient, 1);
-            atomic_store(&p->health.pg_ok, 0);
-        }
-        atomic_store(&p->health.backoff, 1);
-        nf_gauge_set(p->m.backoff, 1);
-        char delay[32];
-        snprintf(delay, sizeof(delay), "%lld", (long long)backoff);
-        nf_log(NF_LOG_WARN, "batch not written, retrying", "error",
-               err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(p->store), "backoff_ms",
-               delay, NULL);
-        if (!paused) {
-            nf_consumer_pause_all(p->consumer, 1);
-            paused = 1;
-        }
-        backoff_wait(p, backoff);
-        if (stopping(p) && remaining_shutdown_ms(p) <= 0) {
-            nf_log(NF_LOG_WARN, "shutdown bound reached: the unwritten batch will be read again",
-                   NULL);
+        if (!retry_pause(p, err, "batch not decided, retrying", p->store, &backoff, &paused)) {
             release_slots(p->slots, p->n_slots);
             p->n_slots = 0;
             p->batch_bytes = 0;
             break;
         }
-        backoff = backoff * 2 > p->cfg->backoff_max_ms ? p->cfg->backoff_max_ms : backoff * 2;
-        backoff += rand() % (backoff / 10 + 1); /* jitter: replicas do not retry in lockstep */
         if (err == NF_ERR_NOMEM)
             err = run_stages(p, p->slots, p->n_slots);
         else
             err = NF_OK;
     }
-    if (paused)
-        nf_consumer_pause_all(p->consumer, 0);
-    atomic_store(&p->health.backoff, 0);
-    nf_gauge_set(p->m.backoff, 0);
+    retry_end(p, paused);
+    if (!decided)
+        return;
+    finish_write(p, 1);
+    after_decide(p);
+    if (p->n_slots > 0) { /* a revoke during finish_write's retries may have taken them */
+        p->wstarted_ms = started;
+        writer_start(p);
+    }
 }
 
 /* ---- outbox ----------------------------------------------------------------------------- */
@@ -1283,9 +1548,12 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
             log_stats(p, "progress");
             p->last_progress_ms = nf_monotonic_ms();
         }
-        if (stopping(p) && p->n_slots == 0)
+        if (p->n_slots == 0 && (stopping(p) || p->cfg->stop_at_end))
+            finish_write(p, stopping(p)); /* nothing left to decide: end the write */
+        if (stopping(p) && p->n_slots == 0 && p->n_wslots == 0)
             break;
-        if (p->cfg->stop_at_end && p->n_slots == 0 && p->n_coll == 0 && p->carry.count == 0 &&
+        if (p->cfg->stop_at_end && p->n_slots == 0 && p->n_wslots == 0 && p->n_coll == 0 &&
+            p->carry.count == 0 &&
             nf_consumer_all_at_end(p->consumer) && nf_producer_in_flight(p->producer) == 0 &&
             p->acked.count == 0 && p->n_replay == 0 && !p->replay_all) {
             nf_log(NF_LOG_INFO, "every assigned partition consumed and the outbox drained", NULL);

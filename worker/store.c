@@ -1151,7 +1151,8 @@ static const char *insert_stories_sql =
     " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (id) DO NOTHING";
 
 /* A stored article gets an earlier original: only if it is still earlier than the stored one
- * (re-checked on the row's latest version, so concurrent corrections keep the earliest). */
+ * (re-checked on the row's latest version, so concurrent corrections keep the earliest). Only
+ * fingerprints and stories change here; the articles rows follow in sync_articles_sql. */
 static const char *correct_dedup_sql =
     "WITH c AS ("
     "  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::real[])"
@@ -1162,27 +1163,17 @@ static const char *correct_dedup_sql =
     "  FROM c WHERE f.article_id = c.id AND f.article_id = ANY($1::text[])"
     "    AND (f.dup_of IS NULL OR f.dup_t > c.dup_t"
     "    OR (f.dup_t = c.dup_t AND f.dup_of COLLATE \"C\" > c.dup_of COLLATE \"C\"))"
-    "  RETURNING f.article_id, f.dup_of, f.dup_status, f.dup_similarity, f.story_id"
+    "  RETURNING f.article_id, f.story_id"
     "), s AS (" /* the story row of a corrected article moves (story_versions_sql) */
     "  UPDATE stories s SET updated_at = now() WHERE s.id IN (SELECT story_id FROM f)"
-    "), a AS ("
-    "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
-    "    dedup_similarity = f.dup_similarity,"
-    "    enriched = jsonb_set(jsonb_set(a.enriched, '{dedup}', jsonb_build_object("
-    "      'status', f.dup_status, 'duplicate_of', f.dup_of, 'similarity', f.dup_similarity)),"
-    "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
-    "  FROM f WHERE a.id = f.article_id AND a.id = ANY($1::text[])"
-    "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"
     ")"
-    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
-    " SELECT $6, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
-    "   a.kafka_partition FROM a ORDER BY a.id"
-    " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
+    " SELECT article_id FROM f";
 
-/* Stories merged into another: every article of a losing story moves to the winner. The rows
- * are found through = ANY(array) conditions, which the planner serves by index: as plain joins
- * with a CTE it scanned all of fingerprints and articles for every merge (41 ms of a 78 ms merge
- * at 30,000 stored articles, growing with the tables). */
+/* Stories merged into another: every article of a losing story moves to the winner (in
+ * fingerprints; the articles rows follow in sync_articles_sql). The rows are found through
+ * = ANY(array) conditions, which the planner serves by index: as plain joins with a CTE it
+ * scanned all of fingerprints and articles for every merge (41 ms of a 78 ms merge at 30,000
+ * stored articles, growing with the tables). */
 static const char *merge_stories_sql =
     "WITH m AS ("
     "  SELECT * FROM unnest($1::text[], $2::text[]) AS m(loser, winner)"
@@ -1192,16 +1183,35 @@ static const char *merge_stories_sql =
     "), l AS ("
     "  UPDATE fingerprints l SET story_id = m.winner FROM m WHERE l.story_id = m.loser"
     "  AND l.story_id = ANY($1::text[])" /* by index (see below) */
-    "  RETURNING l.article_id, l.story_id"
-    "), a AS ("
-    "  UPDATE articles a SET story_id = l.story_id,"
-    "    enriched = jsonb_set(jsonb_set(a.enriched, '{story_id}', to_jsonb(l.story_id)),"
+    "  RETURNING l.article_id"
+    ")"
+    " SELECT article_id FROM l";
+
+/* The stored articles whose decision moved (corrections and merges above) take it from their
+ * fingerprints rows, are rewritten with a new revision and republished. This is a statement of
+ * its own, after those updates, so that it sees every articles row committed while they waited:
+ * a batch's articles are written in a transaction of their own (nf_store_write_batch, on
+ * another connection) after its decisions commit, and that transaction first locks its
+ * articles' fingerprints rows (nf_store_lock_decisions). Either the updates above waited for
+ * that lock, and then this statement sees those articles rows, or the write waited for this
+ * transaction and then writes the decisions it made. A row equal to its fingerprints row is
+ * left alone (one revision for an article both corrected and merged). */
+static const char *sync_articles_sql =
+    "WITH a AS ("
+    "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
+    "    dedup_similarity = f.dup_similarity, story_id = f.story_id,"
+    "    enriched = jsonb_set(jsonb_set(jsonb_set(a.enriched, '{dedup}', jsonb_build_object("
+    "      'status', f.dup_status, 'duplicate_of', f.dup_of, 'similarity', f.dup_similarity)),"
+    "      '{story_id}', to_jsonb(f.story_id)),"
     "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
-    "  FROM l WHERE a.id = l.article_id AND a.id = ANY(ARRAY(SELECT article_id FROM l))"
+    "  FROM fingerprints f"
+    "  WHERE a.id = ANY($1::text[]) AND f.article_id = ANY($1::text[]) AND f.article_id = a.id"
+    "    AND (a.dedup_status, a.duplicate_of, a.dedup_similarity, a.story_id)"
+    "      IS DISTINCT FROM (f.dup_status, f.dup_of, f.dup_similarity, f.story_id)"
     "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"
     ")"
     " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
-    " SELECT $3, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
+    " SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
     "   a.kafka_partition FROM a ORDER BY a.id"
     " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
 
@@ -1271,6 +1281,7 @@ typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
     nf_buf_t read[4]; /* the candidate read's parameters: keys, exact keys, range starts, ends */
     nf_buf_t rel_ids; /* the candidates that may link */
+    nf_buf_t moved;   /* stored articles whose decision moved (array literal) */
     PGresult *stored, *ids, *fps, *cands;
     const nf_fingerprint_t **cfp;   /* per candidate id: its fingerprint (NULL: none) */
     nf_fingerprint_t *fetched;      /* those read (fps' rows) */
@@ -1294,6 +1305,7 @@ static void decide_ctx_free(decide_ctx_t *c)
     for (int i = 0; i < 4; i++)
         nf_buf_free(&c->read[i]);
     nf_buf_free(&c->rel_ids);
+    nf_buf_free(&c->moved);
     if (c->ids)
         PQclear(c->ids);
     if (c->fps)
@@ -1363,6 +1375,21 @@ static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *c
         return classify(s, what, res);
     if (out)
         return outbox_collect(s, res, out);
+    PQclear(res);
+    return NF_OK;
+}
+
+/* Runs a statement whose rows are article ids and appends them to the array literal `ids`
+ * (arr_text; the caller ends it), counting them in *count. */
+static nf_err_t collect_ids(nf_store_t *s, const char *sql, int n, const char *const *params,
+                            const char *what, nf_buf_t *ids, size_t *count)
+{
+    PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, what, res);
+    for (int r = 0; r < PQntuples(res); r++)
+        arr_text(ids, PQgetvalue(res, r, 0));
+    *count += (size_t)PQntuples(res);
     PQclear(res);
     return NF_OK;
 }
@@ -1780,17 +1807,18 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         arr_real(&c.b[4], x->similarity);
         n_dedup_fix++;
     }
+    nf_buf_reset(&c.moved);
+    size_t n_moved = 0;
     if (n_dedup_fix) {
-        size_t before = out->count;
-        const char *pd[6] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
-                             arr_end(&c.b[3]), arr_end(&c.b[4]), s->output_topic};
+        const char *pd[5] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
+                             arr_end(&c.b[3]), arr_end(&c.b[4])};
         if (bufs_failed(&c)) {
             err = NF_ERR_NOMEM;
             goto done;
         }
-        if ((err = exec_params(s, correct_dedup_sql, 6, pd, "correct dedup", out)) != NF_OK)
+        if ((err = collect_ids(s, correct_dedup_sql, 5, pd, "correct dedup", &c.moved,
+                               &n_moved)) != NF_OK)
             goto done;
-        *corrected += out->count - before;
     }
     bufs_reset(&c);
     size_t n_merge = 0;
@@ -1811,13 +1839,24 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         n_merge++;
     }
     if (n_merge) {
-        size_t before = out->count;
-        const char *pm[3] = {arr_end(&c.b[0]), arr_end(&c.b[1]), s->output_topic};
+        const char *pm[2] = {arr_end(&c.b[0]), arr_end(&c.b[1])};
         if (bufs_failed(&c)) {
             err = NF_ERR_NOMEM;
             goto done;
         }
-        if ((err = exec_params(s, merge_stories_sql, 3, pm, "merge stories", out)) != NF_OK)
+        if ((err = collect_ids(s, merge_stories_sql, 2, pm, "merge stories", &c.moved,
+                               &n_moved)) != NF_OK)
+            goto done;
+    }
+    if (n_moved) {
+        size_t before = out->count;
+        const char *pa[2] = {arr_end(&c.moved), s->output_topic};
+        if (c.moved.failed) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        if ((err = exec_params(s, sync_articles_sql, 2, pa, "rewrite moved articles", out)) !=
+            NF_OK)
             goto done;
         *corrected += out->count - before;
     }
@@ -1880,6 +1919,61 @@ static nf_err_t refresh_decisions(nf_store_t *s, nf_store_dedup_article_t *arts,
         }
     }
     PQclear(res);
+    return NF_OK;
+}
+
+static const char *lock_decisions_sql =
+    "SELECT article_id, dup_status, coalesce(dup_of, ''), dup_similarity, story_id"
+    " FROM fingerprints WHERE article_id = ANY($1::text[]) AND story_id IS NOT NULL"
+    " ORDER BY article_id FOR SHARE";
+
+static int cmp_decision_id(const void *a, const void *b)
+{
+    return strcmp((*(const nf_store_decision_t *const *)a)->id,
+                  (*(const nf_store_decision_t *const *)b)->id);
+}
+
+nf_err_t nf_store_lock_decisions(nf_store_t *s, nf_store_decision_t *d, size_t n)
+{
+    if (n == 0)
+        return NF_OK;
+    nf_store_decision_t **by_id = nf_malloc(n * sizeof(*by_id));
+    nf_buf_reset(&s->arr1);
+    for (size_t i = 0; by_id && i < n; i++) {
+        d[i].found = 0;
+        by_id[i] = &d[i];
+        arr_text(&s->arr1, d[i].id);
+    }
+    const char *p_ids[1] = {arr_end(&s->arr1)};
+    if (!by_id || s->arr1.failed) {
+        nf_free(by_id);
+        snprintf(s->errmsg, sizeof(s->errmsg), "lock decisions: out of memory");
+        return NF_ERR_NOMEM;
+    }
+    PGresult *res = PQexecParams(s->conn, lock_decisions_sql, 1, NULL, p_ids, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        nf_free(by_id);
+        return classify(s, "lock decisions", res);
+    }
+    /* both in id order (ids are COLLATE "C": byte order, as strcmp) */
+    qsort(by_id, n, sizeof(*by_id), cmp_decision_id);
+    size_t i = 0;
+    for (int r = 0; r < PQntuples(res); r++) {
+        const char *id = PQgetvalue(res, r, 0);
+        while (i < n && strcmp(by_id[i]->id, id) < 0)
+            i++;
+        for (; i < n && strcmp(by_id[i]->id, id) == 0; i++) {
+            nf_store_decision_t *x = by_id[i];
+            x->found = 1;
+            x->dedup.status = status_of(PQgetvalue(res, r, 1));
+            snprintf(x->dedup.duplicate_of, sizeof(x->dedup.duplicate_of), "%s",
+                     PQgetvalue(res, r, 2));
+            x->dedup.similarity = strtod(PQgetvalue(res, r, 3), NULL);
+            snprintf(x->story_id, sizeof(x->story_id), "%s", PQgetvalue(res, r, 4));
+        }
+    }
+    PQclear(res);
+    nf_free(by_id);
     return NF_OK;
 }
 
