@@ -10,7 +10,6 @@
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "newsflow/pipeline.h"
 
-#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -117,7 +116,6 @@ struct nf_pipeline {
     msg_list_t carry; /* messages that arrived while a batch was being retried */
 
     /* scratch for one write (write_once: the writer's job) */
-    nf_store_decision_t *dec;
     nf_outbox_rows_t woutbox;
     nf_store_article_t *arts;
     nf_store_reject_t *rejs;
@@ -636,15 +634,14 @@ nf_pipeline_t *nf_pipeline_new(const nf_config_t *cfg, volatile sig_atomic_t *st
     p->slots = nf_calloc(max, sizeof(slot_t));
     p->coll = nf_calloc(max, sizeof(slot_t));
     p->wslots = nf_calloc(max, sizeof(slot_t));
-    p->dec = nf_calloc(max, sizeof(nf_store_decision_t));
     p->arts = nf_calloc(max, sizeof(nf_store_article_t));
     p->rejs = nf_calloc(max, sizeof(nf_store_reject_t));
     p->offs = nf_calloc(max, sizeof(nf_partition_offset_t));
     p->dd_slot = nf_calloc(max, sizeof(size_t));
     p->dd = nf_calloc(max, sizeof(nf_store_dedup_article_t));
     p->match = nf_match_params_from_config(cfg);
-    if (!p->slots || !p->coll || !p->wslots || !p->dec || !p->arts || !p->rejs || !p->offs ||
-        !p->dd_slot || !p->dd) {
+    if (!p->slots || !p->coll || !p->wslots || !p->arts || !p->rejs || !p->offs || !p->dd_slot ||
+        !p->dd) {
         snprintf(errstr, errstr_size, "out of memory (batch of %zu)", max);
         goto fail;
     }
@@ -731,7 +728,6 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_free(p->slots);
     nf_free(p->coll);
     nf_free(p->wslots);
-    nf_free(p->dec);
     nf_free(p->arts);
     nf_free(p->rejs);
     nf_free(p->offs);
@@ -892,35 +888,19 @@ static nf_err_t decide_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     return NF_OK;
 }
 
-/* One attempt at writing slots[0..n) (decided) in one transaction on `st`: the articles, with
- * the decisions their fingerprints rows hold now (a later batch's decision may have moved one
- * since: nf_store_lock_decisions), the rejects, and every partition's next offset. Runs on the
- * writer thread, or on the pipeline thread while the writer is idle. */
+/* One attempt at writing slots[0..n) (decided) in one transaction on `st`: the articles, the
+ * rejects, and every partition's next offset (an article whose decision moved since is rewritten
+ * at the end: nf_store_write_batch). Runs on the writer thread, or on the pipeline thread while
+ * the writer is idle. */
 static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size_t n)
 {
     nf_err_t err = nf_store_begin(st);
     if (err != NF_OK)
         return err;
-    size_t nd = 0;
-    for (size_t i = 0; i < n; i++)
-        if (slots[i].accepted)
-            p->dec[nd++] = (nf_store_decision_t){.id = slots[i].e.article.id};
-    if ((err = nf_store_lock_decisions(st, p->dec, nd)) != NF_OK)
-        return err;
-
-    size_t na = 0, nr = 0, no = 0, k = 0;
+    size_t na = 0, nr = 0, no = 0;
     for (size_t i = 0; i < n; i++) {
         slot_t *s = &slots[i];
         if (s->accepted) {
-            const nf_store_decision_t *d = &p->dec[k++];
-            if (d->found &&
-                (d->dedup.status != s->e.dedup.status ||
-                 strcmp(d->dedup.duplicate_of, s->e.dedup.duplicate_of) != 0 ||
-                 strcmp(d->story_id, s->e.story_id) != 0 ||
-                 fabs(d->dedup.similarity - s->e.dedup.similarity) > 1e-4)) {
-                s->e.dedup = d->dedup;
-                memcpy(s->e.story_id, d->story_id, sizeof(s->e.story_id));
-            }
             nf_buf_reset(&s->json);
             if ((err = nf_chain_render(&s->e, &s->json)) != NF_OK)
                 return err;
@@ -1016,6 +996,7 @@ static void after_write(nf_pipeline_t *p, slot_t *slots, size_t n)
     p->stats.stored += p->counts.articles_inserted;
     nf_counter_add(p->m.stored, p->counts.articles_inserted);
     nf_counter_add(p->m.entities_created, p->counts.entities_created);
+    nf_counter_add(p->m.revised, p->counts.records_revised);
 
     int64_t t0 = nf_monotonic_ms();
     produce_rows(p, &p->woutbox);
@@ -1204,16 +1185,16 @@ static int retry_pause(nf_pipeline_t *p, nf_err_t err, const char *what, nf_stor
     nf_gauge_set(p->m.backoff, 1);
     char delay[32];
     snprintf(delay, sizeof(delay), "%lld", (long long)*backoff);
-    nf_log(NF_LOG_WARN, what, "error", err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(st),
-           "backoff_ms", delay, NULL);
+    nf_log(NF_LOG_WARN, what, "error",
+           err == NF_ERR_NOMEM ? "out of memory" : nf_store_last_error(st), "backoff_ms", delay,
+           NULL);
     if (!*paused) {
         nf_consumer_pause_all(p->consumer, 1);
         *paused = 1;
     }
     backoff_wait(p, *backoff);
     if (stopping(p) && remaining_shutdown_ms(p) <= 0) {
-        nf_log(NF_LOG_WARN, "shutdown bound reached: the unwritten batch will be read again",
-               NULL);
+        nf_log(NF_LOG_WARN, "shutdown bound reached: the unwritten batch will be read again", NULL);
         return 0;
     }
     *backoff = *backoff * 2 > p->cfg->backoff_max_ms ? p->cfg->backoff_max_ms : *backoff * 2;
@@ -1553,9 +1534,9 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
         if (stopping(p) && p->n_slots == 0 && p->n_wslots == 0)
             break;
         if (p->cfg->stop_at_end && p->n_slots == 0 && p->n_wslots == 0 && p->n_coll == 0 &&
-            p->carry.count == 0 &&
-            nf_consumer_all_at_end(p->consumer) && nf_producer_in_flight(p->producer) == 0 &&
-            p->acked.count == 0 && p->n_replay == 0 && !p->replay_all) {
+            p->carry.count == 0 && nf_consumer_all_at_end(p->consumer) &&
+            nf_producer_in_flight(p->producer) == 0 && p->acked.count == 0 && p->n_replay == 0 &&
+            !p->replay_all) {
             nf_log(NF_LOG_INFO, "every assigned partition consumed and the outbox drained", NULL);
             break;
         }

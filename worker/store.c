@@ -239,6 +239,53 @@ static const char *insert_articles_sql =
     "   ON ob.msg_key = convert_to(a.id, 'UTF8')"
     " ORDER BY ob.id";
 
+/* An articles row takes the decision its fingerprints row `f` holds (with a new revision), and
+ * the new record goes to the outbox; for sync_articles_sql and sync_written_sql, whose CTE `a`
+ * joins `f` on the articles of $1 whose row differs. */
+#define REWRITE_SET                                                                                \
+    "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"                \
+    "    dedup_similarity = f.dup_similarity, story_id = f.story_id,"                              \
+    "    enriched = jsonb_set(jsonb_set(jsonb_set(a.enriched, '{dedup}', jsonb_build_object("      \
+    "      'status', f.dup_status, 'duplicate_of', f.dup_of, 'similarity', f.dup_similarity)),"    \
+    "      '{story_id}', to_jsonb(f.story_id)),"                                                   \
+    "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
+#define REWRITE_WHERE                                                                              \
+    "    AND (a.dedup_status, a.duplicate_of, a.dedup_similarity, a.story_id)"                     \
+    "      IS DISTINCT FROM (f.dup_status, f.dup_of, f.dup_similarity, f.story_id)"                \
+    "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"                               \
+    ")"                                                                                            \
+    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"                      \
+    " SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"   \
+    "   a.kafka_partition FROM a ORDER BY a.id"                                                    \
+    " RETURNING id, topic, msg_key, payload, headers::text, src_partition"
+
+/* The stored articles whose decision moved (corrections and merges above) take it from their
+ * fingerprints rows, are rewritten with a new revision and republished. This is a statement of
+ * its own, after those updates, so that it sees every articles row committed while they waited:
+ * a batch's articles are written in a transaction of their own (nf_store_write_batch, on
+ * another connection) after its decisions commit, and that transaction ends by locking its
+ * articles' fingerprints rows (sync_written_sql). Either the updates above waited for that lock,
+ * and then this statement sees those articles rows, or that lock waited for this transaction
+ * and the write then rewrites its rows itself. A row equal to its fingerprints row is left
+ * alone (one revision for an article both corrected and merged). */
+static const char *sync_articles_sql =
+    "WITH a AS (" REWRITE_SET "  FROM fingerprints f WHERE a.id = ANY($1::text[])"
+    "    AND f.article_id = ANY($1::text[]) AND f.article_id = a.id" REWRITE_WHERE;
+
+/* The end of a batch's write (nf_store_write_batch): its articles' fingerprints rows are locked
+ * (FOR SHARE, in id order, until COMMIT) and read as they stand, and an article whose decision
+ * moved since the batch was decided (a later batch's decision, committed in between) is rewritten
+ * as a revision, like sync_articles_sql. With that statement this orders every pair: a decision
+ * that moves one of these articles either committed before this lock (its values are read
+ * here) or waits for this transaction at its fingerprints update and then sees the articles
+ * rows. The lock is taken last, so a decision waits at most for this statement and the COMMIT. */
+static const char *sync_written_sql =
+    "WITH f AS MATERIALIZED ("
+    "  SELECT article_id, dup_status, dup_of, dup_similarity, story_id FROM fingerprints"
+    "  WHERE article_id = ANY($1::text[]) ORDER BY article_id FOR SHARE"
+    "), a AS (" REWRITE_SET
+    "  FROM f WHERE a.id = ANY($1::text[]) AND f.article_id = a.id" REWRITE_WHERE;
+
 static const char *insert_rejects_sql =
     "WITH ins AS ("
     "  INSERT INTO ingest_rejects (topic, partition, kafka_offset, reason, detail, article_id,"
@@ -758,7 +805,16 @@ static nf_err_t write_articles(nf_store_t *s, const nf_store_batch_t *b, nf_outb
         counts->hashes_created = (size_t)get_be64(PQgetvalue(res, 0, 3));
     }
     PQclear(res);
-    return NF_OK;
+
+    const char *sv[2] = {v[A_ID].b.data, s->output_topic};
+    int sl[2] = {(int)v[A_ID].b.len, 0}, sf[2] = {1, 0};
+    res = PQexecParams(s->conn, sync_written_sql, 2, NULL, sv, sl, sf, 1);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return classify(s, "lock written decisions", res);
+    size_t before = out->count;
+    nf_err_t err = outbox_collect(s, res, out);
+    counts->records_revised = out->count - before;
+    return err;
 }
 
 nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbox_rows_t *out,
@@ -1150,6 +1206,17 @@ static const char *insert_stories_sql =
     "INSERT INTO stories (id, first_article, first_t)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (id) DO NOTHING";
 
+/* The fingerprints rows a decision is about to move (corrections: $1, members of merged
+ * stories: $2), locked in id order in one statement before any is updated. A batch's write
+ * locks its own articles' rows FOR SHARE in id order (sync_written_sql): with both in one order
+ * neither can wait for the other in a cycle (PostgreSQL would abort one after
+ * deadlock_timeout). */
+static const char *lock_moving_sql =
+    "SELECT article_id FROM fingerprints WHERE article_id = ANY(ARRAY("
+    "  SELECT article_id FROM fingerprints WHERE article_id = ANY($1::text[])"
+    "  UNION SELECT article_id FROM fingerprints WHERE story_id = ANY($2::text[])))"
+    " ORDER BY article_id FOR NO KEY UPDATE";
+
 /* A stored article gets an earlier original: only if it is still earlier than the stored one
  * (re-checked on the row's latest version, so concurrent corrections keep the earliest). Only
  * fingerprints and stories change here; the articles rows follow in sync_articles_sql. */
@@ -1186,34 +1253,6 @@ static const char *merge_stories_sql =
     "  RETURNING l.article_id"
     ")"
     " SELECT article_id FROM l";
-
-/* The stored articles whose decision moved (corrections and merges above) take it from their
- * fingerprints rows, are rewritten with a new revision and republished. This is a statement of
- * its own, after those updates, so that it sees every articles row committed while they waited:
- * a batch's articles are written in a transaction of their own (nf_store_write_batch, on
- * another connection) after its decisions commit, and that transaction first locks its
- * articles' fingerprints rows (nf_store_lock_decisions). Either the updates above waited for
- * that lock, and then this statement sees those articles rows, or the write waited for this
- * transaction and then writes the decisions it made. A row equal to its fingerprints row is
- * left alone (one revision for an article both corrected and merged). */
-static const char *sync_articles_sql =
-    "WITH a AS ("
-    "  UPDATE articles a SET dedup_status = f.dup_status, duplicate_of = f.dup_of,"
-    "    dedup_similarity = f.dup_similarity, story_id = f.story_id,"
-    "    enriched = jsonb_set(jsonb_set(jsonb_set(a.enriched, '{dedup}', jsonb_build_object("
-    "      'status', f.dup_status, 'duplicate_of', f.dup_of, 'similarity', f.dup_similarity)),"
-    "      '{story_id}', to_jsonb(f.story_id)),"
-    "      '{revision}', to_jsonb(coalesce((a.enriched->>'revision')::int, 0) + 1))"
-    "  FROM fingerprints f"
-    "  WHERE a.id = ANY($1::text[]) AND f.article_id = ANY($1::text[]) AND f.article_id = a.id"
-    "    AND (a.dedup_status, a.duplicate_of, a.dedup_similarity, a.story_id)"
-    "      IS DISTINCT FROM (f.dup_status, f.dup_of, f.dup_similarity, f.story_id)"
-    "  RETURNING a.id, a.enriched, a.kafka_topic, a.kafka_partition"
-    ")"
-    " INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
-    " SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched::text, 'UTF8'), a.kafka_topic,"
-    "   a.kafka_partition FROM a ORDER BY a.id"
-    " RETURNING id, topic, msg_key, payload, headers::text, src_partition";
 
 /* The new articles of a batch added to their stories' counts, languages and entities. */
 static const char *story_add_sql =
@@ -1807,21 +1846,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         arr_real(&c.b[4], x->similarity);
         n_dedup_fix++;
     }
-    nf_buf_reset(&c.moved);
-    size_t n_moved = 0;
-    if (n_dedup_fix) {
-        const char *pd[5] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
-                             arr_end(&c.b[3]), arr_end(&c.b[4])};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
-        }
-        if ((err = collect_ids(s, correct_dedup_sql, 5, pd, "correct dedup", &c.moved,
-                               &n_moved)) != NF_OK)
-            goto done;
-    }
-    bufs_reset(&c);
-    size_t n_merge = 0;
+    size_t n_merge = 0; /* losers in b[5], winners in b[6] */
     for (size_t i = 0; i < nc; i++) {
         const nf_story_node_t *x = &c.nodes[i];
         if (!x->story_changed)
@@ -1834,20 +1859,30 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
                    strcmp(PQgetvalue(c.cands, c.rows[j], COL_STORY), old) == 0;
         if (seen)
             continue;
-        arr_text(&c.b[0], old);
-        arr_text(&c.b[1], x->story);
+        arr_text(&c.b[5], old);
+        arr_text(&c.b[6], x->story);
         n_merge++;
     }
-    if (n_merge) {
-        const char *pm[2] = {arr_end(&c.b[0]), arr_end(&c.b[1])};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
-        }
-        if ((err = collect_ids(s, merge_stories_sql, 2, pm, "merge stories", &c.moved,
-                               &n_moved)) != NF_OK)
+    const char *pd[5] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]), arr_end(&c.b[3]),
+                         arr_end(&c.b[4])};
+    const char *pm[2] = {arr_end(&c.b[5]), arr_end(&c.b[6])};
+    if (bufs_failed(&c)) {
+        err = NF_ERR_NOMEM;
+        goto done;
+    }
+    nf_buf_reset(&c.moved);
+    size_t n_moved = 0;
+    if (n_dedup_fix || n_merge) {
+        const char *pl[2] = {pd[0], pm[0]};
+        if ((err = exec_params(s, lock_moving_sql, 2, pl, "lock moving articles", NULL)) != NF_OK)
             goto done;
     }
+    if (n_dedup_fix && (err = collect_ids(s, correct_dedup_sql, 5, pd, "correct dedup", &c.moved,
+                                          &n_moved)) != NF_OK)
+        goto done;
+    if (n_merge && (err = collect_ids(s, merge_stories_sql, 2, pm, "merge stories", &c.moved,
+                                      &n_moved)) != NF_OK)
+        goto done;
     if (n_moved) {
         size_t before = out->count;
         const char *pa[2] = {arr_end(&c.moved), s->output_topic};
@@ -1864,7 +1899,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     /* 9. counts of merged stories (the losers' added to their winners'), then the new articles'
      * contribution */
     if (n_merge) {
-        const char *pw[2] = {c.b[0].data, c.b[1].data}; /* losers, winners */
+        const char *pw[2] = {c.b[5].data, c.b[6].data}; /* losers, winners */
         if ((err = exec_params(s, story_stats_sql, 2, pw, "story counts", NULL)) != NF_OK)
             goto done;
     }
@@ -1919,61 +1954,6 @@ static nf_err_t refresh_decisions(nf_store_t *s, nf_store_dedup_article_t *arts,
         }
     }
     PQclear(res);
-    return NF_OK;
-}
-
-static const char *lock_decisions_sql =
-    "SELECT article_id, dup_status, coalesce(dup_of, ''), dup_similarity, story_id"
-    " FROM fingerprints WHERE article_id = ANY($1::text[]) AND story_id IS NOT NULL"
-    " ORDER BY article_id FOR SHARE";
-
-static int cmp_decision_id(const void *a, const void *b)
-{
-    return strcmp((*(const nf_store_decision_t *const *)a)->id,
-                  (*(const nf_store_decision_t *const *)b)->id);
-}
-
-nf_err_t nf_store_lock_decisions(nf_store_t *s, nf_store_decision_t *d, size_t n)
-{
-    if (n == 0)
-        return NF_OK;
-    nf_store_decision_t **by_id = nf_malloc(n * sizeof(*by_id));
-    nf_buf_reset(&s->arr1);
-    for (size_t i = 0; by_id && i < n; i++) {
-        d[i].found = 0;
-        by_id[i] = &d[i];
-        arr_text(&s->arr1, d[i].id);
-    }
-    const char *p_ids[1] = {arr_end(&s->arr1)};
-    if (!by_id || s->arr1.failed) {
-        nf_free(by_id);
-        snprintf(s->errmsg, sizeof(s->errmsg), "lock decisions: out of memory");
-        return NF_ERR_NOMEM;
-    }
-    PGresult *res = PQexecParams(s->conn, lock_decisions_sql, 1, NULL, p_ids, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        nf_free(by_id);
-        return classify(s, "lock decisions", res);
-    }
-    /* both in id order (ids are COLLATE "C": byte order, as strcmp) */
-    qsort(by_id, n, sizeof(*by_id), cmp_decision_id);
-    size_t i = 0;
-    for (int r = 0; r < PQntuples(res); r++) {
-        const char *id = PQgetvalue(res, r, 0);
-        while (i < n && strcmp(by_id[i]->id, id) < 0)
-            i++;
-        for (; i < n && strcmp(by_id[i]->id, id) == 0; i++) {
-            nf_store_decision_t *x = by_id[i];
-            x->found = 1;
-            x->dedup.status = status_of(PQgetvalue(res, r, 1));
-            snprintf(x->dedup.duplicate_of, sizeof(x->dedup.duplicate_of), "%s",
-                     PQgetvalue(res, r, 2));
-            x->dedup.similarity = strtod(PQgetvalue(res, r, 3), NULL);
-            snprintf(x->story_id, sizeof(x->story_id), "%s", PQgetvalue(res, r, 4));
-        }
-    }
-    PQclear(res);
-    nf_free(by_id);
     return NF_OK;
 }
 

@@ -137,24 +137,6 @@ typedef struct nf_store_dedup_article {
 nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n,
                          const nf_match_params_t *params, nf_outbox_rows_t *out, size_t *corrected);
 
-/** An article about to be written, and the decision its fingerprints row holds now. */
-typedef struct nf_store_decision {
-    const char *id;                 /**< borrowed */
-    int found;                      /**< out: 1 when the article has a fingerprints row */
-    nf_dedup_result_t dedup;        /**< out (when found) */
-    char story_id[NF_STORY_ID_LEN]; /**< out (when found) */
-} nf_store_decision_t;
-
-/**
- * @brief Inside the write transaction, before nf_store_write_batch: lock the fingerprints rows
- *        of these articles (FOR SHARE, in id order, held until COMMIT) and read their current
- *        decisions. A batch's decisions commit before its write (nf_store_decide, on another
- *        connection); a later decision that moves one of these articles either ran before this
- *        lock (and its decision is read here) or waits for the write to commit and then rewrites
- *        the stored row. The caller renders the records with the decisions read.
- */
-nf_err_t nf_store_lock_decisions(nf_store_t *s, nf_store_decision_t *d, size_t n);
-
 /** What a batch write created (rows that already existed are not counted). */
 typedef struct nf_store_counts {
     size_t articles_inserted;
@@ -162,7 +144,7 @@ typedef struct nf_store_counts {
     size_t entities_created;
     size_t hashes_created;  /**< new normalized texts */
     size_t stories_created; /**< set by the caller from nf_store_decide */
-    size_t records_revised; /**< set by the caller from nf_store_decide */
+    size_t records_revised; /**< written articles whose decision moved since (rewritten) */
 } nf_store_counts_t;
 
 /**
