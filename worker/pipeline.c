@@ -1,12 +1,19 @@
 /* The worker loop. Read it top to bottom in nf_pipeline_run():
  *   collect a batch (count/bytes/time bounded) -> run the stage chain on each message ->
- *   one PostgreSQL transaction (dedup authority, rows, outbox, offsets) -> produce the outbox
+ *   decide dedup and stories (one PostgreSQL transaction on the pipeline thread's connection:
+ *   fingerprints, keys, stories, stored articles rewritten) -> write the batch (one transaction
+ *   on the writer's connection: articles, rejects, outbox rows, offsets) -> produce the outbox
  *   rows -> delete acknowledged rows -> advisory offset commit to Kafka.
- * Transient PostgreSQL errors: the batch in hand is kept, fetching is paused, and the write is
- * retried with capped exponential backoff while the group membership is kept alive.
- * Two batches are in hand at a time: while batch k is written (one transaction, on this thread),
- * batch k+1 runs through the stages on the enrichment pool (enrich_threads threads, a chain
- * each). Writes stay sequential and in order, so the exactly-once argument is unchanged. */
+ * Transient PostgreSQL errors: the batch in hand is kept, fetching is paused, and the decision
+ * or the write is retried with capped exponential backoff while the group membership is kept.
+ * Three batches are in hand at a time: while batch k is written (the writer thread), batch k+1
+ * is decided (this thread) and batch k+2 runs through the stages on the enrichment pool
+ * (enrich_threads threads, a chain each). Decisions are sequential, and so are writes; a write
+ * starts after its batch's decision committed and the previous write ended, and its rows are
+ * produced before the next decision's rewrites. Exactly-once: a batch's rows and offsets commit
+ * in its write; a decision committed without its write is found and taken again by the replay
+ * (nf_store_decide), and the write re-reads its decisions under a row lock at its end
+ * (store.c sync_written_sql) in case a later decision moved one meanwhile. */
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "newsflow/pipeline.h"
 
@@ -1491,7 +1498,8 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
            NULL);
     p->last_progress_ms = nf_monotonic_ms();
     for (;;) {
-        /* Batch k+1 is collected, then enriched by the pool while batch k is written. */
+        /* Batch k+2 is collected, then enriched by the pool while batch k+1 is decided (and
+         * batch k written by the writer). */
         int64_t t0 = nf_monotonic_ms();
         collect_batch(p);
         p->ms.collect += nf_monotonic_ms() - t0;

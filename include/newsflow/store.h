@@ -1,11 +1,12 @@
 /**
  * @file store.h
  * @brief Everything newsflow says to PostgreSQL (the only module that speaks SQL): migrations,
- *        authoritative consumer offsets, the batch transaction (articles with their entities,
- *        mentions and outbox rows in one INSERT ... ON CONFLICT DO NOTHING fed with array
- *        parameters; rejects by COPY into a staging table; the offsets), the
- *        dedup and story authority (nf_store_decide, under advisory locks) and the outbox.
- *        Not thread-safe: one store per worker thread.
+ *        authoritative consumer offsets, a batch's decision transaction (the dedup and story
+ *        authority, nf_store_decide, under advisory locks), its write transaction (articles
+ *        with their entities, mentions and outbox rows in one INSERT ... ON CONFLICT DO NOTHING
+ *        fed with array parameters; rejects by COPY into a staging table; the offsets) and the
+ *        outbox. Not thread-safe: one store (one connection) per thread; the worker has two, the
+ *        pipeline thread's (decisions) and the writer's (writes).
  */
 #ifndef NEWSFLOW_STORE_H
 #define NEWSFLOW_STORE_H
@@ -106,7 +107,7 @@ nf_err_t nf_store_migrate(nf_store_t *s, int *applied, char *errstr, size_t errs
 nf_err_t nf_store_load_offsets(nf_store_t *s, const char *group, const char *topic,
                                nf_partition_offset_t *parts, size_t n);
 
-/** @brief BEGIN the batch transaction. */
+/** @brief BEGIN a transaction (a batch's decision, or its write). */
 nf_err_t nf_store_begin(nf_store_t *s);
 
 /** An accepted article of a batch, for the dedup and story decisions. */
@@ -121,7 +122,8 @@ typedef struct nf_store_dedup_article {
 } nf_store_dedup_article_t;
 
 /**
- * @brief Inside the batch transaction: decide duplicates and stories (story.h rules) with
+ * @brief Inside a transaction of its own (committed before the batch is written): decide
+ *        duplicates and stories (story.h rules) with
  *        PostgreSQL as the authority. Takes advisory locks on the batch's index keys (LSH bands,
  *        posted names, exact keys) in ascending order, reads the ids of the stored articles
  *        sharing them within each article's window, takes their fingerprints from the cache
@@ -143,15 +145,18 @@ typedef struct nf_store_counts {
     size_t rejects_inserted;
     size_t entities_created;
     size_t hashes_created;  /**< new normalized texts */
-    size_t stories_created; /**< set by the caller from nf_store_decide */
     size_t records_revised; /**< written articles whose decision moved since (rewritten) */
 } nf_store_counts_t;
 
 /**
- * @brief Inside the batch transaction: write the batch. Articles whose id is already stored
- *        are skipped (a replay never doubles a row), as are rejects of an already rejected
- *        position. Appends to *out the outbox rows created (to be produced after COMMIT); the
- *        rows of articles borrow the article's id and enriched text (no copy comes back).
+ * @brief Inside the write transaction, after the batch's decision committed: write the batch.
+ *        Articles whose id is already stored are skipped (a replay never doubles a row), as are
+ *        rejects of an already rejected position. Appends to *out the outbox rows created (to
+ *        be produced after COMMIT); the rows of articles borrow the article's id and enriched
+ *        text (no copy comes back). Last, it locks the articles' fingerprints rows (FOR SHARE,
+ *        until COMMIT) and rewrites, as a revision, an article whose decision a later decision
+ *        moved since it was rendered (counts->records_revised; its new record is appended to
+ *        *out too).
  */
 nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *batch, nf_outbox_rows_t *out,
                               nf_store_counts_t *counts);

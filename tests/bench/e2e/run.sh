@@ -136,9 +136,13 @@ for line in sys.stdin:
     m = re.search(r"duration: ([0-9.]+) ms +(statement|parse [^:]*|bind [^:]*|execute [^:]*): (.*)", line)
     if m:
         sql = m.group(3)
-        kind = ("copy staging" if sql.startswith("COPY") else
-                "insert articles+outbox" if "INSERT INTO articles" in sql else
-                "insert rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
+        kind = ("write: copy staging" if sql.startswith("COPY") else
+                "write: articles+outbox" if "INSERT INTO articles" in sql else
+                "write: rejects+outbox" if "INSERT INTO ingest_rejects" in sql else
+                "write: offsets" if "INSERT INTO consumer_offsets" in sql else
+                "write: recheck decisions" if "FOR SHARE" in sql else
+                "decide: lock moving" if "FOR NO KEY UPDATE" in sql else
+                "decide: rewrite moved" if "FROM fingerprints f WHERE a.id = ANY" in sql else
                 "dedup locks" if "advisory" in sql else
                 "dedup lookup" if "content_hashes" in sql else
                 "decide: candidate ids" if "FROM fingerprint_keys" in sql else
@@ -269,6 +273,11 @@ pg_us = {k: statistics.median(v) * 1000 / n for k, v in split.items()}
 print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
     sum(pg_us.values()), ", ".join("%s %.0f" % kv for kv in sorted(pg_us.items(),
                                                                    key=lambda kv: -kv[1]))))
+# Decisions run one after another on the pipeline thread's connection; writes on the writer's,
+# overlapping the next decision (COMMIT, BEGIN and the rest are not told apart).
+print("  of which decisions (serial) %.0f us, writes (overlapped with the next decision) %.0f us" % (
+    sum(v for k, v in pg_us.items() if k.startswith("decide:") or k == "dedup locks"),
+    sum(v for k, v in pg_us.items() if k.startswith("write:"))))
 print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
       "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
