@@ -93,6 +93,9 @@ typedef struct writer {
     int shutdown;
     nf_err_t err; /* the job's result */
     int64_t took_ms;
+    uint64_t jobs;     /* written */
+    int64_t busy_ms;   /* time in jobs, vacuum_keys included (logged when the worker stops) */
+    int64_t vacuum_ms; /* time in vacuum_keys */
 } writer_t;
 
 struct nf_pipeline {
@@ -1024,6 +1027,19 @@ static void release_slots(slot_t *slots, size_t n)
 
 /* ---- the writer ------------------------------------------------------------------------- */
 
+/* VACUUM fingerprint_keys (dedup_keys_vacuum_batches) on the writer's connection, between its
+ * jobs. A failure is logged and the writes go on; a role that does not own the table gets only
+ * PostgreSQL's warning (logged at debug) and the table is left to autovacuum. */
+static void vacuum_keys(nf_pipeline_t *p)
+{
+    int64_t t0 = nf_monotonic_ms();
+    nf_err_t err = nf_store_vacuum_keys(p->wstore);
+    p->w.vacuum_ms += nf_monotonic_ms() - t0;
+    if (err != NF_OK)
+        nf_log(NF_LOG_WARN, "VACUUM fingerprint_keys failed", "error",
+               nf_store_last_error(p->wstore), NULL);
+}
+
 static void *writer_main(void *opaque)
 {
     nf_pipeline_t *p = opaque;
@@ -1040,10 +1056,14 @@ static void *writer_main(void *opaque)
         if (err != NF_OK) {
             nf_store_rollback(p->wstore);
             nf_outbox_rows_clear(&p->woutbox);
+        } else if (p->cfg->dedup_keys_vacuum_batches > 0 &&
+                   ++p->w.jobs % (uint64_t)p->cfg->dedup_keys_vacuum_batches == 0) {
+            vacuum_keys(p);
         }
         pthread_mutex_lock(&p->w.lock);
         p->w.err = err;
         p->w.took_ms = nf_monotonic_ms() - t0;
+        p->w.busy_ms += p->w.took_ms;
         p->w.state = W_DONE;
         pthread_cond_broadcast(&p->w.cond);
     }
@@ -1570,5 +1590,9 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
     nf_log(NF_LOG_INFO, "pipeline thread time split (seconds)", "collect", t[0], "wait_enrich",
            t[1], "dedup_lookup", t[2], "store_commit", t[3], "produce", t[4], "outbox_delete", t[5],
            "malloc_trim", t[6], NULL);
+    snprintf(t[0], 32, "%.3f", (double)p->w.busy_ms / 1000.0);
+    snprintf(t[1], 32, "%.3f", (double)p->w.vacuum_ms / 1000.0);
+    nf_log(NF_LOG_INFO, "writer thread time (seconds)", "writes", t[0], "of_which_vacuum", t[1],
+           NULL);
     return NF_OK;
 }

@@ -911,6 +911,14 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     return outbox_collect(s, res, out);
 }
 
+nf_err_t nf_store_vacuum_keys(nf_store_t *s)
+{
+    nf_err_t err = nf_store_ensure_connected(s);
+    return err != NF_OK
+               ? err
+               : exec_simple(s, "VACUUM (SKIP_LOCKED) fingerprint_keys", "vacuum fingerprint_keys");
+}
+
 nf_err_t nf_store_ping(nf_store_t *s)
 {
     nf_err_t err = nf_store_ensure_connected(s);

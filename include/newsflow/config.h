@@ -42,6 +42,7 @@ typedef struct nf_config {
     long long dedup_near_threshold_pct;
     long long dedup_max_candidates;
     long long dedup_fingerprint_cache;
+    long long dedup_keys_vacuum_batches;
     long long backoff_initial_ms;
     long long backoff_max_ms;
     long long shutdown_timeout_ms;

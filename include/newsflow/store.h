@@ -180,6 +180,13 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
                                size_t n, int64_t after_id, int64_t before_id, size_t limit,
                                nf_outbox_rows_t *out);
 
+/**
+ * @brief VACUUM fingerprint_keys (outside any transaction; skipped when another session holds
+ *        it). The table only grows, so this only marks the pages written since the last run
+ *        all-visible, which lets the candidate read (an index-only scan) skip the heap.
+ */
+nf_err_t nf_store_vacuum_keys(nf_store_t *s);
+
 /** @brief A round trip (reconnecting if needed): is PostgreSQL reachable? */
 nf_err_t nf_store_ping(nf_store_t *s);
 

@@ -68,4 +68,15 @@ left=$(nf_sql "select count(*) from mentions")
 orphans=$(nf_sql "select count(*) from mentions m where not exists (select 1 from articles a where a.id = m.article_id)")
 [ "$orphans" -eq 0 ] && [ "$left" -eq $((total - theirs)) ] \
     || nf_fail "deleting 25 articles left $orphans orphan mentions ($total -> $left, $theirs theirs)"
+# The writer vacuums fingerprint_keys every dedup_keys_vacuum_batches (8) batches it wrote, so
+# the candidate read stays index-only; the first run wrote more than 8 batches, and the log
+# says how long it took.
+grep -q '"writer thread time (seconds)"' "$NF_WORK/worker.log" || nf_fail "no writer time logged"
+vacuums=0
+for _ in $(seq 50); do # the cumulative statistics reach pg_stat_user_tables within a second
+    vacuums=$(nf_sql "select vacuum_count from pg_stat_user_tables where relname = 'fingerprint_keys'")
+    [ "$vacuums" -ge 1 ] && break
+    sleep 0.1
+done
+[ "$vacuums" -ge 1 ] || nf_fail "fingerprint_keys was never vacuumed by the writer"
 nf_log "PASS"
