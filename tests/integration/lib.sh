@@ -46,6 +46,27 @@ nf_setup() {
 
 nf_sql() { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 
+# nf_story_of ID: the story id named after article ID ("story:" + 16 hex of sha256(ID)).
+nf_story_of() { nf_sql "select 'story:' || left(encode(sha256(convert_to('$1', 'UTF8')), 'hex'), 16)"; }
+
+# A second PostgreSQL session that holds what a test sends it (locks, an open transaction):
+# nf_psql_session starts it, nf_psql_do sends a statement, nf_psql_sync NAME waits until the
+# session has run everything sent so far (and fails the test on an ERROR).
+nf_psql_session() {
+    coproc PSQL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 2>&1; }
+    NF_PIDS+=($PSQL_PID)
+}
+nf_psql_do() { echo "$1" >&"${PSQL[1]}"; }
+nf_psql_sync() {
+    echo "SELECT 'sync-$1';" >&"${PSQL[1]}"
+    local line
+    while read -r -t 30 line <&"${PSQL[0]}"; do
+        [ "$line" = "sync-$1" ] && return 0
+        [[ "$line" == *ERROR* ]] && nf_fail "psql session: $line"
+    done
+    nf_fail "psql session did not answer"
+}
+
 # nf_broker_ctl "down 2": a fault for the embedded broker (see deploy/local/nf_broker.c).
 nf_broker_ctl() { echo "$1" >"$NF_WORK/broker.ctl"; nf_log "broker fault: $1"; }
 

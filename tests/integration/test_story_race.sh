@@ -29,26 +29,15 @@ S=$(nf_sql "select story_id from articles where id = 's-001'")
 nf_log "s-001 stored in $S"
 
 # W: named after an earlier article, as the story ids are ("story:" + 16 hex of its sha256).
-W=$(nf_sql "select 'story:' || left(encode(sha256(convert_to('r-000', 'UTF8')), 'hex'), 16)")
+W=$(nf_story_of r-000)
 T0=$(nf_sql "select first_t - 3600 from stories where id = '$S'")
 
 # The other transaction: every story lock (the worker's LOCK_BASE | TAG_STORY << 32 | bucket).
-coproc PSQL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 2>&1; }
-NF_PIDS+=($PSQL_PID)
-psql_do() { echo "$1" >&"${PSQL[1]}"; }
-psql_sync() { # waits until the session has run everything sent so far
-    echo "SELECT 'sync-$1';" >&"${PSQL[1]}"
-    local line
-    while read -r -t 30 line <&"${PSQL[0]}"; do
-        [ "$line" = "sync-$1" ] && return 0
-        [[ "$line" == *ERROR* ]] && nf_fail "psql session: $line"
-    done
-    nf_fail "psql session did not answer"
-}
-psql_do "BEGIN;"
-psql_do "SELECT count(pg_advisory_xact_lock((x'6e66'::bigint << 40) | (4::bigint << 32) | b))
+nf_psql_session
+nf_psql_do "BEGIN;"
+nf_psql_do "SELECT count(pg_advisory_xact_lock((x'6e66'::bigint << 40) | (4::bigint << 32) | b))
          FROM generate_series(0, 255) AS b;"
-psql_sync locked
+nf_psql_sync locked
 
 nf_publish "$NF_WORK/a2.jsonl"
 nf_worker_start --stop-at-end
@@ -64,12 +53,12 @@ done
 [ "$waiting" -ge 1 ] || nf_fail "the worker never waited on a story lock"
 nf_log "worker waits on the story locks; merging $S into $W"
 
-psql_do "INSERT INTO stories (id, first_article, first_t, articles) VALUES ('$W', 'r-000', $T0, 0);"
-psql_do "UPDATE stories SET merged_into = '$W', updated_at = now() WHERE id = '$S';"
-psql_do "UPDATE fingerprints SET story_id = '$W' WHERE story_id = '$S';"
-psql_do "UPDATE articles SET story_id = '$W' WHERE story_id = '$S';"
-psql_do "COMMIT;"
-psql_sync merged
+nf_psql_do "INSERT INTO stories (id, first_article, first_t, articles) VALUES ('$W', 'r-000', $T0, 0);"
+nf_psql_do "UPDATE stories SET merged_into = '$W', updated_at = now() WHERE id = '$S';"
+nf_psql_do "UPDATE fingerprints SET story_id = '$W' WHERE story_id = '$S';"
+nf_psql_do "UPDATE articles SET story_id = '$W' WHERE story_id = '$S';"
+nf_psql_do "COMMIT;"
+nf_psql_sync merged
 
 wait "$NF_WORKER_PID" || nf_fail "second run failed"
 got=$(nf_sql "select story_id from articles where id = 's-002'")

@@ -19,25 +19,13 @@ FIX=$NF_SOURCE_DIR/tests/fixtures/samples.jsonl
 grep '"id": *"s-001"' "$FIX" >"$NF_WORK/a1.jsonl"
 grep '"id": *"s-002"' "$FIX" >"$NF_WORK/a2.jsonl"
 [ "$(cat "$NF_WORK/a1.jsonl" "$NF_WORK/a2.jsonl" | wc -l)" -eq 2 ] || nf_fail "fixture lines not found"
-story_of() { nf_sql "select 'story:' || left(encode(sha256(convert_to('$1', 'UTF8')), 'hex'), 16)"; }
-S1=$(story_of s-001)
-S2=$(story_of s-002)
+S1=$(nf_story_of s-001)
+S2=$(nf_story_of s-002)
 
-coproc PSQL { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 2>&1; }
-NF_PIDS+=($PSQL_PID)
-psql_do() { echo "$1" >&"${PSQL[1]}"; }
-psql_sync() { # waits until the session has run everything sent so far
-    echo "SELECT 'sync-$1';" >&"${PSQL[1]}"
-    local line
-    while read -r -t 30 line <&"${PSQL[0]}"; do
-        [ "$line" = "sync-$1" ] && return 0
-        [[ "$line" == *ERROR* ]] && nf_fail "psql session: $line"
-    done
-    nf_fail "psql session did not answer"
-}
-psql_do "BEGIN;"
-psql_do "LOCK TABLE mentions IN SHARE MODE;"
-psql_sync locked
+nf_psql_session
+nf_psql_do "BEGIN;"
+nf_psql_do "LOCK TABLE mentions IN SHARE MODE;"
+nf_psql_sync locked
 
 # until CONDITION (SQL returning t): polls for up to 30 s
 until_sql() {
@@ -64,8 +52,8 @@ until_sql "select story_id = '$S1' from fingerprints where article_id = 's-002'"
     "s-001 decided, s-002 moved"
 [ "$(nf_sql "select count(*) from articles")" -eq 0 ] || nf_fail "an article written through the lock"
 nf_log "s-001 decided: s-002 moved to $S1 while not written; releasing the lock"
-psql_do "COMMIT;"
-psql_sync released
+nf_psql_do "COMMIT;"
+nf_psql_sync released
 
 nf_wait_stored 2 || nf_fail "both articles not stored"
 until_sql "select count(*) = 0 from outbox" "outbox drained"
