@@ -1496,7 +1496,8 @@ static void reload_gazetteer(void)
                nf_gazetteer_user_path(), "error", err, NULL);
 }
 
-/* `coll` (enriched) becomes the batch to write; the written one's buffers are reused. */
+/* `coll` (enriched) becomes the batch to decide; the buffers in `slots` (a written batch's,
+ * since writer_start) are reused. */
 static void swap_batches(nf_pipeline_t *p)
 {
     slot_t *tmp = p->slots;
