@@ -26,6 +26,23 @@ nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra)
     return NF_OK;
 }
 
+nf_err_t nf_buf_reserve_exact(nf_buf_t *b, size_t extra)
+{
+    if (b->failed)
+        return NF_ERR_NOMEM;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return NF_OK;
+    char *data = nf_realloc(b->data, need);
+    if (!data) {
+        b->failed = 1;
+        return NF_ERR_NOMEM;
+    }
+    b->data = data;
+    b->cap = need;
+    return NF_OK;
+}
+
 void nf_buf_append(nf_buf_t *b, const void *data, size_t len)
 {
     if (nf_buf_reserve(b, len) != NF_OK)

@@ -16,6 +16,7 @@ struct nf_chain {
     uint64_t junk_lines;
     uint64_t stage_ns[NF_STAGE_COUNT];
     uint64_t mark_ns;
+    nf_buf_t lang_text; /* title + body for langid (the chain's, not the article's) */
 };
 
 static uint64_t clock_ns(void)
@@ -79,6 +80,7 @@ void nf_chain_destroy(nf_chain_t *c)
     nf_langid_destroy(c->langid);
     nf_entities_destroy(c->entities);
     nf_fingerprinter_destroy(c->fingerprinter);
+    nf_buf_free(&c->lang_text);
     nf_free(c);
 }
 
@@ -146,17 +148,16 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
     }
 
     /* Language from title + body: the body carries the evidence, the title helps short texts. */
-    nf_buf_t *lang_text = &out->title;
-    size_t title_len = out->title.len;
-    if (title_len)
+    nf_buf_t *lang_text = &c->lang_text;
+    nf_buf_reset(lang_text);
+    if (out->title.len) {
+        nf_buf_append(lang_text, out->title.data, out->title.len);
         nf_buf_putc(lang_text, '\n');
+    }
     nf_buf_append(lang_text, out->body.data, out->body.len);
     if (lang_text->failed)
         return NF_ERR_NOMEM;
     nf_langid_detect(c->langid, lang_text->data, lang_text->len, &out->lang);
-    lang_text->len = title_len; /* back to the title alone */
-    if (lang_text->data)
-        lang_text->data[title_len] = '\0';
     lap(c, NF_STAGE_LANGID);
 
     err = nf_entities_tag(c->entities, out->title.data, out->title.len, out->body.data,

@@ -202,6 +202,7 @@ struct nf_normalizer {
     UChar *outu; /* whole output as UTF-16 */
     int32_t outu_cap;
     int32_t outu_len; /* of the last successful call's output; 0 after a failed one */
+    nf_buf_t u8;      /* the output as UTF-8, before it is copied to the caller's buffer */
     key_t phrases[N_JUNK];
     key_t words[N_JUNK_WORDS];
     /* phrases by the low bits of their first unit, in table order: a line is compared with
@@ -423,6 +424,7 @@ void nf_normalizer_destroy(nf_normalizer_t *n)
     nf_free(n->line);
     nf_free(n->keybuf);
     nf_free(n->outu);
+    nf_buf_free(&n->u8);
     nf_free(n);
 }
 
@@ -640,12 +642,19 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         olen += llen;
     }
 
-    /* one pass: a UTF-16 unit becomes at most 3 UTF-8 bytes */
-    if ((size_t)olen * 3 > (size_t)INT32_MAX - 1 || nf_buf_reserve(out, (size_t)olen * 3) != NF_OK)
+    /* one pass into the normalizer's own buffer (a UTF-16 unit becomes at most 3 UTF-8 bytes),
+     * then the caller's grows to the exact size: its buffer lives in a batch slot, and with room
+     * for three bytes a unit a batch's bodies took ~3x their size */
+    nf_buf_reset(&n->u8);
+    if ((size_t)olen * 3 > (size_t)INT32_MAX - 1 ||
+        nf_buf_reserve(&n->u8, (size_t)olen * 3) != NF_OK)
         return NF_ERR_NOMEM;
-    size_t u8len = nf_utf16_to_utf8(n->outu, (size_t)olen, out->data + out->len);
+    size_t u8len = nf_utf16_to_utf8(n->outu, (size_t)olen, n->u8.data);
     if (u8len == SIZE_MAX)
         return NF_ERR_ICU;
+    if (nf_buf_reserve_exact(out, u8len) != NF_OK)
+        return NF_ERR_NOMEM;
+    memcpy(out->data + out->len, n->u8.data, u8len);
     out->len += u8len;
     out->data[out->len] = '\0';
     n->outu_len = olen;

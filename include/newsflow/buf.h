@@ -25,6 +25,9 @@ typedef struct nf_buf {
 
 /** @brief Make room for `extra` more bytes (+ NUL). NF_ERR_NOMEM sets b->failed. */
 nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra);
+/** @brief Same, growing to exactly what is needed (no doubling): for a buffer filled once, kept
+ *         for reuse in a slot of a batch (a batch holds thousands of them). */
+nf_err_t nf_buf_reserve_exact(nf_buf_t *b, size_t extra);
 /** @brief Append bytes. */
 void nf_buf_append(nf_buf_t *b, const void *data, size_t len);
 /** @brief Append a NUL-terminated string. */
