@@ -68,8 +68,8 @@ left=$(nf_sql "select count(*) from mentions")
 orphans=$(nf_sql "select count(*) from mentions m where not exists (select 1 from articles a where a.id = m.article_id)")
 [ "$orphans" -eq 0 ] && [ "$left" -eq $((total - theirs)) ] \
     || nf_fail "deleting 25 articles left $orphans orphan mentions ($total -> $left, $theirs theirs)"
-# The writer vacuums fingerprint_keys every dedup_keys_vacuum_batches (8) batches it wrote, so
-# the candidate read stays index-only; the first run wrote more than 8 batches, and the log
+# The writer vacuums fingerprint_keys every dedup_keys_vacuum_batches (2) batches it wrote, so
+# the candidate read stays index-only; the first run wrote more than 2 batches, and the log
 # says how long it took.
 grep -q '"writer thread time (seconds)"' "$NF_WORK/worker.log" || nf_fail "no writer time logged"
 vacuums=0
