@@ -75,6 +75,16 @@ static void test_append_growth(void **state)
     assert_true(b.cap >= b.len + 5000 + 1);
     assert_int_equal(b.len, 12);
 
+    /* reserve_exact: exactly the room asked for when it grows (no doubling), kept otherwise */
+    nf_buf_t e = NF_BUF_INIT;
+    nf_buf_puts(&e, "Ostrava");
+    assert_int_equal(nf_buf_reserve_exact(&e, 3000), NF_OK);
+    assert_int_equal(e.cap, 7 + 3000 + 1);
+    assert_string_equal(e.data, "Ostrava");
+    assert_int_equal(nf_buf_reserve_exact(&e, 10), NF_OK);
+    assert_int_equal(e.cap, 7 + 3000 + 1);
+    nf_buf_free(&e);
+
     nf_buf_free(&b);
     assert_null(b.data);
     assert_int_equal(b.len, 0);
