@@ -11,7 +11,10 @@ nf_publish "$NF_WORK/corpus.jsonl"
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 HTTP_PORT=$(free_port)
 PROM_PORT=$(free_port)
-NEWSFLOW_HTTP_PORT=$HTTP_PORT NEWSFLOW_HTTP_BIND=127.0.0.1 nf_worker_start
+# Batches of 500: the cache check below needs candidates stored by an earlier batch (with the
+# default of 2,000 the whole corpus can be one batch).
+NEWSFLOW_HTTP_PORT=$HTTP_PORT NEWSFLOW_HTTP_BIND=127.0.0.1 NEWSFLOW_BATCH_MAX_MESSAGES=500 \
+    nf_worker_start
 
 # deploy's scrape config, pointed at this worker, scraping every second.
 /usr/bin/python3 - "$NF_SOURCE_DIR/deploy/prometheus/prometheus.yml" "$NF_WORK/prometheus.yml" \
