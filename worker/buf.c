@@ -6,16 +6,20 @@
 
 #include "newsflow/alloc.h"
 
-nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra)
+/* Room for `extra` more bytes (+ NUL): grown by doubling, or to exactly what is needed. */
+static nf_err_t reserve(nf_buf_t *b, size_t extra, int exact)
 {
     if (b->failed)
         return NF_ERR_NOMEM;
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return NF_OK;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
+    size_t cap = need;
+    if (!exact) {
+        cap = b->cap ? b->cap : 256;
+        while (cap < need)
+            cap *= 2;
+    }
     char *data = nf_realloc(b->data, cap);
     if (!data) {
         b->failed = 1;
@@ -26,21 +30,14 @@ nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra)
     return NF_OK;
 }
 
+nf_err_t nf_buf_reserve(nf_buf_t *b, size_t extra)
+{
+    return reserve(b, extra, 0);
+}
+
 nf_err_t nf_buf_reserve_exact(nf_buf_t *b, size_t extra)
 {
-    if (b->failed)
-        return NF_ERR_NOMEM;
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return NF_OK;
-    char *data = nf_realloc(b->data, need);
-    if (!data) {
-        b->failed = 1;
-        return NF_ERR_NOMEM;
-    }
-    b->data = data;
-    b->cap = need;
-    return NF_OK;
+    return reserve(b, extra, 1);
 }
 
 void nf_buf_append(nf_buf_t *b, const void *data, size_t len)
