@@ -1313,6 +1313,25 @@ static int cmp_story_ref(const void *a, const void *b)
     return strcmp(((const story_ref_t *)a)->id, ((const story_ref_t *)b)->id);
 }
 
+/* A fingerprint_keys row of a new article. */
+typedef struct key_row {
+    int64_t key, t;
+    const char *id; /* borrowed from the batch */
+} key_row_t;
+
+/* The index's order, (key, t, article_id) with ids in "C" collation: rows inserted in that order
+ * walk the index's leaves in order instead of landing on a random leaf each (about a third less
+ * time for a batch's ~28,000 rows). */
+static int cmp_key_row(const void *a, const void *b)
+{
+    const key_row_t *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return strcmp(x->id, y->id);
+}
+
 /* A candidate's id (borrowed from the ids read) and its row there, for lookups by id. */
 typedef struct id_row {
     const char *id;
@@ -1326,9 +1345,11 @@ static int cmp_id_row(const void *a, const void *b)
 
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
-    nf_buf_t read[4]; /* the candidate read's parameters: keys, exact keys, range starts, ends */
-    nf_buf_t rel_ids; /* the candidates that may link */
-    nf_buf_t moved;   /* stored articles whose decision moved (array literal) */
+    nf_buf_t read[4];  /* the candidate read's parameters: keys, exact keys, range starts, ends */
+    nf_buf_t rel_ids;  /* the candidates that may link */
+    nf_buf_t moved;    /* stored articles whose decision moved (array literal) */
+    pg_array_t bin[3]; /* binary array parameters */
+    key_row_t *krows;  /* the new articles' fingerprint_keys rows */
     PGresult *stored, *ids, *fps, *cands;
     const nf_fingerprint_t **cfp;   /* per candidate id: its fingerprint (NULL: none) */
     nf_fingerprint_t *fetched;      /* those read (fps' rows) */
@@ -1353,6 +1374,9 @@ static void decide_ctx_free(decide_ctx_t *c)
         nf_buf_free(&c->read[i]);
     nf_buf_free(&c->rel_ids);
     nf_buf_free(&c->moved);
+    for (int i = 0; i < 3; i++)
+        nf_buf_free(&c->bin[i].b);
+    nf_free(c->krows);
     if (c->ids)
         PQclear(c->ids);
     if (c->fps)
@@ -1422,6 +1446,29 @@ static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *c
         return classify(s, what, res);
     if (out)
         return outbox_collect(s, res, out);
+    PQclear(res);
+    return NF_OK;
+}
+
+/* Runs a statement whose parameters are the binary arrays arrs[0..n) (pga_begin ... each
+ * ended here), its result discarded. */
+static nf_err_t exec_binary(nf_store_t *s, const char *sql, int n, pg_array_t *arrs,
+                            const char *what)
+{
+    const char *values[4];
+    int lengths[4], formats[4];
+    for (int i = 0; i < n && i < 4; i++) {
+        pga_end(&arrs[i]);
+        if (arrs[i].b.failed || arrs[i].b.len > INT32_MAX)
+            return NF_ERR_NOMEM;
+        values[i] = arrs[i].b.data;
+        lengths[i] = (int)arrs[i].b.len;
+        formats[i] = 1;
+    }
+    PGresult *res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return classify(s, what, res);
     PQclear(res);
     return NF_OK;
 }
@@ -1803,24 +1850,29 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if ((err = exec_params(s, insert_fp_sql, DECIDE_PARAMS, pv, "insert fingerprints", NULL)) !=
             NF_OK)
             goto done;
-        bufs_reset(&c);
+        size_t n_krows = 0;
+        c.krows = nf_malloc(n_new * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_row_t));
+        if (!c.krows) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
         for (size_t u = 0; u < n_new; u++) {
             const nf_story_node_t *x = &c.nodes[nc + u];
             int64_t keys[NF_NEAR_BANDS + NF_SIG_NAMES];
             size_t n_keys = index_keys_of(&x->fp, keys);
-            for (size_t j = 0; j < n_keys; j++) {
-                arr_int(k1, keys[j]);
-                arr_text(k2, x->id);
-                arr_int(k3, x->fp.t);
-            }
+            for (size_t j = 0; j < n_keys; j++)
+                c.krows[n_krows++] = (key_row_t){keys[j], x->fp.t, x->id};
         }
-        const char *pk[3] = {arr_end(k1), arr_end(k2), arr_end(k3)};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
+        qsort(c.krows, n_krows, sizeof(key_row_t), cmp_key_row);
+        pga_begin(&c.bin[0], OID_INT8);
+        pga_begin(&c.bin[1], OID_TEXT);
+        pga_begin(&c.bin[2], OID_INT8);
+        for (size_t r = 0; r < n_krows; r++) {
+            pga_int8(&c.bin[0], c.krows[r].key);
+            pga_text(&c.bin[1], c.krows[r].id, strlen(c.krows[r].id));
+            pga_int8(&c.bin[2], c.krows[r].t);
         }
-        if ((err = exec_params(s, insert_keys_sql, 3, pk, "insert fingerprint keys", NULL)) !=
-            NF_OK)
+        if ((err = exec_binary(s, insert_keys_sql, 3, c.bin, "insert fingerprint keys")) != NF_OK)
             goto done;
         bufs_reset(&c);
         for (size_t u = 0; u < n_new; u++) {
