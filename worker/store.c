@@ -1343,6 +1343,14 @@ static int cmp_id_row(const void *a, const void *b)
     return strcmp(((const id_row_t *)a)->id, ((const id_row_t *)b)->id);
 }
 
+/* By id, then by row: the first of equal ids first. */
+static int cmp_id_row_pos(const void *a, const void *b)
+{
+    const id_row_t *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
     nf_buf_t read[4];  /* the candidate read's parameters: keys, exact keys, range starts, ends */
@@ -1357,6 +1365,8 @@ typedef struct decide_ctx {
     unsigned char *relevant;        /* per candidate id */
     id_row_t *miss;                 /* the candidates the cache lacks */
     id_row_t *by_id;                /* the relevant candidates, by id */
+    id_row_t *part_ids;             /* the part's articles, by id then position */
+    unsigned char *repeat;          /* per article of the part: an earlier one has its id */
     nf_story_node_t *nodes;
     size_t *uniq; /* batch index of each unique new article */
     int *rows;    /* candidate row of each stored node */
@@ -1387,6 +1397,8 @@ static void decide_ctx_free(decide_ctx_t *c)
     nf_free(c->relevant);
     nf_free(c->miss);
     nf_free(c->by_id);
+    nf_free(c->part_ids);
+    nf_free(c->repeat);
     if (c->stored)
         PQclear(c->stored);
     if (c->cands)
@@ -1490,14 +1502,22 @@ static nf_err_t collect_ids(nf_store_t *s, const char *sql, int n, const char *c
 
 static const char *stored_sql = "SELECT f.article_id, f.dup_status, coalesce(f.dup_of, ''),"
                                 " f.dup_similarity, f.story_id FROM fingerprints f"
-                                " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL";
+                                " WHERE f.article_id = ANY($1::text[]) AND f.story_id IS NOT NULL"
+                                " ORDER BY f.article_id COLLATE \"C\"";
 
-/* The row of stored_sql's result holding article `id`, or -1. */
+/* The row of id in a result of stored_sql (ordered by id, "C" collation: strcmp's order), or -1. */
 static int stored_row(const PGresult *res, const char *id)
 {
-    for (int r = 0; r < PQntuples(res); r++)
-        if (strcmp(PQgetvalue(res, r, 0), id) == 0)
-            return r;
+    int lo = 0, hi = PQntuples(res);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(PQgetvalue(res, mid, 0), id);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return -1;
 }
 
@@ -1644,16 +1664,25 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         c.stored = NULL;
         goto done;
     }
+    /* a repeat of an id earlier in the part is not new: the part's ids sorted (ties by
+     * position) mark every later copy */
+    c.part_ids = nf_malloc((n ? n : 1) * sizeof(id_row_t));
+    c.repeat = nf_calloc(n ? n : 1, 1);
+    if (!c.part_ids || !c.repeat)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        c.part_ids[i] = (id_row_t){arts[i].id, i};
+    qsort(c.part_ids, n, sizeof(id_row_t), cmp_id_row_pos);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(c.part_ids[i].id, c.part_ids[i - 1].id) == 0)
+            c.repeat[c.part_ids[i].row] = 1;
     size_t n_new = 0;
     for (size_t i = 0; i < n; i++) {
-        int r = stored_row(c.stored, arts[i].id), known = r >= 0;
-        if (known)
+        int r = stored_row(c.stored, arts[i].id);
+        if (r >= 0)
             copy_stored(&arts[i], c.stored, r);
-        for (size_t j = 0; j < n_new && !known; j++)
-            known = strcmp(arts[c.uniq[j]].id, arts[i].id) == 0; /* a repeat in the batch */
-        if (known)
-            continue;
-        c.uniq[n_new++] = i;
+        else if (!c.repeat[i])
+            c.uniq[n_new++] = i;
     }
 
     /* 4. the candidates: the stored articles sharing a key with a new one (the key locks held
