@@ -873,6 +873,7 @@ static nf_err_t decide_once(nf_pipeline_t *p, slot_t *slots, size_t n)
         d->fp = &s->e.fp;
         d->lang = lang;
         d->entity_ids_json = s->ents.data;
+        d->entities = &s->e.entities;
         p->dd_slot[n_dd++] = i;
     }
     if (n_dd == 0)

@@ -36,6 +36,8 @@ typedef struct pg_array {
 #define OID_INT4 23u
 #define OID_INT8 20u
 #define OID_TEXT 25u
+#define OID_BYTEA 17u
+#define OID_FLOAT4 700u
 
 /* The parameters of insert_articles_sql: $1 source topic, $2 output topic (text), then binary
  * arrays: the articles' id, enriched, raw, partition, offset, timestamp; their entities (article
@@ -105,6 +107,20 @@ static void pga_int8(pg_array_t *a, int64_t v)
     be32_put(&a->b, 8);
     uint64_t be = htobe64((uint64_t)v);
     nf_buf_append(&a->b, &be, 8);
+}
+
+static void pga_null(pg_array_t *a)
+{
+    pga_text(a, NULL, 0);
+}
+
+static void pga_float4(pg_array_t *a, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    a->n++;
+    be32_put(&a->b, 4);
+    be32_put(&a->b, bits);
 }
 
 static void pga_end(pg_array_t *a)
@@ -1193,11 +1209,12 @@ static const char *story_versions_sql =
     "SELECT count(*) FROM unnest($1::text[], $2::text[]) AS v(id, seen)"
     " JOIN stories s ON s.id = v.id WHERE s.xmin::text <> v.seen";
 
+/* The new articles' fingerprints rows, in id order (the primary key's), from binary arrays. */
 static const char *insert_fp_sql =
     "INSERT INTO fingerprints (article_id, t, lang, exact_key, fp, entity_ids, dup_status, dup_of,"
     "  dup_t, dup_similarity, story_id)"
-    " SELECT id, t, lang, ek, decode(fp, 'hex'), ents::jsonb, st, dof, dt, sim, story"
-    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " SELECT id, t, lang, ek, fp, ents::jsonb, st, dof, dt, sim, story"
+    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bytea[], $6::text[],"
     "   $7::text[], $8::text[], $9::bigint[], $10::real[], $11::text[])"
     "   AS x(id, t, lang, ek, fp, ents, st, dof, dt, sim, story)"
     " ON CONFLICT (article_id) DO NOTHING";
@@ -1210,9 +1227,20 @@ static const char *insert_keys_sql =
     "INSERT INTO fingerprint_keys (key, article_id, t)"
     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])";
 
+/* The stories the batch's new articles open, with those articles' count, languages and entity
+ * ids (aggregated by the worker: story_rows). A story can only exist already if another writer
+ * opened it, which the key locks rule out; should it, the counts are added, not lost. */
 static const char *insert_stories_sql =
-    "INSERT INTO stories (id, first_article, first_t)"
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT (id) DO NOTHING";
+    "INSERT INTO stories (id, first_article, first_t, articles, languages, entity_ids)"
+    " SELECT id, fa, ft, n, l::text[], e::text[]"
+    " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[])"
+    "   AS x(id, fa, ft, n, l, e)"
+    " ON CONFLICT (id) DO UPDATE SET articles = stories.articles + excluded.articles,"
+    "  updated_at = now(),"
+    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(stories.languages || excluded.languages) v"
+    "    ORDER BY v),"
+    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(stories.entity_ids || excluded.entity_ids)"
+    "    v ORDER BY v)";
 
 /* The fingerprints rows a decision is about to move (corrections: $1, members of merged
  * stories: $2), locked in id order in one statement before any is updated. A batch's write
@@ -1262,22 +1290,15 @@ static const char *merge_stories_sql =
     ")"
     " SELECT article_id FROM l";
 
-/* The new articles of a batch added to their stories' counts, languages and entities. */
+/* The new articles of a batch that joined stored stories, added to those stories' counts,
+ * languages and entity ids (one row per story, aggregated by the worker: story_rows). */
 static const char *story_add_sql =
-    "WITH x AS ("
-    "  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])"
-    "    AS x(id, story, lang, ents)"
-    "), agg AS ("
-    "  SELECT x.story, count(DISTINCT x.id)::int AS n, array_agg(DISTINCT x.lang) AS langs,"
-    "    coalesce(array_agg(DISTINCT e) FILTER (WHERE e IS NOT NULL), '{}') AS ents"
-    "  FROM x LEFT JOIN LATERAL jsonb_array_elements_text(x.ents::jsonb) e ON true"
-    "  GROUP BY x.story"
-    ")"
-    " UPDATE stories s SET articles = s.articles + agg.n, updated_at = now(),"
-    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(s.languages || agg.langs) v ORDER BY v),"
-    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(s.entity_ids || agg.ents) v ORDER BY v)"
-    " FROM agg WHERE s.id = agg.story"
-    "  AND s.id = ANY(ARRAY(SELECT story FROM agg))"; /* by index, not a scan of all stories */
+    "UPDATE stories s SET articles = s.articles + x.n, updated_at = now(),"
+    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(s.languages || x.l::text[]) v ORDER BY v),"
+    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(s.entity_ids || x.e::text[]) v"
+    "    ORDER BY v)"
+    " FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS x(id, n, l, e)"
+    " WHERE s.id = x.id AND s.id = ANY($1::text[])"; /* by index, not a scan of all stories */
 
 /* A merge adds the losing stories' counts, languages and entities to the winner's (every
  * member of a loser moves to its winner; each row holds its members' aggregates), instead of
@@ -1353,11 +1374,15 @@ static int cmp_id_row_pos(const void *a, const void *b)
 
 typedef struct decide_ctx {
     nf_buf_t b[DECIDE_PARAMS];
-    nf_buf_t read[4];  /* the candidate read's parameters: keys, exact keys, range starts, ends */
-    nf_buf_t rel_ids;  /* the candidates that may link */
-    nf_buf_t moved;    /* stored articles whose decision moved (array literal) */
-    pg_array_t bin[3]; /* binary array parameters */
-    key_row_t *krows;  /* the new articles' fingerprint_keys rows */
+    nf_buf_t read[4]; /* the candidate read's parameters: keys, exact keys, range starts, ends */
+    nf_buf_t rel_ids; /* the candidates that may link */
+    nf_buf_t moved;   /* stored articles whose decision moved (array literal) */
+    pg_array_t bin[DECIDE_PARAMS]; /* binary array parameters */
+    key_row_t *krows;              /* the new articles' fingerprint_keys rows */
+    id_row_t *order;               /* the new articles by id, then by story (story_rows) */
+    const char **strs;             /* a story's languages or entity ids (story_rows) */
+    size_t cap_strs;
+    nf_buf_t lit; /* an array literal */
     PGresult *stored, *ids, *fps, *cands;
     const nf_fingerprint_t **cfp;   /* per candidate id: its fingerprint (NULL: none) */
     nf_fingerprint_t *fetched;      /* those read (fps' rows) */
@@ -1384,8 +1409,11 @@ static void decide_ctx_free(decide_ctx_t *c)
         nf_buf_free(&c->read[i]);
     nf_buf_free(&c->rel_ids);
     nf_buf_free(&c->moved);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < DECIDE_PARAMS; i++)
         nf_buf_free(&c->bin[i].b);
+    nf_buf_free(&c->lit);
+    nf_free(c->order);
+    nf_free(c->strs);
     nf_free(c->krows);
     if (c->ids)
         PQclear(c->ids);
@@ -1462,14 +1490,117 @@ static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *c
     return NF_OK;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Room for n strings in c->strs. */
+static nf_err_t strs_reserve(decide_ctx_t *c, size_t n)
+{
+    if (n <= c->cap_strs)
+        return NF_OK;
+    size_t cap = c->cap_strs ? c->cap_strs : 64;
+    while (cap < n)
+        cap *= 2;
+    const char **v = nf_realloc(c->strs, cap * sizeof(*v));
+    if (!v)
+        return NF_ERR_NOMEM;
+    c->strs = v;
+    c->cap_strs = cap;
+    return NF_OK;
+}
+
+/* c->strs[0..n) sorted, each once, as a text[] literal appended to the binary array `to`. */
+static void put_set(decide_ctx_t *c, size_t n, pg_array_t *to)
+{
+    qsort(c->strs, n, sizeof(*c->strs), cmp_str);
+    nf_buf_reset(&c->lit);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(c->strs[i], c->strs[i - 1]) != 0)
+            arr_text(&c->lit, c->strs[i]);
+    arr_end(&c->lit);
+    if (c->lit.failed)
+        to->b.failed = 1;
+    else
+        pga_text(to, c->lit.data, c->lit.len);
+}
+
+/* The stories of the new articles fresh[0..n_new) (arts[c->uniq[u]] each), one row each: its
+ * number of new articles, their languages and entity ids, each list sorted ("C" order, that of
+ * the stories' columns) and distinct. A story one of them opened goes to c->bin[0..5] (id, first
+ * article, its t, count, languages, entity ids: insert_stories_sql), a stored one to
+ * c->bin[6..9] (id, count, languages, entity ids: story_add_sql). Aggregating here spares
+ * PostgreSQL the parse of every article's entity JSON and a sort per story, and a new story is
+ * written once, with its counts, instead of inserted and then updated. */
+static nf_err_t story_rows(decide_ctx_t *c, const nf_story_node_t *fresh,
+                           const nf_store_dedup_article_t *arts, size_t n_new, size_t *n_opened,
+                           size_t *n_joined)
+{
+    static const uint32_t types[10] = {OID_TEXT, OID_TEXT, OID_INT8, OID_INT4, OID_TEXT,
+                                       OID_TEXT, OID_TEXT, OID_INT4, OID_TEXT, OID_TEXT};
+    for (int i = 0; i < 10; i++)
+        pga_begin(&c->bin[i], types[i]);
+    *n_opened = *n_joined = 0;
+    for (size_t u = 0; u < n_new; u++)
+        c->order[u] = (id_row_t){fresh[u].story, u};
+    qsort(c->order, n_new, sizeof(id_row_t), cmp_id_row_pos);
+    for (size_t g0 = 0, g1; g0 < n_new; g0 = g1) {
+        const nf_story_node_t *opener = NULL;
+        size_t n_ents = 0;
+        for (g1 = g0; g1 < n_new && strcmp(c->order[g1].id, c->order[g0].id) == 0; g1++) {
+            const nf_story_node_t *x = &fresh[c->order[g1].row];
+            const nf_entity_list_t *el = arts[c->uniq[c->order[g1].row]].entities;
+            if (x->new_story && !opener)
+                opener = x;
+            n_ents += el ? el->count : 0;
+        }
+        const char *story = c->order[g0].id;
+        int32_t n = (int32_t)(g1 - g0);
+        pg_array_t *v = opener ? c->bin : c->bin + 6;
+        if (strs_reserve(c, (g1 - g0) + n_ents) != NF_OK)
+            return NF_ERR_NOMEM;
+        pga_text(&v[0], story, strlen(story));
+        if (opener) {
+            pga_text(&v[1], opener->id, strlen(opener->id));
+            pga_int8(&v[2], opener->fp.t);
+            v += 2;
+            (*n_opened)++;
+        } else {
+            (*n_joined)++;
+        }
+        pga_int4(&v[1], n);
+        size_t k = 0;
+        for (size_t g = g0; g < g1; g++)
+            c->strs[k++] = arts[c->uniq[c->order[g].row]].lang;
+        put_set(c, k, &v[2]);
+        k = 0;
+        for (size_t g = g0; g < g1; g++) {
+            const nf_entity_list_t *el = arts[c->uniq[c->order[g].row]].entities;
+            for (size_t e = 0; el && e < el->count; e++)
+                c->strs[k++] = el->items[e].id;
+        }
+        put_set(c, k, &v[3]);
+    }
+    for (int i = 0; i < 10; i++)
+        if (c->bin[i].b.failed)
+            return NF_ERR_NOMEM;
+    return NF_OK;
+}
+
 /* Runs a statement whose parameters are the binary arrays arrs[0..n) (pga_begin ... each
  * ended here), its result discarded. */
 static nf_err_t exec_binary(nf_store_t *s, const char *sql, int n, pg_array_t *arrs,
                             const char *what)
 {
-    const char *values[4];
-    int lengths[4], formats[4];
-    for (int i = 0; i < n && i < 4; i++) {
+    const char *values[DECIDE_PARAMS];
+    int lengths[DECIDE_PARAMS], formats[DECIDE_PARAMS];
+    if (n > DECIDE_PARAMS) {
+        snprintf(s->errmsg, sizeof(s->errmsg), "%s: %d parameters (at most %d)", what, n,
+                 DECIDE_PARAMS);
+        return NF_ERR_INVALID_ARG;
+    }
+    for (int i = 0; i < n; i++) {
         pga_end(&arrs[i]);
         if (arrs[i].b.failed || arrs[i].b.len > INT32_MAX)
             return NF_ERR_NOMEM;
@@ -1834,30 +1965,45 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         goto done;
 
     /* 7. write: new fingerprints (with their stories), keys, stories */
-    bufs_reset(&c);
-    nf_buf_t *k1 = &c.b[0], *k2 = &c.b[1], *k3 = &c.b[2];
-    for (size_t u = 0; u < n_new; u++) {
+    c.order = nf_malloc((n_new ? n_new : 1) * sizeof(id_row_t));
+    if (!c.order) {
+        err = NF_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t u = 0; u < n_new; u++)
+        c.order[u] = (id_row_t){c.nodes[nc + u].id, u};
+    qsort(c.order, n_new, sizeof(id_row_t), cmp_id_row); /* the primary key's order */
+    static const uint32_t fp_types[DECIDE_PARAMS] = {OID_TEXT,  OID_INT8,   OID_TEXT, OID_TEXT,
+                                                     OID_BYTEA, OID_TEXT,   OID_TEXT, OID_TEXT,
+                                                     OID_INT8,  OID_FLOAT4, OID_TEXT};
+    for (int i = 0; i < DECIDE_PARAMS; i++)
+        pga_begin(&c.bin[i], fp_types[i]);
+    for (size_t o = 0; o < n_new; o++) {
+        size_t u = c.order[o].row;
         const nf_story_node_t *x = &c.nodes[nc + u];
         nf_store_dedup_article_t *a = &arts[c.uniq[u]];
         uint8_t wire[NF_FINGERPRINT_WIRE_MAX];
-        char hex[2 * NF_FINGERPRINT_WIRE_MAX + 1], ek[2 * NF_SHA256_LEN + 1];
+        char ek[2 * NF_SHA256_LEN + 1];
         size_t wl = nf_fingerprint_encode(&x->fp, wire);
-        nf_hex(wire, wl, hex);
         nf_hex(x->fp.exact, NF_SHA256_LEN, ek);
-        arr_text(&c.b[0], x->id);
-        arr_int(&c.b[1], x->fp.t);
-        arr_text(&c.b[2], a->lang);
-        arr_text(&c.b[3], ek);
-        arr_text(&c.b[4], hex);
-        arr_text(&c.b[5], a->entity_ids_json ? a->entity_ids_json : "[]");
-        arr_text(&c.b[6], nf_dedup_status_name(x->status));
-        arr_text(&c.b[7], x->status == NF_DEDUP_UNIQUE ? NULL : x->dup_of);
-        if (x->status == NF_DEDUP_UNIQUE)
-            arr_text(&c.b[8], NULL);
-        else
-            arr_int(&c.b[8], x->dup_t);
-        arr_real(&c.b[9], x->similarity);
-        arr_text(&c.b[10], x->story);
+        const char *ents = a->entity_ids_json ? a->entity_ids_json : "[]";
+        const char *status = nf_dedup_status_name(x->status);
+        pga_text(&c.bin[0], x->id, strlen(x->id));
+        pga_int8(&c.bin[1], x->fp.t);
+        pga_text(&c.bin[2], a->lang, strlen(a->lang));
+        pga_text(&c.bin[3], ek, strlen(ek));
+        pga_text(&c.bin[4], (const char *)wire, wl);
+        pga_text(&c.bin[5], ents, strlen(ents));
+        pga_text(&c.bin[6], status, strlen(status));
+        if (x->status == NF_DEDUP_UNIQUE) {
+            pga_null(&c.bin[7]);
+            pga_null(&c.bin[8]);
+        } else {
+            pga_text(&c.bin[7], x->dup_of, strlen(x->dup_of));
+            pga_int8(&c.bin[8], x->dup_t);
+        }
+        pga_float4(&c.bin[9], (float)x->similarity);
+        pga_text(&c.bin[10], x->story, strlen(x->story));
         if ((err = pending_add(s, x->id, &x->fp)) != NF_OK)
             goto done;
         /* the decision, for the record */
@@ -1868,15 +2014,9 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         memcpy(a->story_id, x->story, NF_STORY_ID_LEN);
         a->new_story = x->new_story;
     }
+    size_t n_joined = 0; /* stored stories the new articles joined (their rows in bin[6..9]) */
     if (n_new) {
-        const char *pv[DECIDE_PARAMS];
-        for (int i = 0; i < DECIDE_PARAMS; i++)
-            pv[i] = arr_end(&c.b[i]);
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
-        }
-        if ((err = exec_params(s, insert_fp_sql, DECIDE_PARAMS, pv, "insert fingerprints", NULL)) !=
+        if ((err = exec_binary(s, insert_fp_sql, DECIDE_PARAMS, c.bin, "insert fingerprints")) !=
             NF_OK)
             goto done;
         size_t n_krows = 0;
@@ -1903,21 +2043,11 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         }
         if ((err = exec_binary(s, insert_keys_sql, 3, c.bin, "insert fingerprint keys")) != NF_OK)
             goto done;
-        bufs_reset(&c);
-        for (size_t u = 0; u < n_new; u++) {
-            const nf_story_node_t *x = &c.nodes[nc + u];
-            if (!x->new_story)
-                continue;
-            arr_text(k1, x->story);
-            arr_text(k2, x->id);
-            arr_int(k3, x->fp.t);
-        }
-        const char *ps[3] = {arr_end(k1), arr_end(k2), arr_end(k3)};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
+        size_t n_opened = 0;
+        if ((err = story_rows(&c, c.nodes + nc, arts, n_new, &n_opened, &n_joined)) != NF_OK)
             goto done;
-        }
-        if ((err = exec_params(s, insert_stories_sql, 3, ps, "insert stories", NULL)) != NF_OK)
+        if (n_opened &&
+            (err = exec_binary(s, insert_stories_sql, 6, c.bin, "insert stories")) != NF_OK)
             goto done;
     }
 
@@ -1992,23 +2122,8 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if ((err = exec_params(s, story_stats_sql, 2, pw, "story counts", NULL)) != NF_OK)
             goto done;
     }
-    if (n_new) {
-        bufs_reset(&c);
-        for (size_t u = 0; u < n_new; u++) {
-            const nf_store_dedup_article_t *a = &arts[c.uniq[u]];
-            arr_text(&c.b[0], c.nodes[nc + u].id);
-            arr_text(&c.b[1], c.nodes[nc + u].story);
-            arr_text(&c.b[2], a->lang);
-            arr_text(&c.b[3], a->entity_ids_json ? a->entity_ids_json : "[]");
-        }
-        const char *pl[4] = {arr_end(&c.b[0]), arr_end(&c.b[1]), arr_end(&c.b[2]),
-                             arr_end(&c.b[3])};
-        if (bufs_failed(&c)) {
-            err = NF_ERR_NOMEM;
-            goto done;
-        }
-        err = exec_params(s, story_add_sql, 4, pl, "story counts", NULL);
-    }
+    if (n_joined)
+        err = exec_binary(s, story_add_sql, 4, c.bin + 6, "story counts");
 
 done:
     if (err == NF_ERR_NOMEM)

@@ -112,13 +112,15 @@ nf_err_t nf_store_begin(nf_store_t *s);
 
 /** An accepted article of a batch, for the dedup and story decisions. */
 typedef struct nf_store_dedup_article {
-    const char *id;                 /**< borrowed */
-    const nf_fingerprint_t *fp;     /**< borrowed */
-    const char *lang;               /**< lang.code, or the script while it is "und" */
-    const char *entity_ids_json;    /**< JSON array of the entity ids (borrowed) */
-    nf_dedup_result_t dedup;        /**< out */
-    char story_id[NF_STORY_ID_LEN]; /**< out */
-    int new_story;                  /**< out: the article opened a story */
+    const char *id;                   /**< borrowed */
+    const nf_fingerprint_t *fp;       /**< borrowed */
+    const char *lang;                 /**< lang.code, or the script while it is "und" */
+    const char *entity_ids_json;      /**< JSON array of the entity ids (borrowed) */
+    const nf_entity_list_t *entities; /**< the same entities, for the story's list (borrowed;
+                                           NULL: none) */
+    nf_dedup_result_t dedup;          /**< out */
+    char story_id[NF_STORY_ID_LEN];   /**< out */
+    int new_story;                    /**< out: the article opened a story */
 } nf_store_dedup_article_t;
 
 /**

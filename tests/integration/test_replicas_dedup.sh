@@ -96,6 +96,10 @@ for url in "$PG_URL" "$SINGLE_URL" "$PARTS_URL"; do
              + (select count(*) from stories s where s.merged_into is null and s.languages <>
                 (select array_agg(distinct f.lang order by f.lang) from article_stories l
                  join fingerprints f using (article_id) where l.story_id = s.id))
+             + (select count(*) from stories s where s.merged_into is null and s.entity_ids <>
+                coalesce((select array_agg(distinct e collate \"C\" order by e collate \"C\")
+                 from article_stories l join fingerprints f using (article_id),
+                 jsonb_array_elements_text(f.entity_ids) e where l.story_id = s.id), '{}'))
              + (select count(*) from articles a where (a.enriched->>'story_id') <> a.story_id
                 or (a.enriched->'dedup'->>'status') <> a.dedup_status)")
     [ "$bad" -eq 0 ] || nf_fail "$bad inconsistent rows between articles, fingerprints, links and stories"
