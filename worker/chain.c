@@ -208,6 +208,8 @@ static void render_size(nf_buf_t *out, size_t v)
     nf_buf_append(out, tmp + n, sizeof(tmp) - n);
 }
 
+/* 3 significant digits (a similarity stored in PostgreSQL is rounded the same way:
+ * nf_dedup_similarity_shown) */
 static void render_number(nf_buf_t *out, double v)
 {
     char tmp[32];

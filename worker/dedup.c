@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "newsflow/alloc.h"
@@ -63,6 +64,13 @@ void nf_content_sha256(const void *data, size_t len, uint8_t out[NF_SHA256_LEN])
     }
 #endif
     EVP_Digest(data, len, out, &out_len, EVP_sha256(), NULL);
+}
+
+double nf_dedup_similarity_shown(double similarity)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof(tmp), "%.3g", similarity);
+    return strtod(tmp, NULL);
 }
 
 const char *nf_dedup_status_name(nf_dedup_status_t status)

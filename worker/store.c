@@ -1963,6 +1963,8 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     nn = k;
     if ((err = nf_story_resolve(c.nodes, nn, params)) != NF_OK)
         goto done;
+    for (size_t i = 0; i < nn; i++) /* stored as the records show it */
+        c.nodes[i].similarity = nf_dedup_similarity_shown(c.nodes[i].similarity);
 
     /* 7. write: new fingerprints (with their stories), keys, stories */
     c.order = nf_malloc((n_new ? n_new : 1) * sizeof(id_row_t));

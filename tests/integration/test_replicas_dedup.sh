@@ -109,14 +109,30 @@ done
 nf_topic_dump articles.enriched '%k\t%s\n' >"$NF_WORK/downstream.tsv"
 /usr/bin/python3 - "$NF_WORK/downstream.tsv" "$NF_WORK/decisions.multi" <<'PY' || nf_fail "downstream records disagree with PostgreSQL"
 import json, sys
-best = {}
+best, last, idle = {}, {}, []
+bad = 0
+# A revision is published because the decision moved: its original or its story. One that
+# repeats the decision of the revision before it is a rewrite nothing called for. The topic
+# holds three runs one after the other (a key's records are in one partition, in order): the
+# revision before is the latest record seen with that number.
+decision = lambda r: (r["dedup"]["status"], r["dedup"]["duplicate_of"], r["story_id"])
 for line in open(sys.argv[1], encoding="utf-8"):
     key, _, payload = line.rstrip("\n").partition("\t")
     rec = json.loads(payload)
     rev = rec.get("revision", 0)
     if key not in best or rev >= best[key][0]:
         best[key] = (rev, rec)
-bad = 0
+    before = last.get((key, rev - 1))
+    if rev > 0 and before is not None and decision(before) == decision(rec):
+        idle.append(key)
+    last[(key, rev)] = rec
+    sim = rec["dedup"]["similarity"]
+    if sim != float("%.3g" % sim):  # records show 3 significant digits, revisions too
+        bad += 1
+        print("similarity with more than 3 digits", key, rev, sim, file=sys.stderr)
+if idle:
+    bad += len(idle)
+    print("%d revisions repeat the decision before them, e.g." % len(idle), idle[:3], file=sys.stderr)
 for line in open(sys.argv[2], encoding="utf-8"):
     aid, status, dup, story = line.rstrip("\n").split("|")
     rec = best.get(aid, (0, None))[1]
