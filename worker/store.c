@@ -1302,27 +1302,28 @@ static const char *story_add_sql =
 
 /* A merge adds the losing stories' counts, languages and entities to the winner's (every
  * member of a loser moves to its winner; each row holds its members' aggregates), instead of
- * recounting the winner's members: a hot story's merge no longer reads the whole story. */
+ * recounting the winner's members: a hot story's merge no longer reads the whole story. One
+ * row per winner (its count and its losers), and each winner's lists merged with its own
+ * losers' (read by primary key): with the languages and the entities aggregated in two more
+ * subqueries joined to it, the planner expected one winner and ran the second subquery again
+ * for every winner, quadratic in the batch's merges (126 ms for 400 merges at 100,000 stored
+ * articles; 7 ms this way). */
 static const char *story_stats_sql =
     "WITH m AS ("
     "  SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS m(loser, winner)"
-    "), n AS ("
-    "  SELECT m.winner, sum(s.articles)::int AS n FROM m JOIN stories s ON s.id = m.loser"
-    "  GROUP BY m.winner"
-    "), l AS ("
-    "  SELECT m.winner, array_agg(DISTINCT v) AS langs"
-    "  FROM m JOIN stories s ON s.id = m.loser, unnest(s.languages) v GROUP BY m.winner"
-    "), e AS ("
-    "  SELECT m.winner, array_agg(DISTINCT v) AS ents"
-    "  FROM m JOIN stories s ON s.id = m.loser, unnest(s.entity_ids) v GROUP BY m.winner"
+    "), agg AS MATERIALIZED ("
+    "  SELECT m.winner, sum(s.articles)::int AS n, array_agg(s.id) AS losers"
+    "  FROM m JOIN stories s ON s.id = m.loser GROUP BY m.winner"
     ")"
-    " UPDATE stories w SET articles = w.articles + n.n, updated_at = now(),"
-    "  languages = ARRAY(SELECT DISTINCT v FROM unnest(w.languages || coalesce(l.langs, '{}'))"
-    "    v ORDER BY v),"
-    "  entity_ids = ARRAY(SELECT DISTINCT v FROM unnest(w.entity_ids || coalesce(e.ents, '{}'))"
-    "    v ORDER BY v)"
-    " FROM n LEFT JOIN l USING (winner) LEFT JOIN e USING (winner) WHERE w.id = n.winner"
-    "  AND w.id = ANY(ARRAY(SELECT winner FROM n))";
+    " UPDATE stories w SET articles = w.articles + agg.n, updated_at = now(),"
+    "  languages = ARRAY(SELECT DISTINCT v FROM (SELECT unnest(w.languages) UNION ALL"
+    "    SELECT unnest(l.languages) FROM stories l WHERE l.id = ANY(agg.losers)) x(v)"
+    "    ORDER BY v),"
+    "  entity_ids = ARRAY(SELECT DISTINCT v FROM (SELECT unnest(w.entity_ids) UNION ALL"
+    "    SELECT unnest(l.entity_ids) FROM stories l WHERE l.id = ANY(agg.losers)) x(v)"
+    "    ORDER BY v)"
+    " FROM agg WHERE w.id = agg.winner"
+    "  AND w.id = ANY(ARRAY(SELECT winner FROM agg))"; /* by index, not a scan of all stories */
 
 /* A story as a candidate row read it: its id and its row version. */
 typedef struct story_ref {
