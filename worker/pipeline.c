@@ -1042,6 +1042,11 @@ static void vacuum_keys(nf_pipeline_t *p)
     if (err == NF_OK && (err = nf_store_analyze_grown(p->wstore, &analyzed)) != NF_OK)
         nf_log(NF_LOG_WARN, "ANALYZE of the decision tables failed", "error",
                nf_store_last_error(p->wstore), NULL);
+    else if (analyzed > 0) {
+        char n[16];
+        snprintf(n, sizeof(n), "%d", analyzed);
+        nf_log(NF_LOG_DEBUG, "decision tables analyzed", "tables", n, NULL);
+    }
     p->w.vacuum_ms += nf_monotonic_ms() - t0;
 }
 
