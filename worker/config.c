@@ -94,8 +94,7 @@ static const setting_t settings[] = {
      S(dedup_keys_vacuum_batches), "2", 0, 1000000, 0, NF_CMD_RUN,
      "the writer runs VACUUM (SKIP_LOCKED) fingerprint_keys after every this many batches it "
      "wrote, so that the story decisions' candidate read skips the heap (the pages written since "
-     "are marked all-visible), then ANALYZEs fingerprints and stories where they changed by more "
-     "than their size since their last analysis; 0: leave both to autovacuum"},
+     "are marked all-visible); 0: leave it to autovacuum"},
     {"backoff_initial_ms", "NEWSFLOW_BACKOFF_INITIAL_MS", T_INT, S(backoff_initial_ms), "200", 1,
      60000, 0, NF_CMD_RUN, "first retry delay after a transient PostgreSQL error"},
     {"backoff_max_ms", "NEWSFLOW_BACKOFF_MAX_MS", T_INT, S(backoff_max_ms), "30000", 1, 600000, 0,

@@ -1035,19 +1035,10 @@ static void vacuum_keys(nf_pipeline_t *p)
 {
     int64_t t0 = nf_monotonic_ms();
     nf_err_t err = nf_store_vacuum_keys(p->wstore);
+    p->w.vacuum_ms += nf_monotonic_ms() - t0;
     if (err != NF_OK)
         nf_log(NF_LOG_WARN, "VACUUM fingerprint_keys failed", "error",
                nf_store_last_error(p->wstore), NULL);
-    int analyzed = 0;
-    if (err == NF_OK && (err = nf_store_analyze_grown(p->wstore, &analyzed)) != NF_OK)
-        nf_log(NF_LOG_WARN, "ANALYZE of the decision tables failed", "error",
-               nf_store_last_error(p->wstore), NULL);
-    else if (analyzed > 0) {
-        char n[16];
-        snprintf(n, sizeof(n), "%d", analyzed);
-        nf_log(NF_LOG_DEBUG, "decision tables analyzed", "tables", n, NULL);
-    }
-    p->w.vacuum_ms += nf_monotonic_ms() - t0;
 }
 
 static void *writer_main(void *opaque)

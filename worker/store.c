@@ -935,33 +935,6 @@ nf_err_t nf_store_vacuum_keys(nf_store_t *s)
                : exec_simple(s, "VACUUM (SKIP_LOCKED) fingerprint_keys", "vacuum fingerprint_keys");
 }
 
-nf_err_t nf_store_analyze_grown(nf_store_t *s, int *analyzed)
-{
-    /* the tables by name, from this fixed list only (never text from elsewhere) */
-    static const struct {
-        const char *name, *sql;
-    } tables[] = {{"fingerprints", "ANALYZE fingerprints"}, {"stories", "ANALYZE stories"}};
-    *analyzed = 0;
-    nf_err_t err = nf_store_ensure_connected(s);
-    if (err != NF_OK)
-        return err;
-    PGresult *res =
-        PQexec(s->conn, "SELECT t.relname FROM pg_stat_user_tables t"
-                        " JOIN pg_class c ON c.oid = t.relid"
-                        " WHERE t.relid IN ('fingerprints'::regclass, 'stories'::regclass)"
-                        "  AND t.n_mod_since_analyze >= 1000"
-                        "  AND t.n_mod_since_analyze > greatest(c.reltuples, 0)");
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return classify(s, "tables to analyze", res);
-    for (int r = 0; r < PQntuples(res) && err == NF_OK; r++)
-        for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++)
-            if (strcmp(PQgetvalue(res, r, 0), tables[k].name) == 0 &&
-                (err = exec_simple(s, tables[k].sql, "analyze")) == NF_OK)
-                (*analyzed)++;
-    PQclear(res);
-    return err;
-}
-
 nf_err_t nf_store_ping(nf_store_t *s)
 {
     nf_err_t err = nf_store_ensure_connected(s);

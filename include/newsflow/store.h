@@ -189,15 +189,6 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
  */
 nf_err_t nf_store_vacuum_keys(nf_store_t *s);
 
-/**
- * @brief ANALYZE the decision tables (fingerprints, stories) that changed by more than their
- *        size (at least 1,000 rows) since their last analysis. *analyzed receives how many.
- *        Autovacuum analyses a table once a minute at most: a young table grows several times
- *        over in between, and the planner, sizing it by stale statistics, scans all of it for
- *        statements that look up a batch's ids.
- */
-nf_err_t nf_store_analyze_grown(nf_store_t *s, int *analyzed);
-
 /** @brief A round trip (reconnecting if needed): is PostgreSQL reachable? */
 nf_err_t nf_store_ping(nf_store_t *s);
 

@@ -105,12 +105,6 @@ for url in "$PG_URL" "$SINGLE_URL" "$PARTS_URL"; do
     [ "$bad" -eq 0 ] || nf_fail "$bad inconsistent rows between articles, fingerprints, links and stories"
 done
 
-# The writers analysed the decision tables as they grew (nf_store_analyze_grown): autovacuum
-# would have set last_autoanalyze, not last_analyze.
-[ "$(nf_sql "select count(*) from pg_stat_user_tables
-             where relname in ('fingerprints', 'stories') and last_analyze is not null")" -eq 2 ] ||
-    nf_fail "fingerprints and stories were not analysed by the workers"
-
 # Downstream: for each key, the record with the highest revision says what PostgreSQL says.
 nf_topic_dump articles.enriched '%k\t%s\n' >"$NF_WORK/downstream.tsv"
 /usr/bin/python3 - "$NF_WORK/downstream.tsv" "$NF_WORK/decisions.multi" <<'PY' || nf_fail "downstream records disagree with PostgreSQL"
