@@ -18,11 +18,21 @@ chmod 755 "$W"
 PIDS=()
 LOOP_PID=
 cleanup() {
-    # The publisher loop first (its current nf-bench too), then the worker and the broker.
+    # The publisher loop first, then the worker and the broker. The loop's current child
+    # (nf-bench or the generator) is stopped first and waited for: once the loop's shell is
+    # gone its children are no longer found by their parent, and a publisher still running
+    # when the broker stops prints librdkafka's connection errors.
     if [ -n "$LOOP_PID" ]; then
+        kill -STOP "$LOOP_PID" 2>/dev/null || true # no new child from here on
+        local kids
+        kids=$(pgrep -P "$LOOP_PID" || true)
         kill "$LOOP_PID" 2>/dev/null || true
-        pkill -P "$LOOP_PID" 2>/dev/null || true
+        kill -CONT "$LOOP_PID" 2>/dev/null || true
         wait "$LOOP_PID" 2>/dev/null || true
+        for k in $kids; do # reparented now, and reaped by init once they exit
+            kill "$k" 2>/dev/null || true
+            for _ in $(seq 100); do kill -0 "$k" 2>/dev/null || break; sleep 0.1; done
+        done
     fi
     for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
         kill "${PIDS[i]}" 2>/dev/null || true
