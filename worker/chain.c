@@ -208,12 +208,12 @@ static void render_size(nf_buf_t *out, size_t v)
     nf_buf_append(out, tmp + n, sizeof(tmp) - n);
 }
 
-/* 3 significant digits (a similarity stored in PostgreSQL is rounded the same way:
+/* NF_RECORD_NUMBER_FORMAT (a similarity stored in PostgreSQL is rounded the same way:
  * nf_dedup_similarity_shown) */
 static void render_number(nf_buf_t *out, double v)
 {
     char tmp[32];
-    snprintf(tmp, sizeof(tmp), "%.3g", v);
+    snprintf(tmp, sizeof(tmp), NF_RECORD_NUMBER_FORMAT, v);
     nf_buf_puts(out, tmp);
 }
 

@@ -69,7 +69,7 @@ void nf_content_sha256(const void *data, size_t len, uint8_t out[NF_SHA256_LEN])
 double nf_dedup_similarity_shown(double similarity)
 {
     char tmp[32];
-    snprintf(tmp, sizeof(tmp), "%.3g", similarity);
+    snprintf(tmp, sizeof(tmp), NF_RECORD_NUMBER_FORMAT, similarity);
     return strtod(tmp, NULL);
 }
 

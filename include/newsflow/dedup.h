@@ -28,9 +28,13 @@ typedef struct nf_dedup nf_dedup_t;
 /** @brief sha256 of `len` bytes (the normalized text). */
 void nf_content_sha256(const void *data, size_t len, uint8_t out[NF_SHA256_LEN]);
 
+/** How the enriched record writes its numbers (chain.c: the language's confidence, the
+ *  similarity): 3 significant digits. nf_dedup_similarity_shown rounds with the same format. */
+#define NF_RECORD_NUMBER_FORMAT "%.3g"
+
 /**
- * @brief A similarity as the enriched record shows it: 3 significant digits (chain.c renders
- *        numbers with "%.3g"). What PostgreSQL stores as an article's decision is this value,
+ * @brief A similarity as the enriched record shows it (NF_RECORD_NUMBER_FORMAT). What PostgreSQL
+ *        stores as an article's decision is this value,
  *        so that the record's number and the stored one are the same real: a decision stored
  *        with more digits than its record differed from it, and every near duplicate was
  *        rewritten as a revision nothing had changed.
