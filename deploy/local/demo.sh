@@ -55,9 +55,10 @@ printf 'rejected               %s\n' "$(sql "select count(*) from ingest_rejects
 sql "select '  ' || reason || ': ' || count(*) from ingest_rejects group by reason order by reason"
 # A revision is a record republished because a later article changed a stored one (an earlier
 # copy became its original, or its story merged into another): it carries "revision" >= 1.
-revisions=$(kcat -C -b "$NEWSFLOW_BROKERS" -t articles.enriched -e -q -f '%s\n' | grep -c '"revision"' || true)
+# The topic is read once: an enriched record is one line of JSON.
+kcat -C -b "$NEWSFLOW_BROKERS" -t articles.enriched -e -q -f '%s\n' >"$WORK/downstream.jsonl"
 printf 'published downstream   %s messages on articles.enriched (%s of them revisions of stored articles)\n' \
-    "$(count_topic articles.enriched)" "$revisions"
+    "$(wc -l <"$WORK/downstream.jsonl")" "$(grep -c '"revision"' "$WORK/downstream.jsonl" || true)"
 printf 'dead-letter queue      %s messages on articles.dlq\n' "$(count_topic articles.dlq)"
 printf 'outbox rows left       %s\n' "$(sql "select count(*) from outbox")"
 printf 'time taken             %s s (worker start to exit, group join included)\n' "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')"
