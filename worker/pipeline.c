@@ -1369,7 +1369,7 @@ static void replay_outbox(nf_pipeline_t *p)
         parts = parts_buf;
     }
     int64_t after = 0;
-    size_t send_failures = 0;
+    size_t send_failures = 0, orphans = 0;
     for (;;) {
         /* A full replay runs with nothing in flight: every row left is owed. An assignment
          * replay must skip the rows this process produced since the assignment. */
@@ -1384,7 +1384,10 @@ static void replay_outbox(nf_pipeline_t *p)
         }
         size_t got = p->outbox.count;
         for (size_t r = 0; r < got; r++) {
-            if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) == NF_OK) {
+            if (!p->outbox.rows[r].payload) { /* its article is gone; the fetch deleted it */
+                orphans++;
+            } else if (nf_producer_send(p->producer, &p->outbox.rows[r], PRODUCE_QUEUE_WAIT_MS) ==
+                       NF_OK) {
                 p->stats.replayed++;
                 nf_counter_add(p->m.replayed, 1);
             } else {
@@ -1395,6 +1398,13 @@ static void replay_outbox(nf_pipeline_t *p)
         nf_outbox_rows_clear(&p->outbox);
         if (got < REPLAY_CHUNK)
             break;
+    }
+    if (orphans) {
+        char count[32];
+        fmt_u64(count, sizeof(count), orphans);
+        p->stats.replay_orphans += orphans;
+        nf_log(NF_LOG_WARN, "outbox rows of deleted articles dropped, nothing to publish", "rows",
+               count, NULL);
     }
     if (p->stats.replayed) {
         char count[32];

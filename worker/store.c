@@ -201,9 +201,10 @@ static const char *stage_ddl =
  * once (OFFSET 0 keeps the planner from inlining the cast into every ->> below); entities and
  * mentions come as rows, not from jsonb_array_elements. The articles arrive sorted by id (the
  * worker sorts them, so concurrent replicas insert common ids in one order) and with distinct
- * ids (the first of a batch wins). The outbox payload is the enriched text as rendered (jsonb
- * would reorder its keys); it is not echoed back: the result is (outbox id, 1-based index of the
- * article in $3) in outbox id order, plus the entities and hashes created. Mentions are inserted
+ * ids (the first of a batch wins). An article's outbox row names it (article_id) and carries no
+ * payload: the worker produces the record it rendered, and a replay reads articles.enriched
+ * (migration 008). The result is (outbox id, 1-based index of the article in $3) in outbox id
+ * order, plus the entities and hashes created. Mentions are inserted
  * without ON CONFLICT (its check before every row cost more than the insert): they belong to
  * articles this statement inserted, an entity's id is unique in its article and its mentions
  * come ordered by field and position (entities.c build_output), and write_articles drops a
@@ -243,16 +244,15 @@ static const char *insert_articles_sql =
     "    AS m(article_id, entity_id, field, start_cp, end_cp, text)"
     "  JOIN ins ON ins.id = m.article_id" /* no ON CONFLICT: see above */
     "), ob AS ("
-    "  INSERT INTO outbox (topic, msg_key, payload, src_topic, src_partition)"
-    "  SELECT $2, convert_to(a.id, 'UTF8'), convert_to(a.enriched, 'UTF8'), $1, a.part"
-    "  FROM unnest($3::text[], $4::text[], $6::int[], $7::bigint[]) AS a(id, enriched, part, off)"
+    "  INSERT INTO outbox (topic, msg_key, article_id, src_topic, src_partition)"
+    "  SELECT $2, convert_to(a.id, 'UTF8'), a.id, $1, a.part"
+    "  FROM unnest($3::text[], $6::int[], $7::bigint[]) AS a(id, part, off)"
     "  JOIN ins ON ins.id = a.id"
     "  ORDER BY a.part, a.off"
-    "  RETURNING id, msg_key"
+    "  RETURNING id, article_id"
     ")"
     " SELECT ob.id, a.seq, (SELECT count(*) FROM ents), (SELECT count(*) FROM hashes)"
-    " FROM ob JOIN unnest($3::text[]) WITH ORDINALITY AS a(id, seq)"
-    "   ON ob.msg_key = convert_to(a.id, 'UTF8')"
+    " FROM ob JOIN unnest($3::text[]) WITH ORDINALITY AS a(id, seq) ON ob.article_id = a.id"
     " ORDER BY ob.id";
 
 /* An articles row takes the decision its fingerprints row `f` holds (with a new revision), and
@@ -667,7 +667,7 @@ static nf_err_t outbox_collect(nf_store_t *s, PGresult *res, nf_outbox_rows_t *o
         row->topic = PQgetvalue(res, r, 1);
         row->key = PQgetisnull(res, r, 2) ? NULL : PQgetvalue(res, r, 2);
         row->key_len = (size_t)PQgetlength(res, r, 2);
-        row->payload = PQgetvalue(res, r, 3);
+        row->payload = PQgetisnull(res, r, 3) ? NULL : PQgetvalue(res, r, 3);
         row->payload_len = (size_t)PQgetlength(res, r, 3);
         row->headers_json = PQgetisnull(res, r, 4) ? NULL : PQgetvalue(res, r, 4);
     }
@@ -900,6 +900,25 @@ static nf_err_t partition_list_literal(nf_buf_t *b, const int32_t *partitions, s
     return b->failed ? NF_ERR_NOMEM : NF_OK;
 }
 
+/* A replay's rows in id order: a row without a payload (an article's record, migration 008)
+ * takes its article's stored record, the latest revision. A row whose article is gone (a
+ * retention job deleted it before delivery) has nothing to publish: it is deleted here and
+ * comes back with a NULL payload, which the replay skips (it still counts for the chunk). */
+static const char *replay_fetch_sql =
+    "WITH o AS MATERIALIZED ("
+    "  SELECT id, topic, msg_key, payload, headers, src_partition, article_id FROM outbox"
+    "  WHERE src_topic = $1 AND src_partition = ANY($2::int[]) AND id > $3 AND id < $5"
+    "  ORDER BY id LIMIT $4"
+    "), r AS ("
+    "  SELECT o.*, a.enriched FROM o LEFT JOIN articles a"
+    "    ON o.payload IS NULL AND a.id = o.article_id"
+    "), gone AS ("
+    "  DELETE FROM outbox x USING r WHERE x.id = r.id AND r.payload IS NULL AND r.enriched IS NULL"
+    ")"
+    " SELECT id, topic, msg_key, coalesce(payload, convert_to(enriched::text, 'UTF8')),"
+    "   headers::text, src_partition"
+    " FROM r ORDER BY id";
+
 nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32_t *partitions,
                                size_t n, int64_t after_id, int64_t before_id, size_t limit,
                                nf_outbox_rows_t *out)
@@ -916,12 +935,7 @@ nf_err_t nf_store_outbox_fetch(nf_store_t *s, const char *src_topic, const int32
     snprintf(before, sizeof(before), "%lld", (long long)before_id);
     snprintf(lim, sizeof(lim), "%zu", limit);
     const char *params[5] = {src_topic, s->arr1.data, after, lim, before};
-    PGresult *res =
-        PQexecParams(s->conn,
-                     "SELECT id, topic, msg_key, payload, headers::text, src_partition"
-                     " FROM outbox WHERE src_topic = $1 AND src_partition = ANY($2::int[])"
-                     " AND id > $3 AND id < $5 ORDER BY id LIMIT $4",
-                     5, NULL, params, NULL, NULL, 1);
+    PGresult *res = PQexecParams(s->conn, replay_fetch_sql, 5, NULL, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "outbox fetch", res);
     return outbox_collect(s, res, out);

@@ -27,7 +27,8 @@ typedef struct nf_store nf_store_t;
  *  creates for it point to its id and enriched text, so these must outlive those rows. */
 typedef struct nf_store_article {
     const char *id;
-    const char *enriched; /**< the enriched record (JSON text), also the outbox payload */
+    const char *enriched; /**< the enriched record (JSON text), produced from here (its outbox
+                           *   row names the article: a replay reads articles.enriched) */
     size_t enriched_len;
     const char *raw; /**< the input bytes (valid UTF-8 JSON) */
     size_t raw_len;
@@ -68,7 +69,7 @@ typedef struct nf_outbox_row {
     const char *topic;
     const void *key;
     size_t key_len;
-    const void *payload;
+    const void *payload; /**< NULL: a replayed row whose article is gone, nothing to produce */
     size_t payload_len;
     const char *headers_json; /**< JSON object of string values, or NULL */
     int32_t src_partition;
