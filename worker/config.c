@@ -51,6 +51,10 @@ static const setting_t settings[] = {
      NF_CMD_RUN,
      "... or once no message came for this long (0: wait for batch_max_wait_ms); while a batch "
      "is being written the next one takes only messages already fetched"},
+    {"write_chunk_bytes", "NEWSFLOW_WRITE_CHUNK_BYTES", T_INT, S(write_chunk_bytes), "4194304", 1,
+     1024 * MB, 0, NF_CMD_RUN,
+     "the batch write sends its articles in statements of about this much text (raw + enriched; "
+     "at least one article each): bounds the memory of the write's parameters"},
     {"enrich_threads", "NEWSFLOW_ENRICH_THREADS", T_INT, S(enrich_threads), "0", 0, 256, 0,
      NF_CMD_RUN,
      "threads running the enrichment stages, each with its own copy of the stages "

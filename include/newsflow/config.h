@@ -32,6 +32,7 @@ typedef struct nf_config {
     long long batch_max_bytes;
     long long batch_max_wait_ms;
     long long batch_linger_ms;
+    long long write_chunk_bytes;
     long long enrich_threads;
     long long max_message_bytes;
     long long dlq_max_payload_bytes;
