@@ -308,6 +308,11 @@ static nf_err_t enrich_slot(nf_chain_t *chain, slot_t *s)
     const void *data = s->msg.payload ? s->msg.payload : "";
     nf_err_t err = nf_chain_process(chain, data, s->msg.len, &s->e, &s->rej);
     s->accepted = err == NF_OK;
+    /* The analysed body (the normalized text) is read only by the stages: nothing after them
+     * (the decision, the record, the write) needs it, and three batches are in hand. Freed
+     * here, the bodies of one batch at most are held (2.7 KB per article of the bench corpus;
+     * 24 MB of the heap's peak at batches of 3,000, heaptrack). */
+    nf_buf_free(&s->e.body);
     return err == NF_ERR_REJECTED ? NF_OK : err;
 }
 
