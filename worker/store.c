@@ -209,7 +209,7 @@ static const char *stage_ddl =
  * order, plus the entities and hashes created. Mentions are inserted
  * without ON CONFLICT (its check before every row cost more than the insert): they belong to
  * articles this statement inserted, an entity's id is unique in its article and its mentions
- * come ordered by field and position (entities.c build_output), and write_articles drops a
+ * come ordered by field and position (entities.c build_output), and write_chunk drops a
  * mention equal to the one before it, so no two rows share (article, entity, field, start). */
 static const char *insert_articles_sql =
     "WITH ins AS ("
@@ -726,9 +726,9 @@ static uint64_t get_be64(const char *p)
     return be64toh(v);
 }
 
-/* The articles, their entities and mentions, content hashes and outbox rows: one statement. */
-/* The articles s->order[from, to) in one insert_articles_sql: their columns as binary arrays,
- * then the outbox rows the statement created, pointing at the articles' own text. */
+/* The articles s->order[from, to), their entities and mentions, content hashes and outbox rows
+ * in one insert_articles_sql: their columns as binary arrays, then the outbox rows the
+ * statement created, pointing at the articles' own text. */
 static nf_err_t write_chunk(nf_store_t *s, const nf_store_batch_t *b, size_t from, size_t to,
                             nf_outbox_rows_t *out, nf_store_counts_t *counts)
 {
