@@ -1407,7 +1407,6 @@ static void replay_outbox(nf_pipeline_t *p)
     if (orphans) {
         char count[32];
         fmt_u64(count, sizeof(count), orphans);
-        p->stats.replay_orphans += orphans;
         nf_log(NF_LOG_WARN, "outbox rows of deleted articles dropped, nothing to publish", "rows",
                count, NULL);
     }

@@ -24,8 +24,7 @@ typedef struct nf_run_stats {
     uint64_t published; /**< outbox rows (enriched records and DLQ entries) acknowledged */
     uint64_t batches;
     uint64_t db_retries;
-    uint64_t replayed;       /**< outbox rows produced again after a restart/rebalance/failure */
-    uint64_t replay_orphans; /**< replayed rows whose article was gone (deleted, not produced) */
+    uint64_t replayed; /**< outbox rows produced again after a restart/rebalance/failure */
 } nf_run_stats_t;
 
 typedef struct nf_pipeline nf_pipeline_t;
