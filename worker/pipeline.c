@@ -96,6 +96,7 @@ typedef struct writer {
     uint64_t jobs;     /* written */
     int64_t busy_ms;   /* time in jobs, vacuum_keys included (logged when the worker stops) */
     int64_t vacuum_ms; /* time in vacuum_keys */
+    int64_t trim_ms;   /* time in return_free_memory, after the jobs */
 } writer_t;
 
 struct nf_pipeline {
@@ -137,7 +138,8 @@ struct nf_pipeline {
     nf_match_params_t match;
     nf_outbox_rows_t outbox; /* a decision's rewritten stored articles; the outbox replay */
     size_t d_new_stories, d_corrected;
-    nf_id_list_t acked;
+    nf_id_list_t acked;  /* delivered outbox ids, to delete */
+    nf_id_list_t wacked; /* those the writer's job deletes in its transaction (write_once) */
 
     int32_t *replay_parts; /* partitions whose outbox must be replayed */
     size_t n_replay, cap_replay;
@@ -153,7 +155,7 @@ struct nf_pipeline {
     int64_t last_progress_ms;
     /* where the pipeline thread's time went, in ms (logged when the worker stops) */
     struct {
-        int64_t collect, wait_enrich, dedup, store, produce, outbox, trim;
+        int64_t collect, wait_enrich, dedup, store, produce, outbox;
     } ms;
 
     nf_health_t health;
@@ -600,9 +602,9 @@ static void on_revoke(void *opaque, const char *topic, const int32_t *parts, siz
  * batches such blocks come from the heaps, whose free pages stay resident: 90 s into a run of
  * the bench's (b) at N = 100,000, malloc_stats() said 160 MB taken from the system for 87 MB in
  * use (the main arena 66 MB for 24 MB). A fixed threshold keeps large blocks mmapped (given
- * back at free), and a trim after each batch gives back the free pages inside the heaps (every
- * arena: the enrichment threads' too); its cost is `malloc_trim` in the pipeline thread's time
- * split. */
+ * back at free), and a trim after each batch's write gives back the free pages inside the heaps
+ * (every arena: the enrichment threads' too). The writer thread trims, after its job: its cost
+ * is `malloc_trim` in the writer's time line at exit. */
 #define MMAP_THRESHOLD_BYTES (128 * 1024)
 
 static void malloc_setup(void)
@@ -739,6 +741,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
     nf_store_destroy(p->store);
     nf_store_destroy(p->wstore);
     nf_id_list_free(&p->acked);
+    nf_id_list_free(&p->wacked);
     nf_free(p->replay_parts);
     nf_free(p->slots);
     nf_free(p->coll);
@@ -906,9 +909,12 @@ static nf_err_t decide_once(nf_pipeline_t *p, slot_t *slots, size_t n)
 
 /* One attempt at writing slots[0..n) (decided) in one transaction on `st`: the articles, the
  * rejects, and every partition's next offset (an article whose decision moved since is rewritten
- * at the end: nf_store_write_batch). Runs on the writer thread, or on the pipeline thread while
- * the writer is idle. */
-static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size_t n)
+ * at the end: nf_store_write_batch), and the delete of the delivered outbox rows of `acked` if
+ * given (emptied once the transaction commits): one commit for both, and the delete off the
+ * pipeline thread's loop. Runs on the writer thread, or on the pipeline thread while the writer
+ * is idle. */
+static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size_t n,
+                           nf_id_list_t *acked)
 {
     nf_err_t err = nf_store_begin(st);
     if (err != NF_OK)
@@ -955,7 +961,11 @@ static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size
     nf_store_batch_t batch = {p->cfg->input_topic, p->arts, na, p->rejs, nr, p->offs, no};
     if ((err = nf_store_write_batch(st, &batch, &p->woutbox, &p->counts)) != NF_OK)
         return err;
-    return nf_store_commit(st);
+    if (acked && (err = nf_store_outbox_delete(st, acked->ids, acked->count)) != NF_OK)
+        return err;
+    if ((err = nf_store_commit(st)) == NF_OK && acked)
+        acked->count = 0;
+    return err;
 }
 
 static void produce_rows(nf_pipeline_t *p, nf_outbox_rows_t *rows)
@@ -1058,7 +1068,7 @@ static void *writer_main(void *opaque)
         p->w.state = W_RUNNING;
         pthread_mutex_unlock(&p->w.lock);
         int64_t t0 = nf_monotonic_ms();
-        nf_err_t err = write_once(p, p->wstore, p->wslots, p->n_wslots);
+        nf_err_t err = write_once(p, p->wstore, p->wslots, p->n_wslots, &p->wacked);
         if (err != NF_OK) {
             nf_store_rollback(p->wstore);
             nf_outbox_rows_clear(&p->woutbox);
@@ -1072,6 +1082,14 @@ static void *writer_main(void *opaque)
         p->w.busy_ms += p->w.took_ms;
         p->w.state = W_DONE;
         pthread_cond_broadcast(&p->w.cond);
+        /* After the job, not on the pipeline thread: that thread's loop (deciding batch after
+         * batch) is what bounds throughput, and the writer waits for it anyway. */
+        pthread_mutex_unlock(&p->w.lock);
+        t0 = nf_monotonic_ms();
+        return_free_memory();
+        int64_t trim_ms = nf_monotonic_ms() - t0;
+        pthread_mutex_lock(&p->w.lock);
+        p->w.trim_ms += trim_ms;
     }
     pthread_mutex_unlock(&p->w.lock);
     return NULL;
@@ -1094,9 +1112,36 @@ static void writer_wait(nf_pipeline_t *p)
     pthread_mutex_unlock(&p->w.lock);
 }
 
-/* The decided `slots` become the writer's job (its written buffers are reused). */
+/* Appends `from` to `to`; what does not fit (out of memory) stays in `from`. */
+static void id_list_move(nf_id_list_t *to, nf_id_list_t *from)
+{
+    if (to->count == 0) {
+        nf_id_list_t t = *to;
+        *to = *from;
+        *from = t;
+        return;
+    }
+    size_t i = 0;
+    while (i < from->count && nf_id_list_push(to, from->ids[i]) == NF_OK)
+        i++;
+    memmove(from->ids, from->ids + i, (from->count - i) * sizeof(int64_t));
+    from->count -= i;
+}
+
+/* Moves the producer's delivered outbox ids to p->acked. */
+static void take_acked(nf_pipeline_t *p)
+{
+    size_t before = p->acked.count;
+    (void)nf_producer_take_acked(p->producer, &p->acked); /* out of memory: some stay there */
+    p->stats.published += p->acked.count - before;
+}
+
+/* The decided `slots` become the writer's job (its written buffers are reused), with the
+ * delivered outbox rows to delete. */
 static void writer_start(nf_pipeline_t *p)
 {
+    take_acked(p);
+    id_list_move(&p->wacked, &p->acked);
     slot_t *tmp = p->wslots;
     p->wslots = p->slots;
     p->n_wslots = p->n_slots;
@@ -1169,12 +1214,12 @@ static nf_err_t one_by_one(nf_pipeline_t *p, slot_t *slots, size_t *n, size_t *b
             }
         }
         if (err == NF_OK) {
-            err = write_once(p, p->wstore, s, 1);
+            err = write_once(p, p->wstore, s, 1, NULL);
             if (err == NF_ERR_DB_DATA && s->accepted) {
                 nf_store_rollback(p->wstore);
                 nf_outbox_rows_clear(&p->woutbox);
                 refuse(p, s, p->wstore);
-                err = write_once(p, p->wstore, s, 1);
+                err = write_once(p, p->wstore, s, 1, NULL);
             }
         }
         if (err != NF_OK) {
@@ -1271,12 +1316,15 @@ static void finish_write(nf_pipeline_t *p, int block)
         }
         if (p->n_wslots == 0)
             break; /* revoked away */
-        if ((err = write_once(p, p->wstore, p->wslots, p->n_wslots)) != NF_OK) {
+        if ((err = write_once(p, p->wstore, p->wslots, p->n_wslots, &p->wacked)) != NF_OK) {
             nf_store_rollback(p->wstore);
             nf_outbox_rows_clear(&p->woutbox);
         }
     }
     retry_end(p, paused);
+    /* delivered rows the job did not delete (written one by one, or given up) are deleted by
+     * the pipeline thread, or ride with the next job */
+    id_list_move(&p->acked, &p->wacked);
     if (err == NF_OK && p->n_wslots > 0) {
         after_write(p, p->wslots, p->n_wslots);
         nf_histogram_observe(p->m.batch_duration,
@@ -1337,12 +1385,13 @@ static void process_batch(nf_pipeline_t *p)
 
 /* ---- outbox ----------------------------------------------------------------------------- */
 
+/* Delivered rows are deleted from the outbox in the next write's transaction (on the writer's
+ * connection, off this thread's loop), or here if no batch is in hand. */
 static void delete_acked(nf_pipeline_t *p)
 {
-    size_t before = p->acked.count;
-    if (nf_producer_take_acked(p->producer, &p->acked) != NF_OK || p->acked.count == 0)
+    take_acked(p);
+    if (p->acked.count == 0)
         return;
-    p->stats.published += p->acked.count - before;
     int64_t t0 = nf_monotonic_ms();
     nf_err_t err = nf_store_outbox_delete(p->store, p->acked.ids, p->acked.count);
     p->ms.outbox += nf_monotonic_ms() - t0;
@@ -1543,12 +1592,8 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
             p->coll_err = NF_OK;
             pool_start(&p->pool, p->coll, p->n_coll);
         }
-        if (p->n_slots) {
+        if (p->n_slots)
             process_batch(p);
-            t0 = nf_monotonic_ms();
-            return_free_memory();
-            p->ms.trim += nf_monotonic_ms() - t0;
-        }
         t0 = nf_monotonic_ms();
         coll_wait(p);
         p->ms.wait_enrich += nf_monotonic_ms() - t0;
@@ -1560,7 +1605,10 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
                 nf_histogram_observe(p->m.stage[st], ns_to_s(stage_ns[st]));
         }
         nf_producer_poll(p->producer, 0);
-        delete_acked(p);
+        if (p->n_slots == 0)
+            delete_acked(p);
+        else
+            take_acked(p); /* for the writer's next job */
         if (check_producer(p) != NF_OK) {
             nf_consumer_close(p->consumer);
             return NF_ERR_KAFKA;
@@ -1579,8 +1627,8 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
             break;
         if (p->cfg->stop_at_end && p->n_slots == 0 && p->n_wslots == 0 && p->n_coll == 0 &&
             p->carry.count == 0 && nf_consumer_all_at_end(p->consumer) &&
-            nf_producer_in_flight(p->producer) == 0 && p->acked.count == 0 && p->n_replay == 0 &&
-            !p->replay_all) {
+            nf_producer_in_flight(p->producer) == 0 && p->acked.count == 0 &&
+            p->wacked.count == 0 && p->n_replay == 0 && !p->replay_all) {
             nf_log(NF_LOG_INFO, "every assigned partition consumed and the outbox drained", NULL);
             break;
         }
@@ -1595,20 +1643,22 @@ nf_err_t nf_pipeline_run(nf_pipeline_t *p)
     delete_acked(p);
     nf_consumer_close(p->consumer);
     log_stats(p, "worker stopped");
-    char t[7][32];
+    char t[6][32];
     snprintf(t[0], 32, "%.3f", (double)p->ms.collect / 1000.0);
     snprintf(t[1], 32, "%.3f", (double)p->ms.wait_enrich / 1000.0);
     snprintf(t[2], 32, "%.3f", (double)p->ms.dedup / 1000.0);
     snprintf(t[3], 32, "%.3f", (double)p->ms.store / 1000.0);
     snprintf(t[4], 32, "%.3f", (double)p->ms.produce / 1000.0);
     snprintf(t[5], 32, "%.3f", (double)p->ms.outbox / 1000.0);
-    snprintf(t[6], 32, "%.3f", (double)p->ms.trim / 1000.0);
     nf_log(NF_LOG_INFO, "pipeline thread time split (seconds)", "collect", t[0], "wait_enrich",
            t[1], "dedup_lookup", t[2], "store_commit", t[3], "produce", t[4], "outbox_delete", t[5],
-           "malloc_trim", t[6], NULL);
+           NULL);
+    pthread_mutex_lock(&p->w.lock); /* the writer may still be trimming after its last job */
     snprintf(t[0], 32, "%.3f", (double)p->w.busy_ms / 1000.0);
     snprintf(t[1], 32, "%.3f", (double)p->w.vacuum_ms / 1000.0);
+    snprintf(t[2], 32, "%.3f", (double)p->w.trim_ms / 1000.0);
+    pthread_mutex_unlock(&p->w.lock);
     nf_log(NF_LOG_INFO, "writer thread time (seconds)", "writes", t[0], "of_which_vacuum", t[1],
-           NULL);
+           "malloc_trim", t[2], NULL);
     return NF_OK;
 }

@@ -158,8 +158,11 @@ void nf_producer_poll(nf_producer_t *p, int timeout_ms)
 nf_err_t nf_producer_take_acked(nf_producer_t *p, nf_id_list_t *acked)
 {
     for (size_t i = 0; i < p->acked.count; i++)
-        if (nf_id_list_push(acked, p->acked.ids[i]) != NF_OK)
+        if (nf_id_list_push(acked, p->acked.ids[i]) != NF_OK) { /* the rest stay, once each */
+            memmove(p->acked.ids, p->acked.ids + i, (p->acked.count - i) * sizeof(int64_t));
+            p->acked.count -= i;
             return NF_ERR_NOMEM;
+        }
     p->acked.count = 0;
     return NF_OK;
 }
