@@ -43,6 +43,7 @@ struct nf_fingerprinter {
     uint64_t *shingles;
     size_t shingles_cap;
     nf_number_t numbers[MAX_NUMBERS];
+    nf_numbers_scratch_t numbers_scratch;
     char *u8; /* the folded text as UTF-8, for its sha256 */
     size_t u8_cap;
     name_cache_entry_t *name_cache;
@@ -230,6 +231,7 @@ void nf_fingerprinter_destroy(nf_fingerprinter_t *f)
     nf_free(f->shingles);
     nf_free(f->name_cache);
     nf_free(f->u8);
+    nf_numbers_scratch_free(&f->numbers_scratch);
     nf_free(f);
 }
 
@@ -806,7 +808,8 @@ nf_err_t nf_fingerprint_compute_utf16(nf_fingerprinter_t *f, const char *body, s
     qsort(out->names, out->n_names, sizeof(uint32_t), cmp_u32);
 
     /* story: facts (numbers >= 10 and dates; years are too common to tell events apart) */
-    size_t nn = nf_numbers_extract_utf16(body_u16, body_u16_len, f->numbers, MAX_NUMBERS);
+    size_t nn = nf_numbers_extract_utf16_scratch(body_u16, body_u16_len, f->numbers, MAX_NUMBERS,
+                                                 &f->numbers_scratch);
     if (nn > MAX_NUMBERS)
         nn = MAX_NUMBERS;
     uint32_t facts[MAX_NUMBERS];

@@ -439,8 +439,8 @@ static size_t parse_number(const UChar32 *cp, size_t n, size_t i, emitter_t *e)
     return j;
 }
 
-/* The numbers of cp[0..n); frees cp. */
-static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_t max);
+/* The numbers of cp[0..n). */
+static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out, size_t max);
 
 size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t max)
 {
@@ -463,14 +463,25 @@ size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t
         if (c >= 0)
             cp[n++] = c;
     }
-    return extract_code_points(cp, n, out, max);
+    size_t found = extract_code_points(cp, n, out, max);
+    nf_free(cp);
+    return found;
 }
 
-size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *out, size_t max)
+/* A scratch buffer larger than this (code points) is freed after use, not kept. */
+#define SCRATCH_KEEP_MAX (256u * 1024u)
+
+size_t nf_numbers_extract_utf16_scratch(const uint16_t *u16, size_t len, nf_number_t *out,
+                                        size_t max, nf_numbers_scratch_t *scratch)
 {
-    UChar32 *cp = nf_malloc((len + 1) * sizeof(UChar32));
-    if (!cp)
-        return 0;
+    if (len + 1 > scratch->cap) {
+        nf_free(scratch->cp);
+        scratch->cap = 0;
+        if (!(scratch->cp = nf_malloc((len + 1) * sizeof(UChar32))))
+            return 0;
+        scratch->cap = len + 1;
+    }
+    UChar32 *cp = scratch->cp;
     size_t n = 0;
     for (size_t i = 0; i < len;) {
         uint32_t u = u16[i++];
@@ -480,10 +491,28 @@ size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *ou
             cp[n++] = (UChar32)(0x10000 + ((u - 0xd800) << 10) + (u16[i++] - 0xdc00u));
         } /* an unpaired surrogate: skipped, as an invalid UTF-8 sequence is */
     }
-    return extract_code_points(cp, n, out, max);
+    size_t found = extract_code_points(cp, n, out, max);
+    if (scratch->cap > SCRATCH_KEEP_MAX)
+        nf_numbers_scratch_free(scratch);
+    return found;
 }
 
-static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_t max)
+size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *out, size_t max)
+{
+    nf_numbers_scratch_t scratch = {NULL, 0};
+    size_t found = nf_numbers_extract_utf16_scratch(u16, len, out, max, &scratch);
+    nf_numbers_scratch_free(&scratch);
+    return found;
+}
+
+void nf_numbers_scratch_free(nf_numbers_scratch_t *scratch)
+{
+    nf_free(scratch->cp);
+    scratch->cp = NULL;
+    scratch->cap = 0;
+}
+
+static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out, size_t max)
 {
     pthread_once(&letter_bmp_once, letter_bmp_build);
     emitter_t e = {out, max, 0};
@@ -519,6 +548,5 @@ static size_t extract_code_points(UChar32 *cp, size_t n, nf_number_t *out, size_
                 i++;
         }
     }
-    nf_free(cp);
     return e.count;
 }

@@ -35,6 +35,22 @@ size_t nf_numbers_extract(const char *utf8, size_t len, nf_number_t *out, size_t
  *  UTF-16 already. */
 size_t nf_numbers_extract_utf16(const uint16_t *u16, size_t len, nf_number_t *out, size_t max);
 
+/** A code-point buffer kept between the extractions of one thread (zero-initialise it; free it
+ *  with nf_numbers_scratch_free). */
+typedef struct nf_numbers_scratch {
+    int32_t *cp;
+    size_t cap;
+} nf_numbers_scratch_t;
+
+/** @brief nf_numbers_extract_utf16 with its code points in `scratch`, which keeps its memory for
+ *  the next call (up to a bound: the buffer of a huge text is freed after use). A fresh buffer
+ *  per article was faulted in page by page after every trim of the allocator's heaps. */
+size_t nf_numbers_extract_utf16_scratch(const uint16_t *u16, size_t len, nf_number_t *out,
+                                        size_t max, nf_numbers_scratch_t *scratch);
+
+/** @brief Free a scratch buffer's memory (it can be used again after). */
+void nf_numbers_scratch_free(nf_numbers_scratch_t *scratch);
+
 /** @brief Month 1..12 of a (lower-case or not) month name or its inflected form in one of the
  *  supported languages (en fr de es it pt nl ru uk ar), else 0. */
 int nf_numbers_month(const char *utf8, size_t len);

@@ -170,6 +170,7 @@ static void test_utf16_same_answers(void **state)
         "𝟏𝟐 and 7 (a supplementary letter: 𐐀 12)",
         "",
     };
+    nf_numbers_scratch_t scratch = {NULL, 0}; /* one buffer for every text, as a thread keeps */
     for (size_t t = 0; t < sizeof(texts) / sizeof(texts[0]); t++) {
         const char *text = texts[t];
         uint16_t u16[256];
@@ -189,15 +190,36 @@ static void test_utf16_same_answers(void **state)
                 u16[n16++] = (uint16_t)c;
             }
         }
-        nf_number_t a[16], b[16];
+        nf_number_t a[16], b[16], c[16];
         size_t na = nf_numbers_extract(text, strlen(text), a, 16);
         size_t nb = nf_numbers_extract_utf16(u16, n16, b, 16);
+        size_t nc = nf_numbers_extract_utf16_scratch(u16, n16, c, 16, &scratch);
         assert_int_equal(na, nb);
+        assert_int_equal(na, nc);
         for (size_t i = 0; i < na && i < 16; i++) {
             assert_int_equal(a[i].kind, b[i].kind);
             assert_int_equal(a[i].value, b[i].value);
+            assert_int_equal(a[i].kind, c[i].kind);
+            assert_int_equal(a[i].value, c[i].value);
         }
     }
+    assert_non_null(scratch.cp); /* kept for the next text */
+    /* a huge text's buffer is not kept; its numbers are found all the same */
+    size_t big = 300000;
+    uint16_t *huge = malloc(big * sizeof(uint16_t));
+    assert_non_null(huge);
+    for (size_t i = 0; i < big; i++)
+        huge[i] = ' ';
+    memcpy(huge + big - 8, (const uint16_t[]){'1', '2', ' ', 'x', ' ', '4', '8', '0'},
+           8 * sizeof(uint16_t));
+    nf_number_t h[4];
+    assert_int_equal(nf_numbers_extract_utf16_scratch(huge, big, h, 4, &scratch), 2);
+    assert_int_equal(h[0].value, 12000);
+    assert_int_equal(h[1].value, 480000);
+    assert_null(scratch.cp);
+    assert_int_equal(scratch.cap, 0);
+    free(huge);
+    nf_numbers_scratch_free(&scratch);
     /* an unpaired surrogate is skipped, like an invalid UTF-8 sequence */
     static const uint16_t lone[] = {'1', '2', 0xd800, '3', ' ', '4', '5'};
     nf_number_t n[4];
