@@ -60,6 +60,20 @@ void nf_buf_putc(nf_buf_t *b, char c)
     nf_buf_append(b, &c, 1);
 }
 
+void nf_buf_put_i64(nf_buf_t *b, int64_t v)
+{
+    char tmp[24]; /* 20 digits and a sign at most */
+    char *e = tmp + sizeof(tmp), *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v; /* INT64_MIN too */
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    nf_buf_append(b, p, (size_t)(e - p));
+}
+
 void nf_buf_printf(nf_buf_t *b, const char *fmt, ...)
 {
     va_list ap;

@@ -516,7 +516,9 @@ static void int_array_literal(nf_buf_t *b, const int64_t *v, size_t n)
     nf_buf_reset(b);
     nf_buf_putc(b, '{');
     for (size_t i = 0; i < n; i++) {
-        nf_buf_printf(b, i ? ",%lld" : "%lld", (long long)v[i]);
+        if (i)
+            nf_buf_putc(b, ',');
+        nf_buf_put_i64(b, v[i]);
     }
     nf_buf_putc(b, '}');
 }
@@ -1112,10 +1114,14 @@ static void arr_text(nf_buf_t *b, const char *v)
         return;
     }
     nf_buf_putc(b, '"');
-    for (const char *c = v; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            nf_buf_putc(b, '\\');
-        nf_buf_putc(b, *c);
+    for (;;) { /* runs without a quote or backslash in one append */
+        size_t k = strcspn(v, "\"\\");
+        nf_buf_append(b, v, k);
+        if (!v[k])
+            break;
+        nf_buf_putc(b, '\\');
+        nf_buf_putc(b, v[k]);
+        v += k + 1;
     }
     nf_buf_putc(b, '"');
 }
@@ -1123,7 +1129,7 @@ static void arr_text(nf_buf_t *b, const char *v)
 static void arr_int(nf_buf_t *b, int64_t v)
 {
     arr_sep(b);
-    nf_buf_printf(b, "%lld", (long long)v);
+    nf_buf_put_i64(b, v);
 }
 
 static void arr_real(nf_buf_t *b, double v)

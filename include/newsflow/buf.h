@@ -36,6 +36,9 @@ void nf_buf_puts(nf_buf_t *b, const char *s);
 void nf_buf_putc(nf_buf_t *b, char c);
 /** @brief printf-style append. */
 void nf_buf_printf(nf_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** @brief Append an integer in decimal (as "%lld", without printf's parsing of a format: the
+ *  decision's array parameters write ~100,000 of them per batch). */
+void nf_buf_put_i64(nf_buf_t *b, int64_t v);
 /** @brief Append `s` escaped as the inside of a JSON string (no quotes added). */
 void nf_buf_json_escape(nf_buf_t *b, const char *s, size_t len);
 /** @brief Append `"s"` as a JSON string, or `null` when s is NULL. */

@@ -126,6 +126,54 @@ static void test_printf(void **state)
     nf_buf_free(&b);
 }
 
+/* nf_buf_put_i64 writes what "%lld" writes, at the extremes and around powers of ten. */
+static void test_put_i64(void **state)
+{
+    (void)state;
+    nf_buf_t a = NF_BUF_INIT, b = NF_BUF_INIT;
+    int64_t edge[] = {0,
+                      1,
+                      -1,
+                      9,
+                      10,
+                      -10,
+                      99,
+                      100,
+                      INT64_MAX,
+                      INT64_MIN,
+                      INT64_MIN + 1,
+                      4294967296LL,
+                      (int64_t)1 << 35 | 12345,
+                      -1000000000000LL};
+    for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+        nf_buf_reset(&a);
+        nf_buf_reset(&b);
+        nf_buf_puts(&a, "{");
+        nf_buf_puts(&b, "{");
+        nf_buf_put_i64(&a, edge[i]);
+        nf_buf_printf(&b, "%lld", (long long)edge[i]);
+        assert_false(a.failed);
+        assert_string_equal(a.data, b.data);
+        assert_int_equal(a.len, b.len);
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull; /* a spread of magnitudes and signs */
+    for (int i = 0; i < 10000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)(x >> (x % 64));
+        if (x & 1)
+            v = -v;
+        nf_buf_reset(&a);
+        nf_buf_reset(&b);
+        nf_buf_put_i64(&a, v);
+        nf_buf_printf(&b, "%lld", (long long)v);
+        assert_string_equal(a.data, b.data);
+    }
+    nf_buf_free(&a);
+    nf_buf_free(&b);
+}
+
 static void test_json_escape(void **state)
 {
     (void)state;
@@ -331,9 +379,13 @@ static void test_allocation_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_growth), cmocka_unit_test(test_printf),
-        cmocka_unit_test(test_json_escape),   cmocka_unit_test(test_copy_escapes),
-        cmocka_unit_test(test_hex),           cmocka_unit_test(test_allocation_failure),
+        cmocka_unit_test(test_append_growth),
+        cmocka_unit_test(test_printf),
+        cmocka_unit_test(test_put_i64),
+        cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_copy_escapes),
+        cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_allocation_failure),
         cmocka_unit_test(test_utf16_to_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
