@@ -5,6 +5,7 @@
 
 #include <endian.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "newsflow/buf.h"
 #include "newsflow/fpcache.h"
 #include "newsflow/log.h"
+#include "newsflow/sort.h"
 
 extern const struct {
     const char *name;
@@ -136,6 +138,29 @@ typedef struct article_ref {
     size_t idx; /* into batch->articles */
 } article_ref_t;
 
+/* ---- a decision's memory, kept between batches ----
+ * A decision allocates a dozen arrays per batch (ids, keys, candidates, story nodes: ~10 MB at
+ * batches of 3,000), each over glibc's mmap threshold (pipeline.c): mapped anew, its pages
+ * faulted in one by one and unmapped at free, batch after batch. In a perf profile of (b) that
+ * was a sixth of the pipeline thread's CPU, and that thread's loop bounds throughput. So the
+ * arrays come from a bump allocator whose block is kept (grown to the largest decision seen,
+ * given back above SCRATCH_KEEP), and the text and binary array parameters keep their buffers
+ * between batches (up to the same bound each). */
+#define DECIDE_PARAMS 11
+#define SCRATCH_KEEP (64u * 1024u * 1024u)
+
+typedef struct scratch {
+    char *block;
+    size_t cap, used;
+    void **extra; /* blocks allocated when `block` ran out, until the next reset */
+    size_t n_extra, cap_extra, extra_bytes;
+} scratch_t;
+
+typedef struct decide_bufs {
+    nf_buf_t b[DECIDE_PARAMS], read[4], rel_ids, moved, lit;
+    pg_array_t bin[DECIDE_PARAMS];
+} decide_bufs_t;
+
 struct nf_store {
     PGconn *conn;
     char *conninfo;
@@ -159,7 +184,93 @@ struct nf_store {
         nf_fingerprint_t fp;
     } * pending;
     size_t n_pending, cap_pending;
+    scratch_t scratch;  /* a decision's arrays */
+    decide_bufs_t keep; /* a decision's parameter buffers, between decisions */
 };
+
+static void *scratch_alloc(scratch_t *a, size_t n)
+{
+    n = n ? (n + 15) & ~(size_t)15 : 16; /* every array 16-byte aligned */
+    if (n <= a->cap - a->used) {
+        void *p = a->block + a->used;
+        a->used += n;
+        return p;
+    }
+    if (a->n_extra == a->cap_extra) {
+        size_t cap = a->cap_extra ? 2 * a->cap_extra : 16;
+        void **e = nf_realloc(a->extra, cap * sizeof(void *));
+        if (!e)
+            return NULL;
+        a->extra = e;
+        a->cap_extra = cap;
+    }
+    void *p = nf_malloc(n);
+    if (p) {
+        a->extra[a->n_extra++] = p;
+        a->extra_bytes += n;
+    }
+    return p;
+}
+
+static void *scratch_calloc(scratch_t *a, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        return NULL;
+    void *p = scratch_alloc(a, n * size);
+    if (p)
+        memset(p, 0, n * size);
+    return p;
+}
+
+/* Ends a decision's use of its arrays: the next one gets one block as large as this one
+ * needed in all, kept unless it passes SCRATCH_KEEP. */
+static void scratch_reset(scratch_t *a)
+{
+    size_t need = a->used + a->extra_bytes;
+    for (size_t i = 0; i < a->n_extra; i++)
+        nf_free(a->extra[i]);
+    a->n_extra = 0;
+    a->extra_bytes = 0;
+    a->used = 0;
+    if (need > a->cap || a->cap > SCRATCH_KEEP) {
+        nf_free(a->block);
+        a->block = NULL;
+        a->cap = 0;
+        size_t cap = need + need / 4;
+        if (need <= SCRATCH_KEEP && (a->block = nf_malloc(cap)) != NULL)
+            a->cap = cap;
+    }
+}
+
+static void scratch_free(scratch_t *a)
+{
+    scratch_reset(a);
+    nf_free(a->block);
+    nf_free(a->extra);
+    memset(a, 0, sizeof(*a));
+}
+
+static void keep_buf(nf_buf_t *kept, nf_buf_t *b)
+{
+    if (b->cap > SCRATCH_KEEP)
+        nf_buf_free(b);
+    nf_buf_reset(b);
+    *kept = *b;
+    memset(b, 0, sizeof(*b));
+}
+
+static void decide_bufs_free(decide_bufs_t *k)
+{
+    for (int i = 0; i < DECIDE_PARAMS; i++) {
+        nf_buf_free(&k->b[i]);
+        nf_buf_free(&k->bin[i].b);
+    }
+    for (int i = 0; i < 4; i++)
+        nf_buf_free(&k->read[i]);
+    nf_buf_free(&k->rel_ids);
+    nf_buf_free(&k->moved);
+    nf_buf_free(&k->lit);
+}
 
 static nf_err_t pending_add(nf_store_t *s, const char *id, const nf_fingerprint_t *fp)
 {
@@ -447,6 +558,8 @@ void nf_store_destroy(nf_store_t *s)
         nf_buf_free(&s->arrays[i].b);
     nf_buf_free(&s->written_ids.b);
     nf_free(s->order);
+    scratch_free(&s->scratch);
+    decide_bufs_free(&s->keep);
     nf_free(s);
 }
 
@@ -1052,8 +1165,6 @@ nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
 #define TAG_NAME 2
 #define TAG_EXACT 3
 #define TAG_STORY 4
-#define DECIDE_PARAMS 11
-
 static int64_t lock_key(int tag, uint32_t v)
 {
     uint32_t bucket = (v * 2654435761u) >> (32 - LOCK_BUCKET_BITS); /* Fibonacci hashing */
@@ -1152,9 +1263,14 @@ static int cmp_i64_asc(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static size_t sort_unique(int64_t *v, size_t n)
+/* Sorts v[0..n) ascending and drops repeats; returns how many are left. */
+static size_t sort_unique(scratch_t *sc, int64_t *v, size_t n)
 {
-    qsort(v, n, sizeof(int64_t), cmp_i64_asc);
+    void *tmp = n > 64 ? scratch_alloc(sc, n * sizeof(int64_t)) : NULL;
+    if (tmp)
+        nf_radix_sort_i64(v, n, sizeof(int64_t), 0, tmp);
+    else
+        qsort(v, n, sizeof(int64_t), cmp_i64_asc);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || v[u - 1] != v[i])
@@ -1164,7 +1280,7 @@ static size_t sort_unique(int64_t *v, size_t n)
 
 static nf_err_t take_locks(nf_store_t *s, int64_t *keys, size_t n, const char *what)
 {
-    n = sort_unique(keys, n);
+    n = sort_unique(&s->scratch, keys, n);
     if (n == 0)
         return NF_OK;
     int_array_literal(&s->arr1, keys, n);
@@ -1414,6 +1530,33 @@ static int cmp_key_row(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
+/* rows[0..n) in cmp_key_row's order: radix sorts by t, then (stable) by key, then each run of
+ * one (key, t), a few rows at most (copies published the same second), by id. */
+static void sort_key_rows(key_row_t *rows, size_t n, key_row_t *tmp)
+{
+    nf_radix_sort_i64(rows, n, sizeof(key_row_t), offsetof(key_row_t, t), tmp);
+    nf_radix_sort_i64(rows, n, sizeof(key_row_t), offsetof(key_row_t, key), tmp);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && rows[j].key == rows[i].key && rows[j].t == rows[i].t)
+            j++;
+        if (j - i > 16) {
+            qsort(rows + i, j - i, sizeof(key_row_t), cmp_key_row);
+        } else {
+            for (size_t a = i + 1; a < j; a++) { /* insertion sort of a short run */
+                key_row_t x = rows[a];
+                size_t b = a;
+                while (b > i && strcmp(rows[b - 1].id, x.id) > 0) {
+                    rows[b] = rows[b - 1];
+                    b--;
+                }
+                rows[b] = x;
+            }
+        }
+        i = j;
+    }
+}
+
 /* A candidate's id (borrowed from the ids read) and its row there, for lookups by id. */
 typedef struct id_row {
     const char *id;
@@ -1460,44 +1603,52 @@ typedef struct decide_ctx {
     int64_t *locked, *want;
     story_ref_t *check;
     size_t n_locked, cap_locked, cap_want;
+    scratch_t *sc; /* the store's: the arrays above not grown by realloc come from it */
 } decide_ctx_t;
 
-static void decide_ctx_free(decide_ctx_t *c)
+/* A decision's context, with the parameter buffers the store kept from the last one. */
+static void decide_ctx_init(nf_store_t *s, decide_ctx_t *c)
 {
-    for (int i = 0; i < DECIDE_PARAMS; i++)
-        nf_buf_free(&c->b[i]);
+    memset(c, 0, sizeof(*c));
+    decide_bufs_t *k = &s->keep;
+    for (int i = 0; i < DECIDE_PARAMS; i++) {
+        keep_buf(&c->b[i], &k->b[i]);
+        keep_buf(&c->bin[i].b, &k->bin[i].b);
+    }
     for (int i = 0; i < 4; i++)
-        nf_buf_free(&c->read[i]);
-    nf_buf_free(&c->rel_ids);
-    nf_buf_free(&c->moved);
-    for (int i = 0; i < DECIDE_PARAMS; i++)
-        nf_buf_free(&c->bin[i].b);
-    nf_buf_free(&c->lit);
-    nf_free(c->order);
+        keep_buf(&c->read[i], &k->read[i]);
+    keep_buf(&c->rel_ids, &k->rel_ids);
+    keep_buf(&c->moved, &k->moved);
+    keep_buf(&c->lit, &k->lit);
+    c->sc = &s->scratch;
+}
+
+/* Ends a decision: the parameter buffers go back to the store, the arrays' scratch is reset. */
+static void decide_ctx_free(nf_store_t *s, decide_ctx_t *c)
+{
+    decide_bufs_t *k = &s->keep;
+    for (int i = 0; i < DECIDE_PARAMS; i++) {
+        keep_buf(&k->b[i], &c->b[i]);
+        keep_buf(&k->bin[i].b, &c->bin[i].b);
+    }
+    for (int i = 0; i < 4; i++)
+        keep_buf(&k->read[i], &c->read[i]);
+    keep_buf(&k->rel_ids, &c->rel_ids);
+    keep_buf(&k->moved, &c->moved);
+    keep_buf(&k->lit, &c->lit);
     nf_free(c->strs);
-    nf_free(c->krows);
     if (c->ids)
         PQclear(c->ids);
     if (c->fps)
         PQclear(c->fps);
-    nf_free(c->cfp);
-    nf_free(c->fetched);
-    nf_free(c->fresh);
-    nf_free(c->relevant);
-    nf_free(c->miss);
-    nf_free(c->by_id);
-    nf_free(c->part_ids);
-    nf_free(c->repeat);
     if (c->stored)
         PQclear(c->stored);
     if (c->cands)
         PQclear(c->cands);
-    nf_free(c->nodes);
-    nf_free(c->uniq);
-    nf_free(c->rows);
     nf_free(c->locked);
     nf_free(c->want);
     nf_free(c->check);
+    scratch_reset(&s->scratch);
 }
 
 /* Room for n more story locks and n stories to check. */
@@ -1726,14 +1877,6 @@ typedef struct key_time {
     int64_t key, t;
 } key_time_t;
 
-static int cmp_key_time(const void *a, const void *b)
-{
-    const key_time_t *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (x->t > y->t) - (x->t < y->t);
-}
-
 /* The candidate read's parameters for the new articles arts[uniq[0..n_new)]: every index key
  * with [t - window, t + window] of each article filing it, the ranges of one key merged where
  * they overlap or touch (c->read[0], [2], [3]), and the exact keys (c->read[1]). */
@@ -1741,7 +1884,7 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
                             int64_t window)
 {
     key_time_t *kt =
-        nf_malloc((n_new ? n_new : 1) * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_time_t));
+        scratch_alloc(c->sc, n_new * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_time_t));
     if (!kt)
         return NF_ERR_NOMEM;
     size_t n = 0;
@@ -1755,7 +1898,11 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
         nf_hex(fp->exact, NF_SHA256_LEN, hex);
         arr_text(&c->read[1], hex);
     }
-    qsort(kt, n, sizeof(key_time_t), cmp_key_time);
+    key_time_t *tmp = scratch_alloc(c->sc, n * sizeof(key_time_t));
+    if (!tmp)
+        return NF_ERR_NOMEM;
+    nf_radix_sort_i64(kt, n, sizeof(key_time_t), offsetof(key_time_t, t), tmp);   /* by (key, t): */
+    nf_radix_sort_i64(kt, n, sizeof(key_time_t), offsetof(key_time_t, key), tmp); /* stable */
     for (size_t i = 0; i < n;) {
         size_t j = i;
         while (j + 1 < n && kt[j + 1].key == kt[i].key && kt[j + 1].t - kt[j].t <= 2 * window)
@@ -1765,7 +1912,6 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
         arr_int(&c->read[3], kt[j].t + window);
         i = j + 1;
     }
-    nf_free(kt);
     for (int i = 0; i < 4; i++)
         arr_end(&c->read[i]);
     for (int i = 0; i < 4; i++)
@@ -1779,8 +1925,8 @@ static nf_err_t read_params(decide_ctx_t *c, const nf_store_dedup_article_t *art
  * cannot read has none (not a candidate). */
 static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
 {
-    c->cfp = nf_malloc((n ? n : 1) * sizeof(*c->cfp));
-    c->miss = nf_malloc((n ? n : 1) * sizeof(id_row_t));
+    c->cfp = scratch_alloc(c->sc, n * sizeof(*c->cfp));
+    c->miss = scratch_alloc(c->sc, n * sizeof(id_row_t));
     if (!c->cfp || !c->miss)
         return NF_ERR_NOMEM;
     nf_buf_t *ids = &c->b[0];
@@ -1806,7 +1952,7 @@ static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
         return err;
     }
     size_t nf = (size_t)PQntuples(c->fps);
-    c->fetched = nf_malloc((nf ? nf : 1) * sizeof(nf_fingerprint_t));
+    c->fetched = scratch_alloc(c->sc, nf * sizeof(nf_fingerprint_t));
     if (!c->fetched)
         return NF_ERR_NOMEM;
     qsort(c->miss, n_miss, sizeof(id_row_t), cmp_id_row);
@@ -1832,11 +1978,11 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
                             size_t *corrected, size_t limit, int *over, size_t *read)
 {
     decide_ctx_t c;
-    memset(&c, 0, sizeof(c));
+    decide_ctx_init(s, &c);
     nf_err_t err = NF_ERR_NOMEM;
     *over = 0;
     *read = 0;
-    c.uniq = nf_malloc(n * sizeof(size_t));
+    c.uniq = scratch_alloc(c.sc, n * sizeof(size_t));
     if (!c.uniq)
         goto done;
 
@@ -1858,8 +2004,8 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     }
     /* a repeat of an id earlier in the part is not new: the part's ids sorted (ties by
      * position) mark every later copy */
-    c.part_ids = nf_malloc((n ? n : 1) * sizeof(id_row_t));
-    c.repeat = nf_calloc(n ? n : 1, 1);
+    c.part_ids = scratch_alloc(c.sc, n * sizeof(id_row_t));
+    c.repeat = scratch_calloc(c.sc, n, 1);
     if (!c.part_ids || !c.repeat)
         goto done;
     for (size_t i = 0; i < n; i++)
@@ -1899,9 +2045,9 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     }
     if ((err = candidate_fps(s, &c, n_ids)) != NF_OK)
         goto done;
-    c.fresh = nf_malloc((n_new ? n_new : 1) * sizeof(*c.fresh));
-    c.relevant = nf_malloc(n_ids ? n_ids : 1);
-    c.by_id = nf_malloc((n_ids ? n_ids : 1) * sizeof(id_row_t));
+    c.fresh = scratch_alloc(c.sc, n_new * sizeof(*c.fresh));
+    c.relevant = scratch_alloc(c.sc, n_ids);
+    c.by_id = scratch_alloc(c.sc, n_ids * sizeof(id_row_t));
     if (!c.fresh || !c.relevant || !c.by_id) {
         err = NF_ERR_NOMEM;
         goto done;
@@ -1961,7 +2107,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if (n_want == 0)
             break;
         memcpy(c.locked + c.n_locked, c.want, n_want * sizeof(int64_t));
-        c.n_locked = sort_unique(c.locked, c.n_locked + n_want);
+        c.n_locked = sort_unique(c.sc, c.locked, c.n_locked + n_want);
         if ((err = take_locks(s, c.want, n_want, "story locks")) != NF_OK)
             goto done;
         /* their row versions now */
@@ -1988,8 +2134,8 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
 
     /* 6. decide */
     size_t nc = (size_t)PQntuples(c.cands), nn = nc + n_new;
-    c.nodes = nf_calloc(nn ? nn : 1, sizeof(nf_story_node_t));
-    c.rows = nf_calloc(nc ? nc : 1, sizeof(int));
+    c.nodes = scratch_calloc(c.sc, nn, sizeof(nf_story_node_t));
+    c.rows = scratch_calloc(c.sc, nc, sizeof(int));
     if (!c.nodes || !c.rows) {
         err = NF_ERR_NOMEM;
         goto done;
@@ -2028,7 +2174,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         c.nodes[i].similarity = nf_dedup_similarity_shown(c.nodes[i].similarity);
 
     /* 7. write: new fingerprints (with their stories), keys, stories */
-    c.order = nf_malloc((n_new ? n_new : 1) * sizeof(id_row_t));
+    c.order = scratch_alloc(c.sc, n_new * sizeof(id_row_t));
     if (!c.order) {
         err = NF_ERR_NOMEM;
         goto done;
@@ -2083,7 +2229,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             NF_OK)
             goto done;
         size_t n_krows = 0;
-        c.krows = nf_malloc(n_new * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_row_t));
+        c.krows = scratch_alloc(c.sc, n_new * (NF_NEAR_BANDS + NF_SIG_NAMES) * sizeof(key_row_t));
         if (!c.krows) {
             err = NF_ERR_NOMEM;
             goto done;
@@ -2095,7 +2241,12 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             for (size_t j = 0; j < n_keys; j++)
                 c.krows[n_krows++] = (key_row_t){keys[j], x->fp.t, x->id};
         }
-        qsort(c.krows, n_krows, sizeof(key_row_t), cmp_key_row);
+        key_row_t *tmp = scratch_alloc(c.sc, n_krows * sizeof(key_row_t));
+        if (!tmp) {
+            err = NF_ERR_NOMEM;
+            goto done;
+        }
+        sort_key_rows(c.krows, n_krows, tmp);
         pga_begin(&c.bin[0], OID_INT8);
         pga_begin(&c.bin[1], OID_TEXT);
         pga_begin(&c.bin[2], OID_INT8);
@@ -2191,7 +2342,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
 done:
     if (err == NF_ERR_NOMEM)
         snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
-    decide_ctx_free(&c);
+    decide_ctx_free(s, &c);
     return err;
 }
 
@@ -2234,7 +2385,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
     /* the index keys of the whole batch, locked once in ascending order (parts of the batch
      * taking their own keys would lock out of order: a deadlock between replicas) */
     size_t max_keys = n * (NF_NEAR_BANDS + NF_SIG_NAMES + 1) + 64, nk = 0;
-    int64_t *keys = nf_malloc(max_keys * sizeof(int64_t));
+    int64_t *keys = scratch_alloc(&s->scratch, max_keys * sizeof(int64_t));
     if (!keys) {
         snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
         return NF_ERR_NOMEM;
@@ -2251,7 +2402,7 @@ nf_err_t nf_store_decide(nf_store_t *s, nf_store_dedup_article_t *arts, size_t n
                                     (uint32_t)fp->exact[2] << 8 | fp->exact[3]);
     }
     nf_err_t err = take_locks(s, keys, nk, "dedup key locks");
-    nf_free(keys);
+    scratch_reset(&s->scratch);
     if (err != NF_OK)
         return err;
 
