@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Where the worker's CPU goes in (b), by thread and by kind: one `newsflow run --stop-at-end` of
+# the benchmark's corpus under `perf record --call-graph dwarf`, then the samples counted per
+# thread (pipeline, writer, enrichment pool, librdkafka and the rest) and per kind (page
+# faults, munmap, malloc_trim, qsort, printf, other CPU) and the pipeline thread's top
+# functions. The pipeline thread's loop (decide batch after batch) is the chain that bounds (b),
+# so its samples are the ones to bring down.
+#
+#   tests/bench/e2e/profile.sh [N]     N articles (default 30000); needs perf (linux-perf)
+#
+# NF_BIN_DIR: the build to profile (default build/; build it with -g for source lines).
+# NF_PROFILE_HZ: sampling frequency (default 999). Prints the sample counts; the perf data
+# stays in the printed directory for `perf report -i`.
+set -euo pipefail
+N=${1:-30000}
+HZ=${NF_PROFILE_HZ:-999}
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+BIN=${NF_BIN_DIR:-$ROOT/build}
+for b in "$BIN/newsflow" "$BIN/nf-broker" "$BIN/tests/nf-bench"; do
+    [ -x "$b" ] || { echo "profile.sh: $b missing: cmake --build build first" >&2; exit 1; }
+done
+command -v perf >/dev/null || { echo "profile.sh: perf missing (apt-get install linux-perf)" >&2; exit 1; }
+W=$(mktemp -d /tmp/nf-profile.XXXXXX)
+chmod 755 "$W"
+BROKER=
+cleanup() {
+    local rc=$?
+    [ -n "$BROKER" ] && { kill "$BROKER" 2>/dev/null || true; wait "$BROKER" 2>/dev/null || true; }
+    bash "$ROOT/deploy/local/pg.sh" stop "$W/pg" >/dev/null 2>&1 || true
+    rm -rf "$W/pg" "$W/corpus.jsonl"
+    exit $rc
+}
+trap cleanup EXIT
+
+/usr/bin/python3 "$ROOT/tests/bench/e2e/gen_bench_corpus.py" --count "$N" --out "$W/corpus.jsonl" \
+    2>"$W/gen.log"
+PARTS=$(($(stat -c %s "$W/corpus.jsonl") / 3145728 + 4)) # the mock keeps ~5 MiB per partition
+"$BIN/nf-broker" --bootstrap-file "$W/bootstrap" --topic "bench.raw:$PARTS" \
+    --topic articles.enriched:32 --topic articles.dlq:4 >"$W/broker.log" 2>&1 &
+BROKER=$!
+for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
+PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$W/pg")
+NEWSFLOW_BROKERS=$(cat "$W/bootstrap")
+export NEWSFLOW_BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0
+"$BIN/newsflow" migrate >/dev/null 2>&1
+"$BIN/tests/nf-bench" publish "$NEWSFLOW_BROKERS" bench.raw "$W/corpus.jsonl" >/dev/null
+NEWSFLOW_GROUP_ID=profile NEWSFLOW_INPUT_TOPIC=bench.raw \
+    perf record -q -F "$HZ" --call-graph dwarf,16384 -o "$W/perf.data" -- \
+    "$BIN/newsflow" run --stop-at-end >"$W/worker.log" 2>&1
+perf script -i "$W/perf.data" -F comm,tid,ip,sym 2>/dev/null >"$W/perf.txt"
+/usr/bin/python3 - "$W/perf.txt" <<'EOF'
+import collections, sys
+def samples(path):
+    cur = None
+    for line in open(path, errors="replace"):
+        if line.strip() and not line[0].isspace():
+            if cur:
+                yield cur
+            cur = []
+        elif line.startswith("\t") and cur is not None:
+            parts = line.split()
+            cur.append(parts[1] if len(parts) > 1 else "?")
+    if cur:
+        yield cur
+THREADS = [("pipeline", "nf_pipeline_run"), ("writer", "writer_main"), ("pool", "pool_main")]
+def kind(syms):
+    if "asm_exc_page_fault" in syms: return "pagefault"
+    if any("munmap" in s for s in syms): return "munmap"
+    if any("malloc_trim" in s for s in syms): return "trim"
+    if any("qsort" in s or "msort" in s for s in syms): return "qsort"
+    if any("printf" in s for s in syms): return "printf"
+    return "cpu"
+by = collections.Counter(); top = collections.Counter(); total = 0
+for syms in samples(sys.argv[1]):
+    total += 1
+    th = next((t for t, f in THREADS if f in syms), "other")
+    by[th, kind(syms)] += 1
+    if th == "pipeline":
+        top[syms[0]] += 1
+print("worker samples: %d" % total)
+for th in ["pipeline", "writer", "pool", "other"]:
+    n = sum(v for (t, _), v in by.items() if t == th)
+    print("  %-8s %6d  %s" % (th, n, ", ".join("%s %d" % (k, v) for (t, k), v in sorted(by.items()) if t == th)))
+print("pipeline thread, top functions: " + ", ".join("%s %d" % kv for kv in top.most_common(12)))
+EOF
+echo "perf data: $W/perf.data (worker log: $W/worker.log)"
