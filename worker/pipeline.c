@@ -1115,6 +1115,8 @@ static void writer_wait(nf_pipeline_t *p)
 /* Appends `from` to `to`; what does not fit (out of memory) stays in `from`. */
 static void id_list_move(nf_id_list_t *to, nf_id_list_t *from)
 {
+    if (from->count == 0)
+        return; /* (its ids may be NULL) */
     if (to->count == 0) {
         nf_id_list_t t = *to;
         *to = *from;
@@ -1124,7 +1126,8 @@ static void id_list_move(nf_id_list_t *to, nf_id_list_t *from)
     size_t i = 0;
     while (i < from->count && nf_id_list_push(to, from->ids[i]) == NF_OK)
         i++;
-    memmove(from->ids, from->ids + i, (from->count - i) * sizeof(int64_t));
+    if (i < from->count)
+        memmove(from->ids, from->ids + i, (from->count - i) * sizeof(int64_t));
     from->count -= i;
 }
 
