@@ -147,7 +147,7 @@ typedef struct article_ref {
  * given back above SCRATCH_KEEP), and the text and binary array parameters keep their buffers
  * between batches (up to the same bound each). */
 #define DECIDE_PARAMS 11
-#define SCRATCH_KEEP (64u * 1024u * 1024u)
+#define SCRATCH_KEEP (16u * 1024u * 1024u)
 
 typedef struct scratch {
     char *block;
