@@ -1531,7 +1531,7 @@ static int cmp_key_row(const void *a, const void *b)
 }
 
 /* rows[0..n) in cmp_key_row's order: radix sorts by t, then (stable) by key, then each run of
- * one (key, t), a few rows at most (copies published the same second), by id. */
+ * one (key, t), rare and short (copies published the same second), by id. */
 static void sort_key_rows(key_row_t *rows, size_t n, key_row_t *tmp)
 {
     nf_radix_sort_i64(rows, n, sizeof(key_row_t), offsetof(key_row_t, t), tmp);
@@ -1540,19 +1540,8 @@ static void sort_key_rows(key_row_t *rows, size_t n, key_row_t *tmp)
         size_t j = i + 1;
         while (j < n && rows[j].key == rows[i].key && rows[j].t == rows[i].t)
             j++;
-        if (j - i > 16) {
+        if (j - i > 1)
             qsort(rows + i, j - i, sizeof(key_row_t), cmp_key_row);
-        } else {
-            for (size_t a = i + 1; a < j; a++) { /* insertion sort of a short run */
-                key_row_t x = rows[a];
-                size_t b = a;
-                while (b > i && strcmp(rows[b - 1].id, x.id) > 0) {
-                    rows[b] = rows[b - 1];
-                    b--;
-                }
-                rows[b] = x;
-            }
-        }
         i = j;
     }
 }
@@ -1606,36 +1595,43 @@ typedef struct decide_ctx {
     scratch_t *sc; /* the store's: the arrays above not grown by realloc come from it */
 } decide_ctx_t;
 
+static void buf_to_ctx(nf_buf_t *kept, nf_buf_t *used)
+{
+    keep_buf(used, kept);
+}
+
+static void buf_to_keep(nf_buf_t *kept, nf_buf_t *used)
+{
+    keep_buf(kept, used);
+}
+
+/* fn(kept, used) for each parameter buffer: the store's copy in k, the decision's in c. */
+static void decide_bufs_each(decide_bufs_t *k, decide_ctx_t *c,
+                             void (*fn)(nf_buf_t *kept, nf_buf_t *used))
+{
+    for (int i = 0; i < DECIDE_PARAMS; i++) {
+        fn(&k->b[i], &c->b[i]);
+        fn(&k->bin[i].b, &c->bin[i].b);
+    }
+    for (int i = 0; i < 4; i++)
+        fn(&k->read[i], &c->read[i]);
+    fn(&k->rel_ids, &c->rel_ids);
+    fn(&k->moved, &c->moved);
+    fn(&k->lit, &c->lit);
+}
+
 /* A decision's context, with the parameter buffers the store kept from the last one. */
 static void decide_ctx_init(nf_store_t *s, decide_ctx_t *c)
 {
     memset(c, 0, sizeof(*c));
-    decide_bufs_t *k = &s->keep;
-    for (int i = 0; i < DECIDE_PARAMS; i++) {
-        keep_buf(&c->b[i], &k->b[i]);
-        keep_buf(&c->bin[i].b, &k->bin[i].b);
-    }
-    for (int i = 0; i < 4; i++)
-        keep_buf(&c->read[i], &k->read[i]);
-    keep_buf(&c->rel_ids, &k->rel_ids);
-    keep_buf(&c->moved, &k->moved);
-    keep_buf(&c->lit, &k->lit);
+    decide_bufs_each(&s->keep, c, buf_to_ctx);
     c->sc = &s->scratch;
 }
 
 /* Ends a decision: the parameter buffers go back to the store, the arrays' scratch is reset. */
 static void decide_ctx_free(nf_store_t *s, decide_ctx_t *c)
 {
-    decide_bufs_t *k = &s->keep;
-    for (int i = 0; i < DECIDE_PARAMS; i++) {
-        keep_buf(&k->b[i], &c->b[i]);
-        keep_buf(&k->bin[i].b, &c->bin[i].b);
-    }
-    for (int i = 0; i < 4; i++)
-        keep_buf(&k->read[i], &c->read[i]);
-    keep_buf(&k->rel_ids, &c->rel_ids);
-    keep_buf(&k->moved, &c->moved);
-    keep_buf(&k->lit, &c->lit);
+    decide_bufs_each(&s->keep, c, buf_to_keep);
     nf_free(c->strs);
     if (c->ids)
         PQclear(c->ids);
