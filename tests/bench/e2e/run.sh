@@ -71,7 +71,7 @@ sql "ALTER SYSTEM SET track_commit_timestamp = on"
 bash "$ROOT/deploy/local/pg.sh" pause "$W/pg"
 bash "$ROOT/deploy/local/pg.sh" resume "$W/pg"
 export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NEWSFLOW_LOG_LEVEL=warn
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2163 # NAME=VALUE pairs, split on purpose
 [ -n "${NF_BENCH_WORKER_ENV:-}" ] && export ${NF_BENCH_WORKER_ENV}
 "$NF" migrate >/dev/null
 sql "CREATE TABLE bench_ceiling (doc jsonb NOT NULL)"
@@ -87,6 +87,7 @@ rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
 cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 RES=$W/results.tsv # kind run seconds rss_kb cpu_s
 : >"$RES"
+: >"$W/chains.tsv"
 
 for run in $(seq "$RUNS"); do
     reset_tables
@@ -109,6 +110,19 @@ for run in $(seq "$RUNS"); do
     NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
         /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
     grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
+    # The two chains of batches (decisions on the pipeline thread, writes on the writer thread):
+    # the longer one bounds (b) on this host.
+    /usr/bin/python3 -c '
+import json, sys
+d = {}
+for line in open(sys.argv[1]):
+    try:
+        o = json.loads(line)
+    except ValueError:
+        continue
+    if isinstance(o, dict):
+        d.update(o)
+print("%s\t%s" % (d.get("dedup_lookup", "0"), d.get("writes", "0")))' "$W/worker_b.log" >>"$W/chains.tsv"
     cat "$W/worker_b.log" >>"$W/worker.log"
     secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
@@ -195,7 +209,7 @@ NEWSFLOW_GROUP_ID=bench-latency NEWSFLOW_INPUT_TOPIC=bench.paced NEWSFLOW_OUTPUT
     /usr/bin/time -v -o "$W/time_l" \
     "$NF" run >>"$W/worker.log" 2>&1 &
 LPID=$!
-PIDS+=($LPID)
+PIDS+=("$LPID")
 # Warm-up: 50 articles, stored before the paced run starts, so the group join and the first
 # fetches are not counted as latency.
 processed() { sql "select coalesce(sum(next_offset), 0) from consumer_offsets where group_id = 'bench-latency'"; }
@@ -236,10 +250,11 @@ LAT_RSS=$(rss_kb "$W/time_l")
 
 # --- report
 /usr/bin/python3 - "$RES" "$W/enrich.summary" "$W/latency.tsv" "$N" "$BYTES" "$PARTS" "$RATE" \
-    "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" <<'EOF'
+    "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" "$W/chains.tsv" \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" <<'EOF'
 import json, statistics, sys
-res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid = \
-    sys.argv[1:]
+res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid, \
+    chains, cpu_model = sys.argv[1:]
 n, nbytes = int(n), int(nbytes)
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
 def med(kind, col):
@@ -247,7 +262,8 @@ def med(kind, col):
 runs = sum(1 for r in rows if r[0] == "a")
 mb = nbytes / 1e6
 print("newsflow end-to-end benchmark: %d articles, %.1f MB (%.0f B/article), raw topic of %s "
-      "partitions, %s cores, median of %d run(s)" % (n, mb, nbytes / n, parts, cores, runs))
+      "partitions, %s cores (%s), median of %d run(s)" % (n, mb, nbytes / n, parts, cores,
+                                                         cpu_model or "CPU model unknown", runs))
 print("%-34s %11s %8s %8s %8s %10s" % ("", "articles/s", "MB/s", "wall s", "CPU s", "peak RSS"))
 labels = {"a": "(a) ceiling: Kafka -> COPY jsonb", "b": "(b) newsflow run (exactly-once)",
           "j": "(b') the same, after the group join", "c": "(c) newsflow enrich (1 thread)"}
@@ -278,6 +294,12 @@ print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
 print("  of which decisions (serial) %.0f us, writes (overlapped with the next decision) %.0f us" % (
     sum(v for k, v in pg_us.items() if k.startswith("decide:") or k == "dedup locks"),
     sum(v for k, v in pg_us.items() if k.startswith("write:"))))
+ch = [l.split() for l in open(chains) if l.strip()]
+if ch:
+    deciding = statistics.median(float(c[0]) for c in ch)
+    writing = statistics.median(float(c[1]) for c in ch)
+    print("chains of (b): deciding %.2f s (pipeline thread), writing %.2f s (writer thread, its "
+          "lock waits included): the longer one bounds (b)" % (deciding, writing))
 print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
       "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
