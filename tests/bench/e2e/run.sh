@@ -110,8 +110,8 @@ for run in $(seq "$RUNS"); do
     NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
         /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
     grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
-    # The two chains of batches (decisions on the pipeline thread, writes on the writer thread):
-    # the longer one bounds (b) on this host.
+    # The two chains of batches: decisions on the pipeline thread, writes on the writer thread.
+    # The pipeline thread's time deciding plus its waits for the writer make most of (b').
     /usr/bin/python3 -c '
 import json, sys
 d = {}
@@ -122,7 +122,8 @@ for line in open(sys.argv[1]):
         continue
     if isinstance(o, dict):
         d.update(o)
-print("%s\t%s" % (d.get("dedup_lookup", "0"), d.get("writes", "0")))' "$W/worker_b.log" >>"$W/chains.tsv"
+print("%s\t%s\t%s" % (d.get("dedup_lookup", "0"), d.get("store_commit", "0"),
+                     d.get("writes", "0")))' "$W/worker_b.log" >>"$W/chains.tsv"
     cat "$W/worker_b.log" >>"$W/worker.log"
     secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
@@ -296,10 +297,10 @@ print("  of which decisions (serial) %.0f us, writes (overlapped with the next d
     sum(v for k, v in pg_us.items() if k.startswith("write:"))))
 ch = [l.split() for l in open(chains) if l.strip()]
 if ch:
-    deciding = statistics.median(float(c[0]) for c in ch)
-    writing = statistics.median(float(c[1]) for c in ch)
-    print("chains of (b): deciding %.2f s (pipeline thread), writing %.2f s (writer thread, its "
-          "lock waits included): the longer one bounds (b)" % (deciding, writing))
+    deciding, waiting, writing = (statistics.median(float(c[i]) for c in ch) for i in range(3))
+    print("chains of (b): the pipeline thread decided for %.2f s and waited %.2f s for the writer; "
+          "the writer thread wrote for %.2f s (its lock waits included)" % (deciding, waiting,
+                                                                           writing))
 print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
       "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
