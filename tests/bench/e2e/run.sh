@@ -110,36 +110,30 @@ for run in $(seq "$RUNS"); do
     NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
         /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
     grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
-    # The two chains of batches: decisions on the pipeline thread, writes on the writer thread.
-    # The pipeline thread's time deciding plus its waits for the writer make most of (b').
-    /usr/bin/python3 -c '
-import json, sys
-d = {}
-for line in open(sys.argv[1]):
-    try:
-        o = json.loads(line)
-    except ValueError:
-        continue
-    if isinstance(o, dict):
-        d.update(o)
-print("%s\t%s\t%s" % (d.get("dedup_lookup", "0"), d.get("store_commit", "0"),
-                     d.get("writes", "0")))' "$W/worker_b.log" >>"$W/chains.tsv"
     cat "$W/worker_b.log" >>"$W/worker.log"
     secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
     printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
-    # The same run without its start-up and consumer-group join (the ceiling has neither): from
-    # the first assignment to the exit.
-    join=$(/usr/bin/python3 -c '
+    # From the worker's log: the same run without its start-up and consumer-group join (the
+    # ceiling has neither), i.e. from the first assignment to the exit; and the two chains of
+    # batches (the pipeline thread's time deciding and its waits for the writer, which make most
+    # of b', and the writer thread's busy time).
+    read -r join deciding waiting writing < <(/usr/bin/python3 -c '
 import datetime, json, sys
-ts = {}
+ts, last = {}, {}
 for line in open(sys.argv[1]):
     try:
         d = json.loads(line)
     except ValueError:
         continue
+    if not isinstance(d, dict):
+        continue
     ts.setdefault(d.get("msg"), d.get("ts"))
+    last.update(d)
 t = lambda k: datetime.datetime.fromisoformat(ts[k].replace("Z", "+00:00")).timestamp()
-print("%.3f" % (t("partitions assigned") - t("worker started")))' "$W/worker_b.log")
+print("%.3f %s %s %s" % (t("partitions assigned") - t("worker started"),
+                         last.get("dedup_lookup", "0"), last.get("store_commit", "0"),
+                         last.get("writes", "0")))' "$W/worker_b.log")
+    printf '%s\t%s\t%s\n' "$deciding" "$waiting" "$writing" >>"$W/chains.tsv"
     printf 'j\t%s\t%s\t%s\t%s\n' "$run" "$(awk -v s="$secs" -v j="$join" 'BEGIN { printf "%.3f", s - j }')" \
         "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
     sql "ALTER SYSTEM RESET log_parameter_max_length"
