@@ -323,11 +323,23 @@ typedef struct pool_thread_arg {
     size_t index;
 } pool_thread_arg_t;
 
+/* Threads carry their role in their name (top -H, perf, /proc/PID/task/TID/comm), as
+ * librdkafka's do ("rdk:..."): nf-enrich-N for the pool, nf-writer for the writer; the pipeline
+ * thread is the main thread and keeps the process name. A name is a convenience: its failure is
+ * ignored. */
+static void name_thread(const char *name)
+{
+    (void)pthread_setname_np(pthread_self(), name);
+}
+
 static void *pool_main(void *opaque)
 {
     enrich_pool_t *pool = ((pool_thread_arg_t *)opaque)->pool;
     size_t index = ((pool_thread_arg_t *)opaque)->index;
     nf_free(opaque);
+    char name[16]; /* 15 bytes at most */
+    snprintf(name, sizeof(name), "nf-enrich-%u", (unsigned)(index % 10000));
+    name_thread(name);
     nf_chain_t *chain = pool->chains[index];
     uint64_t seen = 0;
     pthread_mutex_lock(&pool->lock);
@@ -1059,6 +1071,7 @@ static void vacuum_keys(nf_pipeline_t *p)
 static void *writer_main(void *opaque)
 {
     nf_pipeline_t *p = opaque;
+    name_thread("nf-writer");
     pthread_mutex_lock(&p->w.lock);
     for (;;) {
         while (!p->w.shutdown && p->w.state != W_QUEUED)

@@ -11,6 +11,13 @@
 # NF_BIN_DIR: the build to profile (default build/; build it with -g for source lines).
 # NF_PROFILE_HZ: sampling frequency (default 999). Prints the sample counts; the perf data
 # stays in the printed directory for `perf report -i`.
+#
+# NF_PROFILE_SYSTEM=1: the whole machine instead (`perf record -a`, no call graphs): the share of
+# the busy samples taken by each PostgreSQL backend, the worker's threads by role (named
+# nf-enrich-N and nf-writer; the pipeline thread is the main one), librdkafka's threads and the
+# embedded broker, and how idle the cores were; then, from /proc/TID/schedstat read until the
+# worker exits, how long each busy thread ran and how long it waited for a CPU (README
+# "Performance", session 13).
 set -euo pipefail
 N=${1:-30000}
 HZ=${NF_PROFILE_HZ:-999}
@@ -44,6 +51,79 @@ NEWSFLOW_BROKERS=$(cat "$W/bootstrap")
 export NEWSFLOW_BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0
 "$BIN/newsflow" migrate >/dev/null 2>&1
 "$BIN/tests/nf-bench" publish "$NEWSFLOW_BROKERS" bench.raw "$W/corpus.jsonl" >/dev/null
+if [ -n "${NF_PROFILE_SYSTEM:-}" ]; then
+    # schedstat of every thread of the worker and of the PostgreSQL processes, kept from the
+    # last read before the worker exits (its threads' files go with it); read with builtins, once
+    # a second, so that the sampler itself hardly shows in the profile
+    (
+        while [ ! -s "$W/worker.pid" ]; do sleep 0.05; done
+        read -r WP <"$W/worker.pid"
+        while kill -0 "$WP" 2>/dev/null; do
+            pg=$(pgrep -x postgres || true)
+            {
+                for t in /proc/"$WP"/task/*; do
+                    read -r c <"$t/comm" && read -r ss <"$t/schedstat" && echo "$c ${t##*/} $ss"
+                done 2>/dev/null
+                for pp in $pg; do
+                    read -r ss <"/proc/$pp/schedstat" && echo "postgres $pp $ss"
+                done 2>/dev/null
+            } >"$W/sched.txt"
+            sleep 1
+        done
+    ) &
+    MON=$!
+    # shellcheck disable=SC2016 # $$ and $1 are the inner shell's
+    perf record -q -a -F "$HZ" -o "$W/perf.data" -- env NEWSFLOW_GROUP_ID=profile \
+        NEWSFLOW_INPUT_TOPIC=bench.raw sh -c 'echo $$ >"$1"; exec "$2" run --stop-at-end' sh \
+        "$W/worker.pid" "$BIN/newsflow" >"$W/worker.log" 2>&1
+    wait "$MON" || true
+    perf script -i "$W/perf.data" -F comm,pid,tid 2>/dev/null >"$W/perf.txt"
+    /usr/bin/python3 - "$W/perf.txt" "$(cat "$W/worker.pid")" "$BROKER" "$W/sched.txt" <<'EOF'
+import collections, re, sys
+path, worker, broker, sched = sys.argv[1:]
+def role(pid, tid, comm):
+    if pid == "0":
+        return "idle"
+    if pid == worker:
+        if comm.startswith("nf-enrich"):
+            return "worker: enrichment pool"
+        if comm == "nf-writer":
+            return "worker: writer thread"
+        if comm.startswith("rdk:"):
+            return "worker: librdkafka"
+        return "worker: pipeline thread" if tid == worker else "worker: other"
+    if pid == broker:
+        return "embedded broker"
+    if comm == "postgres":
+        return "postgres backend " + pid
+    return "other processes (perf, the sampler, the kernel)"
+by = collections.Counter()
+for line in open(path, errors="replace"):
+    m = re.match(r"\s*(.*?)\s+(\d+)/(\d+)\s*$", line)
+    if m:
+        by[role(m.group(2), m.group(3), m.group(1).strip())] += 1
+total = sum(by.values()) or 1
+busy = (total - by["idle"]) or 1
+backends = sorted((k for k in by if k.startswith("postgres ")), key=lambda k: -by[k])
+for k in backends[2:]:  # the two busy backends by pid, the other server processes together
+    by["postgres: other processes"] += by.pop(k)
+print("system samples: %d, the cores %.0f%% idle; of the busy samples:" % (
+    total, 100 * by["idle"] / total))
+for k, v in sorted(by.items(), key=lambda kv: -kv[1]):
+    if k != "idle":
+        print("  %-48s %5.1f%%" % (k, 100 * v / busy))
+print("running and waiting for a CPU (schedstat, seconds; threads that ran over 0.2 s):")
+rows = []
+for line in open(sched):
+    f = line.split()
+    if len(f) >= 5 and int(f[2]) > 2e8:
+        rows.append((int(f[2]) / 1e9, int(f[3]) / 1e9, f[0], f[1]))
+for ran, waited, comm, tid in sorted(rows, reverse=True):
+    print("  %-12s %7s  ran %6.2f  waited %6.2f" % (comm, tid, ran, waited))
+EOF
+    echo "perf data: $W/perf.data (worker log: $W/worker.log)"
+    exit 0
+fi
 NEWSFLOW_GROUP_ID=profile NEWSFLOW_INPUT_TOPIC=bench.raw \
     perf record -q -F "$HZ" --call-graph dwarf,16384 -o "$W/perf.data" -- \
     "$BIN/newsflow" run --stop-at-end >"$W/worker.log" 2>&1
