@@ -52,9 +52,11 @@ export NEWSFLOW_BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0
 "$BIN/newsflow" migrate >/dev/null 2>&1
 "$BIN/tests/nf-bench" publish "$NEWSFLOW_BROKERS" bench.raw "$W/corpus.jsonl" >/dev/null
 if [ -n "${NF_PROFILE_SYSTEM:-}" ]; then
-    # schedstat of every thread of the worker and of the PostgreSQL processes, kept from the
-    # last read before the worker exits (its threads' files go with it); read with builtins, once
-    # a second, so that the sampler itself hardly shows in the profile
+    # schedstat of every thread of the worker and of the PostgreSQL processes, read once a second
+    # with builtins (so that the sampler itself hardly shows in the profile) and appended: a
+    # thread's last reading counts, also for threads that ended before the worker (the pool's at
+    # shutdown)
+    : >"$W/sched.txt"
     (
         while [ ! -s "$W/worker.pid" ]; do sleep 0.05; done
         read -r WP <"$W/worker.pid"
@@ -67,7 +69,7 @@ if [ -n "${NF_PROFILE_SYSTEM:-}" ]; then
                 for pp in $pg; do
                     read -r ss <"/proc/$pp/schedstat" && echo "postgres $pp $ss"
                 done 2>/dev/null
-            } >"$W/sched.txt"
+            } >>"$W/sched.txt"
             sleep 1
         done
     ) &
@@ -113,11 +115,12 @@ for k, v in sorted(by.items(), key=lambda kv: -kv[1]):
     if k != "idle":
         print("  %-48s %5.1f%%" % (k, 100 * v / busy))
 print("running and waiting for a CPU (schedstat, seconds; threads that ran over 0.2 s):")
-rows = []
+last = {}  # (comm, tid) -> (ran, waited): the counters only grow, the last reading is the total
 for line in open(sched):
     f = line.split()
-    if len(f) >= 5 and int(f[2]) > 2e8:
-        rows.append((int(f[2]) / 1e9, int(f[3]) / 1e9, f[0], f[1]))
+    if len(f) >= 5:
+        last[f[0], f[1]] = (int(f[2]) / 1e9, int(f[3]) / 1e9)
+rows = [(ran, waited, comm, tid) for (comm, tid), (ran, waited) in last.items() if ran > 0.2]
 for ran, waited, comm, tid in sorted(rows, reverse=True):
     print("  %-12s %7s  ran %6.2f  waited %6.2f" % (comm, tid, ran, waited))
 EOF
