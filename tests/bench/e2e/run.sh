@@ -3,8 +3,10 @@
 #
 #   tests/bench/e2e/run.sh [N]          N articles (default 100000); build first (build/)
 #
-# Environment: NF_BENCH_RUNS (repeats of a and b, medians reported; default 3),
-# NF_BENCH_LATENCY_S (length of the paced latency run, default 20), NF_BIN_DIR (default build),
+# Environment: NF_BENCH_RUNS (repeats of a and b, medians reported; default 3; 0: neither, for
+# a latency run at NF_BENCH_LATENCY_RATE), NF_BENCH_LATENCY_S (length of the paced latency run,
+# default 20), NF_BENCH_LATENCY_RATE (articles/s of the latency run instead of half of (b')'s
+# rate: runs of two builds compare at one rate), NF_BIN_DIR (default build),
 # NF_BENCH_WORKER_ENV (extra NEWSFLOW_*=value settings for the worker, space separated),
 # NF_BENCH_LAT_DUMP (a file: id and Kafka timestamp of every article of the latency run, its
 # output records in FILE.out, the worker log in FILE.worker.log), NF_BENCH_CORPUS (gen_bench_corpus.py --kind: `stories`, the default, a news stream of
@@ -23,6 +25,10 @@
 set -euo pipefail
 N=${1:-100000}
 RUNS=${NF_BENCH_RUNS:-3}
+if [ "$RUNS" -eq 0 ] && [ -z "${NF_BENCH_LATENCY_RATE:-}" ]; then
+    echo "run.sh: NF_BENCH_RUNS=0 needs NF_BENCH_LATENCY_RATE (no (b) to take half of)" >&2
+    exit 2
+fi
 LAT_S=${NF_BENCH_LATENCY_S:-20}
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BIN=${NF_BIN_DIR:-$ROOT/build}
@@ -79,8 +85,10 @@ reset_tables() {
     sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling, fingerprints, fingerprint_keys, stories"
 }
 say "broker $BROKERS ($PARTS partitions), postgres ready; publishing $N articles"
-"$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/corpus.jsonl" >"$W/publish.log"
-cat "$W/publish.log" >&2
+if [ "$RUNS" -gt 0 ]; then
+    "$BIN/tests/nf-bench" publish "$BROKERS" bench.raw "$W/corpus.jsonl" >"$W/publish.log"
+    cat "$W/publish.log" >&2
+fi
 
 # rss_kb FILE: peak RSS from a /usr/bin/time -v report; cpu_s FILE: user + system seconds.
 rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
@@ -88,6 +96,8 @@ cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s
 RES=$W/results.tsv # kind run seconds rss_kb cpu_s
 : >"$RES"
 : >"$W/chains.tsv"
+: >"$W/pg_split.tsv"
+echo 0 >"$W/pg_bytes"
 
 for run in $(seq "$RUNS"); do
     reset_tables
@@ -189,9 +199,9 @@ secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 printf 'c\t1\t%s\t%s\t%s\n' "$secs" "$(rss_kb "$W/time_c")" "$(cpu_s "$W/time_c")" >>"$RES"
 grep '"enrich summary"' "$W/enrich.log" >"$W/enrich.summary"
 
-# --- latency at half of (b)'s median rate
-RATE=$(awk -F'\t' -v n="$N" '$1 == "j" { print n / $3 }' "$RES" | sort -g |
-    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d", m / 2 }')
+# --- latency at half of (b)'s median rate, or at NF_BENCH_LATENCY_RATE
+RATE=${NF_BENCH_LATENCY_RATE:-$(awk -F'\t' -v n="$N" '$1 == "j" { print n / $3 }' "$RES" | sort -g |
+    awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%d", m / 2 }')}
 LAT_N=$((RATE * LAT_S))
 [ "$LAT_N" -le "$N" ] || LAT_N=$N
 [ "$LAT_N" -ge 1 ] || LAT_N=1
@@ -246,10 +256,11 @@ LAT_RSS=$(rss_kb "$W/time_l")
 # --- report
 /usr/bin/python3 - "$RES" "$W/enrich.summary" "$W/latency.tsv" "$N" "$BYTES" "$PARTS" "$RATE" \
     "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" "$W/chains.tsv" \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" <<'EOF'
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+    "${NF_BENCH_LATENCY_RATE:-}" <<'EOF'
 import json, statistics, sys
 res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid, \
-    chains, cpu_model = sys.argv[1:]
+    chains, cpu_model, fixed_rate = sys.argv[1:]
 n, nbytes = int(n), int(nbytes)
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
 def med(kind, col):
@@ -257,46 +268,52 @@ def med(kind, col):
 runs = sum(1 for r in rows if r[0] == "a")
 mb = nbytes / 1e6
 print("newsflow end-to-end benchmark: %d articles, %.1f MB (%.0f B/article), raw topic of %s "
-      "partitions, %s cores (%s), median of %d run(s)" % (n, mb, nbytes / n, parts, cores,
-                                                         cpu_model or "CPU model unknown", runs))
+      "partitions, %s cores (%s), %s" % (n, mb, nbytes / n, parts, cores,
+                                         cpu_model or "CPU model unknown",
+                                         "median of %d run(s)" % runs if runs else
+                                         "(a) and (b) not run"))
 print("%-34s %11s %8s %8s %8s %10s" % ("", "articles/s", "MB/s", "wall s", "CPU s", "peak RSS"))
 labels = {"a": "(a) ceiling: Kafka -> COPY jsonb", "b": "(b) newsflow run (exactly-once)",
           "j": "(b') the same, after the group join", "c": "(c) newsflow enrich (1 thread)"}
-for k in "abjc":
+for k in "abjc" if runs else "c":
     s = med(k, 2)
     print("%-34s %11.0f %8.1f %8.2f %8.2f %7.0f MiB" % (labels[k], n / s, mb / s, s, med(k, 4),
                                                        med(k, 3) / 1024))
-ratio = med("a", 2) / med("b", 2)
-print("ratio b/a = %.2f (goal >= 0.50); per run: %s" % (ratio, ", ".join(
-    "%.2f" % (float(a[2]) / float(b[2]))
-    for a, b in zip([r for r in rows if r[0] == "a"], [r for r in rows if r[0] == "b"]))))
-print("ratio b'/a = %.2f (the run without its start-up and group join)" % (med("a", 2) / med("j", 2)))
+if runs:
+    ratio = med("a", 2) / med("b", 2)
+    print("ratio b/a = %.2f (goal >= 0.50); per run: %s" % (ratio, ", ".join(
+        "%.2f" % (float(a[2]) / float(b[2]))
+        for a, b in zip([r for r in rows if r[0] == "a"], [r for r in rows if r[0] == "b"]))))
+    print("ratio b'/a = %.2f (the run without its start-up and group join)" % (
+        med("a", 2) / med("j", 2)))
 cpu_c = med("c", 4)
 print("enrich: %.1f MB/s per CPU-second (goal >= 20), %.1f us CPU per article" % (
     mb / cpu_c, cpu_c / n * 1e6))
-print("newsflow run: %.1f us CPU per article (worker process only; PostgreSQL not counted)" % (
-    med("b", 4) / n * 1e6))
-split = {}
-for line in open(pg_split):
-    r, kind, ms = line.rstrip("\n").split("\t")
-    split.setdefault(kind, []).append(float(ms))
-pg_us = {k: statistics.median(v) * 1000 / n for k, v in split.items()}
-print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
-    sum(pg_us.values()), ", ".join("%s %.0f" % kv for kv in sorted(pg_us.items(),
-                                                                   key=lambda kv: -kv[1]))))
-# Decisions run one after another on the pipeline thread's connection; writes on the writer's,
-# overlapping the next decision (COMMIT, BEGIN and the rest are not told apart).
-print("  of which decisions (serial) %.0f us, writes (overlapped with the next decision) %.0f us" % (
-    sum(v for k, v in pg_us.items() if k.startswith("decide:") or k == "dedup locks"),
-    sum(v for k, v in pg_us.items() if k.startswith("write:"))))
-ch = [l.split() for l in open(chains) if l.strip()]
-if ch:
-    deciding, waiting, writing = (statistics.median(float(c[i]) for c in ch) for i in range(3))
-    print("chains of (b): the pipeline thread decided for %.2f s and waited %.2f s for the writer; "
-          "the writer thread wrote for %.2f s (its lock waits included)" % (deciding, waiting,
-                                                                           writing))
-print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
-      "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
+if runs:
+    print("newsflow run: %.1f us CPU per article (worker process only; PostgreSQL not counted)" % (
+        med("b", 4) / n * 1e6))
+    split = {}
+    for line in open(pg_split):
+        r, kind, ms = line.rstrip("\n").split("\t")
+        split.setdefault(kind, []).append(float(ms))
+    pg_us = {k: statistics.median(v) * 1000 / n for k, v in split.items()}
+    print("PostgreSQL statement time in (b), per article: total %.0f us = %s" % (
+        sum(pg_us.values()), ", ".join("%s %.0f" % kv for kv in sorted(pg_us.items(),
+                                                                       key=lambda kv: -kv[1]))))
+    # Decisions run one after another on the pipeline thread's connection; writes on the writer's,
+    # overlapping the next decision (COMMIT, BEGIN and the rest are not told apart).
+    print("  of which decisions (serial) %.0f us, writes (overlapped with the next decision) "
+          "%.0f us" % (
+        sum(v for k, v in pg_us.items() if k.startswith("decide:") or k == "dedup locks"),
+        sum(v for k, v in pg_us.items() if k.startswith("write:"))))
+    ch = [l.split() for l in open(chains) if l.strip()]
+    if ch:
+        deciding, waiting, writing = (statistics.median(float(c[i]) for c in ch) for i in range(3))
+        print("chains of (b): the pipeline thread decided for %.2f s and waited %.2f s for the "
+              "writer; the writer thread wrote for %.2f s (its lock waits included)" % (
+                  deciding, waiting, writing))
+    print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
+          "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
 tot = sum(st.values()) or 1
 print("stage split of (c): " + ", ".join("%s %.0f%% (%.1f us)" % (k, 100 * v / tot, v / n * 1e6)
@@ -304,9 +321,10 @@ print("stage split of (c): " + ", ".join("%s %.0f%% (%.1f us)" % (k, 100 * v / t
 lat = open(latency).read().split()
 if len(lat) == 5 and lat[3] != "0":
     print("latency Kafka timestamp -> PostgreSQL commit, read at the first downstream record "
-          "(commit + produce) at %s articles/s (half of b'): p50 %s ms, p99 %s ms, max %s ms over "
+          "(commit + produce) at %s articles/s (%s): p50 %s ms, p99 %s ms, max %s ms over "
           "%s articles, %s of them revised later (goal p99 <= 250 ms); worker peak RSS %.0f MiB"
-          % (rate, lat[0], lat[1], lat[2], lat[3], lat[4], int(lat_rss or 0) / 1024))
+          % (rate, "NF_BENCH_LATENCY_RATE" if fixed_rate else "half of b'", lat[0], lat[1],
+             lat[2], lat[3], lat[4], int(lat_rss or 0) / 1024))
 else:
     print("latency: no rows measured")
 EOF
