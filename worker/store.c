@@ -161,8 +161,15 @@ typedef struct decide_bufs {
     pg_array_t bin[DECIDE_PARAMS];
 } decide_bufs_t;
 
+/* Statements run as prepared statements of the session (exec_stmt): at most this many. */
+#define STMT_MAX 40
+
 struct nf_store {
     PGconn *conn;
+    /* The statements prepared on `conn` (their text's address; the name is "nf" + the index),
+     * emptied with every new connection. */
+    const char *prepared[STMT_MAX];
+    size_t n_prepared;
     char *conninfo;
     const char *output_topic;
     size_t write_chunk_bytes; /* text (raw + enriched) per statement of the batch write */
@@ -476,6 +483,34 @@ static nf_err_t classify(nf_store_t *s, const char *what, PGresult *res)
     return data_error ? NF_ERR_DB_DATA : NF_ERR_DB_TRANSIENT;
 }
 
+/* Runs one of this file's fixed statements (`sql` is a string constant: its address names it)
+ * with PQexecParams' arguments, as a prepared statement of the session, prepared at its first
+ * use on this connection. A batch runs about a dozen statements, whose parsing and analysis
+ * took ~0.1-0.45 ms each (PREPARE timings on this machine), and planning ~2.2 ms per batch
+ * (pg_stat_statements): the larger part of a small batch's fixed cost. They are still planned
+ * for every execution (plan_cache_mode, connect_db). The session is ours (the staging table is a
+ * temp table already: no transaction-pooling proxy in between). PQprepare's error, if any, is
+ * returned as the statement's: the caller classifies it the same way. */
+static PGresult *exec_stmt(nf_store_t *s, const char *sql, int n, const char *const *values,
+                           const int *lengths, const int *formats, int result_format)
+{
+    size_t i = 0;
+    while (i < s->n_prepared && s->prepared[i] != sql)
+        i++;
+    if (i == STMT_MAX) /* more statements than foreseen: unprepared, still correct */
+        return PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, result_format);
+    char name[16];
+    snprintf(name, sizeof(name), "nf%zu", i);
+    if (i == s->n_prepared) {
+        PGresult *res = PQprepare(s->conn, name, sql, n, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            return res;
+        PQclear(res);
+        s->prepared[s->n_prepared++] = sql;
+    }
+    return PQexecPrepared(s->conn, name, n, values, lengths, formats, result_format);
+}
+
 static nf_err_t exec_simple(nf_store_t *s, const char *sql, const char *what)
 {
     PGresult *res = PQexec(s->conn, sql);
@@ -496,6 +531,7 @@ static nf_err_t connect_db(nf_store_t *s)
 {
     if (s->conn)
         PQfinish(s->conn);
+    s->n_prepared = 0; /* a new session has none of them */
     const char *keys[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
     const char *values[] = {s->conninfo, "newsflow", "10", NULL};
     s->conn = PQconnectdbParams(keys, values, 1);
@@ -507,7 +543,13 @@ static nf_err_t connect_db(nf_store_t *s)
     /* No JIT: every statement here is short, and PostgreSQL's cost-based JIT (on by default)
      * compiles a statement whose estimated cost is high, ~150 ms each time: seen on the
      * candidate read of every batch once an estimate went wrong. */
-    nf_err_t err = exec_simple(s, "SET jit = off", "session settings");
+    /* Custom plans only: the statements are prepared (exec_stmt) to skip their parsing, but a
+     * generic plan, which PostgreSQL may switch to after five executions, cannot know the sizes
+     * of the array parameters that the plans depend on (one candidate or thousands): with the
+     * generic plans the batch statements took 2 to 3 times the backend's CPU and latency at
+     * 1,000 articles/s went from ~0.1 s to seconds (README "Performance", session 14). */
+    nf_err_t err = exec_simple(s, "SET jit = off; SET plan_cache_mode = force_custom_plan",
+                               "session settings");
     if (err != NF_OK)
         return err;
     return exec_simple(s, stage_ddl, "create staging tables");
@@ -805,7 +847,7 @@ static nf_err_t exec_outbox_insert(nf_store_t *s, const char *sql, const char *t
                                    const char *out_topic, const char *what, nf_outbox_rows_t *out)
 {
     const char *params[2] = {topic, out_topic};
-    PGresult *res = PQexecParams(s->conn, sql, 2, NULL, params, NULL, NULL, 1);
+    PGresult *res = exec_stmt(s, sql, 2, params, NULL, NULL, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, what, res);
     return outbox_collect(s, res, out);
@@ -899,8 +941,7 @@ static nf_err_t write_chunk(nf_store_t *s, const nf_store_batch_t *b, size_t fro
         lengths[2 + c] = (int)v[c].b.len;
         formats[2 + c] = 1;
     }
-    PGresult *res = PQexecParams(s->conn, insert_articles_sql, 2 + ART_PARAMS, NULL, values,
-                                 lengths, formats, 1);
+    PGresult *res = exec_stmt(s, insert_articles_sql, 2 + ART_PARAMS, values, lengths, formats, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "insert articles", res);
     size_t rows = (size_t)PQntuples(res);
@@ -975,7 +1016,7 @@ static nf_err_t write_articles(nf_store_t *s, const nf_store_batch_t *b, nf_outb
 
     const char *sv[2] = {ids->b.data, s->output_topic};
     int sl[2] = {(int)ids->b.len, 0}, sf[2] = {1, 0};
-    PGresult *res = PQexecParams(s->conn, sync_written_sql, 2, NULL, sv, sl, sf, 1);
+    PGresult *res = exec_stmt(s, sync_written_sql, 2, sv, sl, sf, 1);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "lock written decisions", res);
     size_t before = out->count;
@@ -1032,7 +1073,7 @@ nf_err_t nf_store_write_batch(nf_store_t *s, const nf_store_batch_t *b, nf_outbo
         if (s->arr1.failed || s->arr2.failed)
             return NF_ERR_NOMEM;
         const char *params[4] = {s->group_id, b->topic, s->arr1.data, s->arr2.data};
-        PGresult *res = PQexecParams(s->conn, upsert_offsets_sql, 4, NULL, params, NULL, NULL, 0);
+        PGresult *res = exec_stmt(s, upsert_offsets_sql, 4, params, NULL, NULL, 0);
         if (PQresultStatus(res) != PGRES_COMMAND_OK)
             return classify(s, "store offsets", res);
         PQclear(res);
@@ -1129,6 +1170,8 @@ nf_err_t nf_store_outbox_count(nf_store_t *s, const char *src_topic, const int32
     return NF_OK;
 }
 
+static const char *outbox_delete_sql = "DELETE FROM outbox WHERE id = ANY($1::bigint[])";
+
 nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
 {
     if (n == 0)
@@ -1140,8 +1183,7 @@ nf_err_t nf_store_outbox_delete(nf_store_t *s, const int64_t *ids, size_t n)
     if (s->arr1.failed)
         return NF_ERR_NOMEM;
     const char *params[1] = {s->arr1.data};
-    PGresult *res = PQexecParams(s->conn, "DELETE FROM outbox WHERE id = ANY($1::bigint[])", 1,
-                                 NULL, params, NULL, NULL, 0);
+    PGresult *res = exec_stmt(s, outbox_delete_sql, 1, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         return classify(s, "outbox delete", res);
     PQclear(res);
@@ -1278,6 +1320,9 @@ static size_t sort_unique(scratch_t *sc, int64_t *v, size_t n)
     return u;
 }
 
+static const char *take_locks_sql =
+    "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k";
+
 static nf_err_t take_locks(nf_store_t *s, int64_t *keys, size_t n, const char *what)
 {
     n = sort_unique(&s->scratch, keys, n);
@@ -1288,9 +1333,7 @@ static nf_err_t take_locks(nf_store_t *s, int64_t *keys, size_t n, const char *w
         return NF_ERR_NOMEM;
     /* unnest() yields the array in order and count() consumes it in order */
     const char *params[1] = {s->arr1.data};
-    PGresult *res = PQexecParams(
-        s->conn, "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k", 1, NULL,
-        params, NULL, NULL, 0);
+    PGresult *res = exec_stmt(s, take_locks_sql, 1, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, what, res);
     PQclear(res);
@@ -1688,7 +1731,7 @@ static int bufs_failed(const decide_ctx_t *c)
 static nf_err_t exec_params(nf_store_t *s, const char *sql, int n, const char *const *params,
                             const char *what, nf_outbox_rows_t *out)
 {
-    PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, out ? 1 : 0);
+    PGresult *res = exec_stmt(s, sql, n, params, NULL, NULL, out ? 1 : 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return classify(s, what, res);
@@ -1816,7 +1859,7 @@ static nf_err_t exec_binary(nf_store_t *s, const char *sql, int n, pg_array_t *a
         lengths[i] = (int)arrs[i].b.len;
         formats[i] = 1;
     }
-    PGresult *res = PQexecParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+    PGresult *res = exec_stmt(s, sql, n, values, lengths, formats, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return classify(s, what, res);
@@ -1829,7 +1872,7 @@ static nf_err_t exec_binary(nf_store_t *s, const char *sql, int n, pg_array_t *a
 static nf_err_t collect_ids(nf_store_t *s, const char *sql, int n, const char *const *params,
                             const char *what, nf_buf_t *ids, size_t *count)
 {
-    PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *res = exec_stmt(s, sql, n, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, what, res);
     for (int r = 0; r < PQntuples(res); r++)
@@ -1941,7 +1984,7 @@ static nf_err_t candidate_fps(nf_store_t *s, decide_ctx_t *c, size_t n)
     const char *p1[1] = {arr_end(ids)};
     if (ids->failed)
         return NF_ERR_NOMEM;
-    c->fps = PQexecParams(s->conn, candidate_fps_sql, 1, NULL, p1, NULL, NULL, 0);
+    c->fps = exec_stmt(s, candidate_fps_sql, 1, p1, NULL, NULL, 0);
     if (PQresultStatus(c->fps) != PGRES_TUPLES_OK) {
         nf_err_t err = classify(s, "dedup candidate fingerprints", c->fps);
         c->fps = NULL;
@@ -1992,7 +2035,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         goto done;
 
     /* 3. ids already decided keep their stored decision */
-    c.stored = PQexecParams(s->conn, stored_sql, 1, NULL, p_ids, NULL, NULL, 0);
+    c.stored = exec_stmt(s, stored_sql, 1, p_ids, NULL, NULL, 0);
     if (PQresultStatus(c.stored) != PGRES_TUPLES_OK) {
         err = classify(s, "dedup stored", c.stored);
         c.stored = NULL;
@@ -2026,7 +2069,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
     if ((err = read_params(&c, arts, n_new, params->window_s)) != NF_OK)
         goto done;
     const char *p4[4] = {c.read[0].data, c.read[1].data, c.read[2].data, c.read[3].data};
-    c.ids = PQexecParams(s->conn, candidate_ids_sql, 4, NULL, p4, NULL, NULL, 0);
+    c.ids = exec_stmt(s, candidate_ids_sql, 4, p4, NULL, NULL, 0);
     if (PQresultStatus(c.ids) != PGRES_TUPLES_OK) {
         err = classify(s, "dedup candidates", c.ids);
         c.ids = NULL;
@@ -2077,7 +2120,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
         if (c.cands)
             PQclear(c.cands);
         const char *p1[1] = {c.rel_ids.data};
-        c.cands = PQexecParams(s->conn, candidate_state_sql, 1, NULL, p1, NULL, NULL, 0);
+        c.cands = exec_stmt(s, candidate_state_sql, 1, p1, NULL, NULL, 0);
         if (PQresultStatus(c.cands) != PGRES_TUPLES_OK) {
             err = classify(s, "dedup candidates", c.cands);
             c.cands = NULL;
@@ -2117,7 +2160,7 @@ static nf_err_t decide_part(nf_store_t *s, nf_store_dedup_article_t *arts, size_
             err = NF_ERR_NOMEM;
             goto done;
         }
-        PGresult *vres = PQexecParams(s->conn, story_versions_sql, 2, NULL, pv, NULL, NULL, 0);
+        PGresult *vres = exec_stmt(s, story_versions_sql, 2, pv, NULL, NULL, 0);
         if (PQresultStatus(vres) != PGRES_TUPLES_OK) {
             err = classify(s, "dedup story versions", vres);
             goto done;
@@ -2355,7 +2398,7 @@ static nf_err_t refresh_decisions(nf_store_t *s, nf_store_dedup_article_t *arts,
         snprintf(s->errmsg, sizeof(s->errmsg), "dedup: out of memory");
         return NF_ERR_NOMEM;
     }
-    PGresult *res = PQexecParams(s->conn, stored_sql, 1, NULL, p_ids, NULL, NULL, 0);
+    PGresult *res = exec_stmt(s, stored_sql, 1, p_ids, NULL, NULL, 0);
     nf_buf_free(&ids);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         return classify(s, "dedup refresh", res);
