@@ -481,6 +481,34 @@ fail:
     return err;
 }
 
+nf_err_t nf_article_compact(nf_article_t *a)
+{
+    const char **keep[] = {&a->id, &a->source, &a->url, &a->title, &a->published_at};
+    size_t lens[sizeof(keep) / sizeof(keep[0])], total = 0;
+    for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+        lens[k] = *keep[k] ? strlen(*keep[k]) : 0; /* the decoder refuses "\u0000" */
+        total += *keep[k] ? lens[k] + 1 : 0;
+    }
+    char *text = nf_malloc(total ? total : 1);
+    if (!text)
+        return NF_ERR_NOMEM;
+    char *o = text;
+    for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+        if (!*keep[k])
+            continue;
+        memcpy(o, *keep[k], lens[k]);
+        o[lens[k]] = '\0';
+        *keep[k] = o;
+        o += lens[k] + 1;
+    }
+    nf_json_doc_clear(&a->doc);
+    a->doc.type = NF_JSON_OBJECT;
+    a->doc.text = text;
+    a->body = NULL;
+    a->body_len = 0;
+    return NF_OK;
+}
+
 void nf_article_clear(nf_article_t *a)
 {
     nf_json_doc_clear(&a->doc);

@@ -47,7 +47,10 @@ typedef struct slot {
     nf_message_t msg;
     int accepted; /* 1: enriched, 0: rejected */
     nf_enriched_t e;
-    nf_reject_t rej;
+    /* Why the message was rejected (when !accepted): allocated by the slot's first reject and
+     * kept for the next ones. Inline it was 1.3 KB of each of the three batches' slots, written
+     * by every decode, for the ~1% of messages that are rejects. */
+    nf_reject_t *rej;
     nf_buf_t json;
     nf_buf_t ents; /* entity ids as a JSON array (for the story tables) */
 } slot_t;
@@ -305,17 +308,37 @@ static void fmt_u64(char *buf, size_t size, uint64_t v)
 
 /* ---- enrichment pool -------------------------------------------------------------------- */
 
+/* The slot's reject, allocated on its first use. NULL when out of memory. */
+static nf_reject_t *slot_reject(slot_t *s)
+{
+    if (!s->rej)
+        s->rej = nf_malloc(sizeof(*s->rej));
+    return s->rej;
+}
+
 static nf_err_t enrich_slot(nf_chain_t *chain, slot_t *s)
 {
     const void *data = s->msg.payload ? s->msg.payload : "";
-    nf_err_t err = nf_chain_process(chain, data, s->msg.len, &s->e, &s->rej);
+    nf_reject_t rej;
+    nf_err_t err = nf_chain_process(chain, data, s->msg.len, &s->e, &rej);
     s->accepted = err == NF_OK;
     /* The analysed body (the normalized text) is read only by the stages: nothing after them
      * (the decision, the record, the write) needs it, and three batches are in hand. Freed
      * here, the bodies of one batch at most are held (2.7 KB per article of the bench corpus;
-     * 24 MB of the heap's peak at batches of 3,000, heaptrack). */
+     * 24 MB of the heap's peak at batches of 3,000, heaptrack). The decoded input goes the same
+     * way: the record needs five short fields of it, not its body (a failed compaction keeps
+     * the whole document, which is still correct). */
     nf_buf_free(&s->e.body);
-    return err == NF_ERR_REJECTED ? NF_OK : err;
+    if (err == NF_OK)
+        (void)nf_article_compact(&s->e.article);
+    if (err == NF_ERR_REJECTED) {
+        nf_reject_t *r = slot_reject(s);
+        if (!r)
+            return NF_ERR_NOMEM;
+        *r = rej;
+        return NF_OK;
+    }
+    return err;
 }
 
 typedef struct pool_thread_arg {
@@ -736,6 +759,7 @@ void nf_pipeline_destroy(nf_pipeline_t *p)
         for (size_t i = 0; i < (arr ? (size_t)p->cfg->batch_max_messages : 0); i++) {
             nf_message_release(&arr[i].msg);
             nf_enriched_free(&arr[i].e);
+            nf_free(arr[i].rej);
             nf_buf_free(&arr[i].json);
             nf_buf_free(&arr[i].ents);
         }
@@ -949,9 +973,9 @@ static nf_err_t write_once(nf_pipeline_t *p, nf_store_t *st, slot_t *slots, size
                 keep = (size_t)p->cfg->dlq_max_payload_bytes;
                 original = (int64_t)s->msg.len;
             }
-            p->rejs[nr++] = (nf_store_reject_t){nf_reject_reason_name(s->rej.reason),
-                                                s->rej.detail,
-                                                s->rej.id[0] ? s->rej.id : NULL,
+            p->rejs[nr++] = (nf_store_reject_t){nf_reject_reason_name(s->rej->reason),
+                                                s->rej->detail,
+                                                s->rej->id[0] ? s->rej->id : NULL,
                                                 s->msg.key,
                                                 s->msg.key_len,
                                                 s->msg.payload ? s->msg.payload : "",
@@ -1027,8 +1051,8 @@ static void after_write(nf_pipeline_t *p, slot_t *slots, size_t n)
             }
         } else {
             p->stats.rejected++;
-            p->stats.rejected_by_reason[s->rej.reason]++;
-            nf_counter_add(p->m.rejected[s->rej.reason], 1);
+            p->stats.rejected_by_reason[s->rej->reason]++;
+            nf_counter_add(p->m.rejected[s->rej->reason], 1);
         }
     }
     p->stats.stored += p->counts.articles_inserted;
@@ -1195,17 +1219,22 @@ static void backoff_wait(nf_pipeline_t *p, int64_t delay_ms)
 }
 
 /* A data error (class 22/23) means some row cannot be stored as it is: the slot becomes a
- * db_rejected reject (DLQ) so its partition moves on. */
-static void refuse(nf_pipeline_t *p, slot_t *s, nf_store_t *st)
+ * db_rejected reject (DLQ) so its partition moves on. NF_ERR_NOMEM (the slot unchanged) when
+ * its reject cannot be allocated. */
+static nf_err_t refuse(nf_pipeline_t *p, slot_t *s, nf_store_t *st)
 {
+    nf_reject_t *r = slot_reject(s);
+    if (!r)
+        return NF_ERR_NOMEM;
     nf_counter_add(p->m.pg_data, 1);
     nf_log(NF_LOG_WARN, "PostgreSQL refused an article: sent to the DLQ", "id", s->e.article.id,
            "error", nf_store_last_error(st), NULL);
-    memset(&s->rej, 0, sizeof(s->rej));
-    s->rej.reason = NF_REJECT_DB_REJECTED;
-    snprintf(s->rej.id, sizeof(s->rej.id), "%s", s->e.article.id);
-    snprintf(s->rej.detail, sizeof(s->rej.detail), "%s", nf_store_last_error(st));
+    memset(r, 0, sizeof(*r));
+    r->reason = NF_REJECT_DB_REJECTED;
+    snprintf(r->id, sizeof(r->id), "%s", s->e.article.id);
+    snprintf(r->detail, sizeof(r->detail), "%s", nf_store_last_error(st));
     s->accepted = 0;
+    return NF_OK;
 }
 
 /* After a data error: decide (when `decide`) and write slots[0..*n) message by message, each
@@ -1223,8 +1252,7 @@ static nf_err_t one_by_one(nf_pipeline_t *p, slot_t *slots, size_t *n, size_t *b
             if (err == NF_ERR_DB_DATA) {
                 nf_store_rollback(p->store);
                 nf_outbox_rows_clear(&p->outbox);
-                refuse(p, s, p->store);
-                err = NF_OK;
+                err = refuse(p, s, p->store);
             } else if (err == NF_OK) {
                 after_decide(p);
             }
@@ -1234,8 +1262,8 @@ static nf_err_t one_by_one(nf_pipeline_t *p, slot_t *slots, size_t *n, size_t *b
             if (err == NF_ERR_DB_DATA && s->accepted) {
                 nf_store_rollback(p->wstore);
                 nf_outbox_rows_clear(&p->woutbox);
-                refuse(p, s, p->wstore);
-                err = write_once(p, p->wstore, s, 1, NULL);
+                if ((err = refuse(p, s, p->wstore)) == NF_OK)
+                    err = write_once(p, p->wstore, s, 1, NULL);
             }
         }
         if (err != NF_OK) {

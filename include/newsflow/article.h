@@ -73,6 +73,15 @@ nf_validator_t *nf_validator_new_from_schema(const char *schema_json, size_t max
 nf_err_t nf_article_decode(const nf_validator_t *v, const void *data, size_t len, nf_article_t *out,
                            nf_reject_t *rej);
 
+/**
+ * @brief Keeps only what the record needs once the stages have read the article: the id,
+ *        source, url, title and published_at are moved into one allocation of their own and the
+ *        decoded document (the body, unknown fields, the member list) is freed; `body` becomes
+ *        NULL. The worker holds up to three batches of articles: the body is most of each.
+ * @return NF_OK, or NF_ERR_NOMEM with the article unchanged (still whole and usable).
+ */
+nf_err_t nf_article_compact(nf_article_t *a);
+
 /** @brief Release what nf_article_decode() filled in; the struct can be reused. */
 void nf_article_clear(nf_article_t *a);
 
