@@ -305,6 +305,39 @@ static void test_valid_article(void **state)
     nf_article_clear(&a);
 }
 
+/* What the worker keeps of an article once the stages are done: the record's five short fields,
+ * equal to the decoded ones, in an allocation of their own (the input buffer and the document
+ * are gone), and no body; clearing it afterwards frees everything (ASan/LSan in CI). */
+static void test_compact(void **state)
+{
+    (void)state;
+    char input[] =
+        "{\"x-extra\": [1, {\"y\": \"z\"}], \"id\": \"c-1\", \"url\": null,"
+        " \"title\": \"Kr\\u00e4ne am \\\"Hafen\\\"\", \"body\": \"Line one.\\nLine two.\","
+        " \"source\": \"Nordblick\", \"published_at\": \"2026-11-20T08:15:00Z\"}";
+    nf_article_t a;
+    nf_reject_t rej;
+    assert_int_equal(nf_article_decode(validator, input, strlen(input), &a, &rej), NF_OK);
+    assert_non_null(a.body);
+    size_t title_len = a.title_len;
+    assert_int_equal(nf_article_compact(&a), NF_OK);
+    memset(input, 'X', sizeof(input) - 1); /* nothing may point into the input */
+    assert_string_equal(a.id, "c-1");
+    assert_string_equal(a.source, "Nordblick");
+    assert_null(a.url);
+    assert_string_equal(a.title, "Kr\xc3\xa4ne am \"Hafen\"");
+    assert_int_equal(a.title_len, title_len);
+    assert_string_equal(a.published_at, "2026-11-20T08:15:00Z");
+    assert_null(a.body);
+    assert_int_equal(a.body_len, 0);
+    assert_null(a.doc.members);
+    assert_int_equal(a.doc.n_members, 0);
+    /* the strings live in doc.text, which the clear frees */
+    assert_ptr_equal(a.id, a.doc.text);
+    nf_article_clear(&a);
+    assert_null(a.doc.text);
+}
+
 static void test_rej_id(void **state)
 {
     (void)state;
@@ -446,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_invalid_value),
         cmocka_unit_test(test_valid_article),
+        cmocka_unit_test(test_compact),
         cmocka_unit_test(test_rej_id),
         cmocka_unit_test(test_rfc3339),
         cmocka_unit_test(test_schema_compiler),
