@@ -41,7 +41,7 @@ static const setting_t settings[] = {
      "dead-letter topic: rejected messages, original bytes + reason headers"},
     {"pg_url", "NEWSFLOW_PG_URL", T_STRING, S(pg_url), "postgresql:///newsflow", 0, 0, 1,
      NF_CMD_RUN | NF_CMD_MIGRATE, "PostgreSQL connection (libpq URI or conninfo; TLS as libpq)"},
-    {"batch_max_messages", "NEWSFLOW_BATCH_MAX_MESSAGES", T_INT, S(batch_max_messages), "3000", 1,
+    {"batch_max_messages", "NEWSFLOW_BATCH_MAX_MESSAGES", T_INT, S(batch_max_messages), "4500", 1,
      20000, 0, NF_CMD_RUN, "a batch closes at this many messages"},
     {"batch_max_bytes", "NEWSFLOW_BATCH_MAX_BYTES", T_INT, S(batch_max_bytes), "16777216", 64 * KB,
      1024 * MB, 0, NF_CMD_RUN, "... or at this many message bytes"},

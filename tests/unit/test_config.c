@@ -64,7 +64,7 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->output_topic, "articles.enriched");
     assert_string_equal(cfg->dlq_topic, "articles.dlq");
     assert_string_equal(cfg->pg_url, "postgresql:///newsflow");
-    assert_int_equal(cfg->batch_max_messages, 3000);
+    assert_int_equal(cfg->batch_max_messages, 4500);
     assert_int_equal(cfg->batch_max_bytes, 16777216);
     assert_int_equal(cfg->write_chunk_bytes, 4194304);
     assert_int_equal(cfg->batch_max_wait_ms, 500);
@@ -86,7 +86,7 @@ static void test_defaults(void **state)
     char *argv[] = {"run", NULL};
     char errstr[256];
     assert_int_equal(nf_config_load(cfg, NF_CMD_RUN, 1, argv, NULL, errstr, sizeof(errstr)), NF_OK);
-    assert_int_equal(cfg->batch_max_messages, 3000);
+    assert_int_equal(cfg->batch_max_messages, 4500);
     assert_string_equal(cfg->group_id, "newsflow");
     nf_config_destroy(cfg);
     nf_config_destroy(NULL);
@@ -213,7 +213,7 @@ static void test_flag_forms(void **state)
     assert_int_equal(load_cmd(&cfg, NF_CMD_ENRICH, ARGC(argv4), argv4, envp4, errstr, 256), NF_OK);
     assert_string_equal(cfg->input, "/tmp/mirograd.jsonl");
     assert_int_equal(cfg->max_message_bytes, 2048);
-    assert_int_equal(cfg->batch_max_messages, 3000);
+    assert_int_equal(cfg->batch_max_messages, 4500);
     nf_config_destroy(cfg);
 }
 
@@ -382,7 +382,7 @@ static void test_print_hides_secrets(void **state)
     assert_non_null(strstr(text, "kafka.sasl.password = ***\n"));
     assert_non_null(strstr(text, "kafka.ssl.key.password = ***\n"));
     assert_non_null(strstr(text, "kafka.sasl.username = orvane\n"));
-    assert_non_null(strstr(text, "batch_max_messages = 3000\n"));
+    assert_non_null(strstr(text, "batch_max_messages = 4500\n"));
     assert_non_null(strstr(text, "stop_at_end = false\n"));
     free(text);
     nf_config_destroy(cfg);
