@@ -165,11 +165,8 @@ static const word_entry_t multipliers[] = {
     {"млрд", 1, 9},     {"مليار", 0, 9},
 };
 
-/* ASCII first: most text is, and ICU's property lookups are most of this file's cost. */
-static int is_digit(UChar32 c)
+static int is_digit_icu(UChar32 c)
 {
-    if (c < 128)
-        return c >= '0' && c <= '9';
     return u_charDigitValue(c) >= 0 && u_charType(c) == U_DECIMAL_DIGIT_NUMBER;
 }
 
@@ -178,16 +175,60 @@ static int is_letter_icu(UChar32 c)
     return u_isalpha(c) || (U_GET_GC_MASK(c) & U_GC_M_MASK);
 }
 
-/* is_letter_icu for the BMP from a bitmap built once (8 KiB): the scan asks it of every code
- * point of a Cyrillic or Arabic text. */
+/* is_letter_icu and is_digit_icu for the BMP from bitmaps built once (8 KiB each): the scan asks
+ * them of every code point of a text, and ICU's property lookups were most of this file's cost
+ * in a Cyrillic or Arabic one. No code point is both (letters and marks are not Nd). */
 static uint8_t letter_bmp[0x10000 / 8];
-static pthread_once_t letter_bmp_once = PTHREAD_ONCE_INIT;
+static uint8_t digit_bmp[0x10000 / 8];
+static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
-static void letter_bmp_build(void)
+static void bmp_build(void)
 {
-    for (UChar32 c = 128; c < 0x10000; c++)
-        if (is_letter_icu(c))
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        if (c >= 128 && is_letter_icu(c))
             letter_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+        if (c < 128 ? c >= '0' && c <= '9' : is_digit_icu(c))
+            digit_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
+    }
+}
+
+/* U+0660 (ARABIC-INDIC DIGIT ZERO) is the first decimal digit after ASCII's. */
+#define FIRST_NON_ASCII_DIGIT 0x660
+
+static inline int is_digit(UChar32 c)
+{
+    if ((uint32_t)(c - '0') < 10u)
+        return 1;
+    if (c < FIRST_NON_ASCII_DIGIT)
+        return 0;
+    if (c < 0x10000)
+        return digit_bmp[c >> 3] >> (c & 7) & 1;
+    return is_digit_icu(c);
+}
+
+/* The first index from i on that holds a digit (n if none), eight code points a test while
+ * none may (most of a text has no digit): GCC's and clang's vector extensions, SSE2 compares on
+ * x86-64, since GCC does not vectorise an early-exit loop by itself. */
+typedef uint32_t u32x4 __attribute__((vector_size(16)));
+
+static inline size_t skip_to_digit(const UChar32 *cp, size_t i, size_t n)
+{
+    const u32x4 zero = {'0', '0', '0', '0'}, ten = {10, 10, 10, 10};
+    const u32x4 first = {FIRST_NON_ASCII_DIGIT - 1, FIRST_NON_ASCII_DIGIT - 1,
+                         FIRST_NON_ASCII_DIGIT - 1, FIRST_NON_ASCII_DIGIT - 1};
+    for (; i + 8 <= n; i += 8) {
+        u32x4 a, b;
+        memcpy(&a, cp + i, sizeof(a));
+        memcpy(&b, cp + i + 4, sizeof(b));
+        u32x4 hit = (a - zero < ten) | (a > first) | (b - zero < ten) | (b > first);
+        uint64_t h[2];
+        memcpy(h, &hit, sizeof(h));
+        if (h[0] | h[1])
+            break;
+    }
+    while (i < n && !is_digit(cp[i]))
+        i++;
+    return i;
 }
 
 static inline int is_letter(UChar32 c)
@@ -483,13 +524,22 @@ size_t nf_numbers_extract_utf16_scratch(const uint16_t *u16, size_t len, nf_numb
     }
     UChar32 *cp = scratch->cp;
     size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        uint32_t u = u16[i++];
-        if (u < 0xd800 || u > 0xdfff) {
-            cp[n++] = (UChar32)u;
-        } else if (u <= 0xdbff && i < len && u16[i] >= 0xdc00 && u16[i] <= 0xdfff) {
-            cp[n++] = (UChar32)(0x10000 + ((u - 0xd800) << 10) + (u16[i++] - 0xdc00u));
-        } /* an unpaired surrogate: skipped, as an invalid UTF-8 sequence is */
+    int surrogates = 0; /* none in most text: each unit is then its code point */
+    for (size_t i = 0; i < len; i++)
+        surrogates |= (u16[i] & 0xf800) == 0xd800;
+    if (!surrogates) {
+        for (size_t i = 0; i < len; i++)
+            cp[i] = (UChar32)u16[i];
+        n = len;
+    } else {
+        for (size_t i = 0; i < len;) {
+            uint32_t u = u16[i++];
+            if (u < 0xd800 || u > 0xdfff) {
+                cp[n++] = (UChar32)u;
+            } else if (u <= 0xdbff && i < len && u16[i] >= 0xdc00 && u16[i] <= 0xdfff) {
+                cp[n++] = (UChar32)(0x10000 + ((u - 0xd800) << 10) + (u16[i++] - 0xdc00u));
+            } /* an unpaired surrogate: skipped, as an invalid UTF-8 sequence is */
+        }
     }
     size_t found = extract_code_points(cp, n, out, max);
     if (scratch->cap > SCRATCH_KEEP_MAX)
@@ -514,11 +564,25 @@ void nf_numbers_scratch_free(nf_numbers_scratch_t *scratch)
 
 static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out, size_t max)
 {
-    pthread_once(&letter_bmp_once, letter_bmp_build);
+    pthread_once(&bmp_once, bmp_build);
     emitter_t e = {out, max, 0};
     size_t i = 0;
     while (i < n) {
-        if (is_digit(cp[i]) && (i == 0 || !is_letter(cp[i - 1]))) {
+        /* Nothing happens between digits but the skipping of words, so the scan goes straight
+         * to the next digit (one bitmap test a code point) and then settles what walking there
+         * a code point or a word at a time would have: a word that reaches the digit ("A4",
+         * "COVID19") takes it and the rest of its letters and digits along. */
+        size_t p = skip_to_digit(cp, i, n);
+        if (p == n)
+            break;
+        if (p > i && is_letter(cp[p - 1])) {
+            i = p + 1;
+            while (i < n && (is_letter(cp[i]) || is_digit(cp[i])))
+                i++;
+            continue;
+        }
+        i = p;
+        if (i == 0 || !is_letter(cp[i - 1])) {
             /* "March 14": a month word right before a day number. */
             size_t k = i;
             while (k > 0 && is_space(cp[k - 1]))
@@ -540,12 +604,7 @@ static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out,
             }
             i = parse_number(cp, n, i, &e);
         } else {
-            /* skip the rest of a token with letters and digits ("A4", "COVID19") */
-            if (is_letter(cp[i]))
-                while (i < n && (is_letter(cp[i]) || is_digit(cp[i])))
-                    i++;
-            else
-                i++;
+            i++; /* a digit right after a letter where a number ended ("12 mille5") */
         }
     }
     return e.count;

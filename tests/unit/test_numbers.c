@@ -155,6 +155,48 @@ static void test_bounds(void **state)
     assert_int_equal(n[1].value, 3141);
 }
 
+/* The scan skips to the next digit eight code points at a time: a digit at every offset from a
+ * block's start, after a word that takes it along ("aaaa4") or after a space, in ASCII and in
+ * other scripts, is read as a walk a code point at a time would read it. */
+static void test_digits_at_every_offset(void **state)
+{
+    (void)state;
+    char text[512];
+    for (size_t k = 0; k < 40; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < k; i++)
+            text[n++] = 'a';
+        n += (size_t)snprintf(text + n, sizeof(text) - n, "4 then 12");
+        print_message("%s\n", text);
+        /* "a...a4" is a word with a digit, not a number (none at all when k = 0: "4" is) */
+        nf_number_t v[4];
+        size_t count = nf_numbers_extract(text, n, v, 4);
+        assert_int_equal(count, k == 0 ? 2 : 1);
+        assert_int_equal(v[count - 1].value, 12000);
+
+        n = 0;
+        for (size_t i = 0; i < k; i++)
+            n += (size_t)snprintf(text + n, sizeof(text) - n, "ж");
+        n += (size_t)snprintf(text + n, sizeof(text) - n, " ١٢٬٤٨٠ ж%s", k % 2 ? "" : " 7");
+        count = nf_numbers_extract(text, n, v, 4);
+        assert_int_equal(count, k % 2 ? 1 : 2);
+        assert_int_equal(v[0].value, 12480000);
+        if (count == 2)
+            assert_int_equal(v[1].value, 7000);
+    }
+    /* a number at the very end of a long text; words with digits among numbers */
+    char long_text[2100];
+    memset(long_text, 'x', 2000);
+    memcpy(long_text + 2000, " 99", 4);
+    assert_int_equal(value_of(long_text), 99000);
+    const char *words = "COVID19 A4 12 mille and 3";
+    nf_number_t w[8];
+    size_t count = nf_numbers_extract(words, strlen(words), w, 8);
+    assert_int_equal(count, 2); /* two words with digits, 12 mille = 12,000, and 3 */
+    assert_int_equal(w[0].value, 12000000);
+    assert_int_equal(w[1].value, 3000);
+}
+
 /* The UTF-16 entry point finds what the UTF-8 one finds in the same text (the fingerprint
  * calls it with the normalizer's UTF-16). */
 static void test_utf16_same_answers(void **state)
@@ -237,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_dates_every_language),
         cmocka_unit_test(test_month_names),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_digits_at_every_offset),
         cmocka_unit_test(test_utf16_same_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
