@@ -164,7 +164,7 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
                           out->body.len, &out->lang, &out->entities);
     lap(c, NF_STAGE_ENTITIES);
     if (err != NF_OK)
-        return err;
+        goto stage_failed;
 
     nf_content_sha256(out->body.data, out->body.len, out->sha256);
     nf_hex(out->sha256, NF_SHA256_LEN, out->sha256_hex);
@@ -172,21 +172,29 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
                                        body_u16_len, a->published_at, &out->lang, &out->entities,
                                        &out->fp);
     if (err != NF_OK)
-        return err;
+        goto stage_failed;
     out->dedup.status = NF_DEDUP_UNIQUE;
     nf_chain_assign_story(out);
     lap(c, NF_STAGE_FINGERPRINT);
     return NF_OK;
 
 stage_failed:
+    /* A stage that fails on one article is that article's fault: it is rejected with the
+     * reason, and the batch (or `enrich`'s input) goes on. Memory is not: the caller retries
+     * (run) or stops (enrich). */
+    if (err == NF_ERR_NOMEM)
+        return err;
+    snprintf(rej->id, sizeof(rej->id), "%s", a->id);
     if (err == NF_ERR_INVALID_ARG) {
         /* jansson already checks UTF-8, so this is defence in depth. */
-        snprintf(rej->id, sizeof(rej->id), "%s", a->id);
         rej->reason = NF_REJECT_INVALID_UTF8;
         snprintf(rej->detail, sizeof(rej->detail), "text is not valid UTF-8");
-        return NF_ERR_REJECTED;
+    } else {
+        rej->reason = NF_REJECT_INVALID_VALUE;
+        snprintf(rej->detail, sizeof(rej->detail), "the text could not be analysed: %s",
+                 nf_err_str(err));
     }
-    return err;
+    return NF_ERR_REJECTED;
 }
 
 void nf_chain_assign_story(nf_enriched_t *e)

@@ -331,18 +331,6 @@ static nf_err_t enrich_slot(nf_chain_t *chain, slot_t *s)
     nf_buf_free(&s->e.body);
     if (err == NF_OK)
         (void)nf_article_compact(&s->e.article);
-    if (err != NF_OK && err != NF_ERR_REJECTED && err != NF_ERR_NOMEM) {
-        /* A stage that fails on one article (ICU refusing its text) is that article's fault:
-         * it goes to the DLQ with the reason, and the batch goes on. (Memory is worth another
-         * try: the batch's stages run again.) */
-        memset(&rej, 0, sizeof(rej));
-        rej.reason = NF_REJECT_INVALID_VALUE;
-        if (s->e.article.id)
-            snprintf(rej.id, sizeof(rej.id), "%s", s->e.article.id);
-        snprintf(rej.detail, sizeof(rej.detail), "the text could not be analysed: %s",
-                 nf_err_str(err));
-        err = NF_ERR_REJECTED;
-    }
     if (err == NF_ERR_REJECTED) {
         nf_reject_t *r = slot_reject(s);
         if (!r)

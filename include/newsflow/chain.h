@@ -44,8 +44,10 @@ nf_chain_t *nf_chain_new(const nf_config_t *cfg, char *errstr, size_t errstr_siz
 
 /**
  * @brief Run the stages on one raw message. On NF_OK *out holds the enrichment, with
- *        out->dedup set to unique; on NF_ERR_REJECTED *rej says why. Release *out with
- *        nf_enriched_clear() either way (it can then be reused).
+ *        out->dedup set to unique; on NF_ERR_REJECTED *rej says why: bad input, or a stage
+ *        that failed on this text (invalid_value, the error in the detail). NF_ERR_NOMEM is
+ *        the only other result. Release *out with nf_enriched_clear() either way (it can then
+ *        be reused).
  */
 nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enriched_t *out,
                           nf_reject_t *rej);
