@@ -569,9 +569,9 @@ static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out,
     size_t i = 0;
     while (i < n) {
         /* Nothing happens between digits but the skipping of words, so the scan goes straight
-         * to the next digit (one bitmap test a code point) and then settles what walking there
-         * a code point or a word at a time would have: a word that reaches the digit ("A4",
-         * "COVID19") takes it and the rest of its letters and digits along. */
+         * to the next digit (skip_to_digit) and then settles what walking there a code point or
+         * a word at a time would have done: a word that reaches the digit ("A4", "COVID19")
+         * takes it and the rest of its letters and digits along. */
         size_t p = skip_to_digit(cp, i, n);
         if (p == n)
             break;
@@ -604,7 +604,7 @@ static size_t extract_code_points(const UChar32 *cp, size_t n, nf_number_t *out,
             }
             i = parse_number(cp, n, i, &e);
         } else {
-            i++; /* a digit right after a letter where a number ended ("12 mille5") */
+            i++; /* a number ended on a letter right before this digit: it starts none */
         }
     }
     return e.count;
