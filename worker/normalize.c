@@ -316,7 +316,10 @@ static inline void key_begin(key_builder_t *kb, UChar *key, int max_words)
     kb->pending_space = 0;
 }
 
-static inline void key_feed(key_builder_t *kb, UChar32 c)
+/* Called for every code point of a body up to each line's JUNK_CHECK_MAX_WORDS words (most of
+ * a news body): GCC, left to itself, made it a call (callgrind, `enrich` of 2,000 bench
+ * articles: 131 million instructions in it; inlined, 1.9% fewer for the whole run). */
+static inline __attribute__((always_inline)) void key_feed(key_builder_t *kb, UChar32 c)
 {
     if (kb->words > kb->max_words)
         return;
