@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
@@ -16,26 +17,67 @@ static uint64_t clock_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The input, read in blocks: a line is found with memchr and copied with memcpy (getc_unlocked a
+ * byte at a time was ~3% of `enrich`'s instructions). The reader owns the stream. A stream with
+ * a descriptor (a file, a pipe, stdin) is read with read(2), which returns what a pipe holds, so
+ * that a line is enriched as soon as it arrives (fread would wait for a whole block); one
+ * without (fmemopen) with fread. */
+#define READ_BLOCK (64u * 1024u)
+typedef struct line_reader {
+    FILE *in;
+    int fd;
+    size_t pos, end;
+    char block[READ_BLOCK];
+} line_reader_t;
+
+/* Refills the block: the bytes read, 0 at EOF, -1 on a read error. */
+static ssize_t fill_block(line_reader_t *r)
+{
+    if (r->fd >= 0) {
+        ssize_t got;
+        do
+            got = read(r->fd, r->block, sizeof(r->block));
+        while (got < 0 && errno == EINTR);
+        return got;
+    }
+    size_t got = fread(r->block, 1, sizeof(r->block), r->in);
+    return ferror(r->in) ? -1 : (ssize_t)got;
+}
+
 /* Reads one line into buf (cap + 1 bytes: at most cap bytes of line, plus the '\r' of a CRLF
  * ending). Returns 1 for a line, 0 at EOF, -1 on a read error. *overlong is set when the line had
  * more than cap bytes (the rest is skipped, so memory stays bounded by max_message_bytes
  * whatever the input). */
-static int read_line(FILE *in, char *buf, size_t cap, size_t *len, int *overlong)
+static int read_line(line_reader_t *r, char *buf, size_t cap, size_t *len, int *overlong)
 {
     size_t n = 0;
-    int c, any = 0;
+    int any = 0;
     *overlong = 0;
-    while ((c = getc_unlocked(in)) != EOF) { /* one reader: no per-byte locking */
+    for (;;) {
+        if (r->pos == r->end) {
+            ssize_t got = fill_block(r);
+            if (got < 0)
+                return -1;
+            if (got == 0)
+                break;
+            r->pos = 0;
+            r->end = (size_t)got;
+        }
         any = 1;
-        if (c == '\n')
-            break;
-        if (n <= cap)
-            buf[n++] = (char)c;
-        else
+        const char *start = r->block + r->pos;
+        size_t avail = r->end - r->pos;
+        const char *nl = memchr(start, '\n', avail);
+        size_t take = nl ? (size_t)(nl - start) : avail;
+        size_t room = n <= cap ? cap + 1 - n : 0;
+        size_t k = take < room ? take : room;
+        memcpy(buf + n, start, k);
+        n += k;
+        if (take > k)
             *overlong = 1;
+        r->pos += take + (nl != NULL);
+        if (nl)
+            break;
     }
-    if (ferror(in))
-        return -1;
     if (!any)
         return 0;
     if (n > 0 && buf[n - 1] == '\r' && !*overlong)
@@ -53,6 +95,7 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
     nf_err_t err = NF_OK;
     size_t cap = (size_t)cfg->max_message_bytes;
     char *line = nf_malloc(cap + 1);
+    line_reader_t *reader = nf_malloc(sizeof(*reader));
     nf_chain_t *chain = nf_chain_new(cfg, errstr, errstr_size);
     nf_match_params_t params = nf_match_params_from_config(cfg);
     nf_story_index_t *index =
@@ -61,13 +104,16 @@ nf_err_t nf_enrich_stream(const nf_config_t *cfg, FILE *in, FILE *out, nf_enrich
     nf_enriched_t e;
     memset(&e, 0, sizeof(e));
     nf_buf_t rendered = NF_BUF_INIT;
-    if (!line || !chain || !index) {
-        err = line ? NF_ERR_CONFIG : NF_ERR_NOMEM;
+    if (!line || !reader || !chain || !index) {
+        err = line && reader ? NF_ERR_CONFIG : NF_ERR_NOMEM;
         goto done;
     }
+    reader->in = in;
+    reader->fd = fileno(in);
+    reader->pos = reader->end = 0;
     size_t len;
     int overlong, r;
-    while ((r = read_line(in, line, cap, &len, &overlong)) == 1) {
+    while ((r = read_line(reader, line, cap, &len, &overlong)) == 1) {
         counts->lines++;
         nf_reject_t rej;
         nf_buf_reset(&rendered);
@@ -137,6 +183,7 @@ done:
     nf_story_index_destroy(index);
     nf_chain_destroy(chain);
     nf_free(line);
+    nf_free(reader);
     return err;
 }
 

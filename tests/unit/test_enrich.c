@@ -216,6 +216,56 @@ static void test_line_length_limit(void **state)
     free(text);
 }
 
+/* Lines longer than the reader's 64 KiB block, too long and not, each ending across a block
+ * boundary, read from a stream without a descriptor (fmemopen: fread) and from a file (read(2)):
+ * the same lines, the same answers. */
+static void test_lines_across_blocks(void **state)
+{
+    (void)state;
+    enum { MAX = 100000 };
+    nf_buf_t in = NF_BUF_INIT;
+    const size_t bodies[] = {150000, 60000, 70000, 99000};
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        nf_buf_printf(&in, "{\"id\":\"long-%zu\",\"body\":\"", i);
+        for (size_t k = 0; k < bodies[i] / 6; k++)
+            nf_buf_puts(&in, "Varna ");
+        nf_buf_puts(&in, i % 2 ? "\"}\r\n" : "\"}\n");
+    }
+    nf_buf_puts(&in, "{\"id\":\"last\",\"body\":\"The Varna rose.\"}"); /* no ending */
+    assert_false(in.failed);
+
+    nf_enrich_counts_t c;
+    char *from_memory = run_enrich(in.data, in.len, MAX, &c);
+    assert_int_equal(c.lines, 5);
+    assert_int_equal(c.rejected_by_reason[NF_REJECT_TOO_LARGE], 1); /* the 150,000-byte one */
+    assert_int_equal(c.accepted, 4);
+
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(in.data, 1, in.len, f), in.len);
+    rewind(f);
+    assert_true(fileno(f) >= 0);
+    nf_config_t *cfg = nf_config_new();
+    assert_non_null(cfg);
+    cfg->max_message_bytes = MAX;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    char err[256] = "";
+    nf_enrich_counts_t d;
+    assert_int_equal(nf_enrich_stream(cfg, f, out, &d, err, sizeof(err)), NF_OK);
+    fclose(out);
+    fclose(f);
+    nf_config_destroy(cfg);
+    assert_int_equal(d.lines, 5);
+    assert_int_equal(d.accepted, 4);
+    assert_string_equal(text, from_memory);
+    free(text);
+    free(from_memory);
+    nf_buf_free(&in);
+}
+
 static void test_empty_input(void **state)
 {
     (void)state;
@@ -287,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_one_line_per_input_line),
         cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_line_length_limit),
+        cmocka_unit_test(test_lines_across_blocks),
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_counts_json),
