@@ -748,6 +748,10 @@ static size_t gazetteer_raw(nf_entities_t *e, const field_t *f, size_t i,
         variants[0] = *t;
         m->known = 1;
         m->len = 0;
+        m->entry = NULL;
+        m->flags = 0;
+        m->trim_bytes = 0;
+        m->trim_cps = 0;
         for (size_t v = 0; v < n_var; v++) {
             for (int g = 0; g < 2; g++) {
                 const nf_gaz_entry_t *ent = NULL;
@@ -1585,8 +1589,11 @@ static nf_err_t tokenize_field(const nf_entities_t *e, field_t *f, const char *t
         f->memo = m;
         f->cap = cap;
     }
-    if (f->n)
-        memset(f->memo, 0, f->n * sizeof(*f->memo));
+    for (size_t i = 0; i < f->n; i++) { /* "not yet" for each memo; the rest is set with it */
+        f->memo[i].known = 0;
+        f->memo[i].var_known = 0;
+        f->memo[i].kinds = 0;
+    }
     judge_case(e, f);
     return NF_OK;
 }
