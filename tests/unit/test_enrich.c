@@ -6,16 +6,12 @@
 #include "newsflow/buf.h"
 #include "newsflow/enrich.h"
 
-/* Runs nf_enrich_stream over `len` bytes; returns the output (caller frees). */
-static char *run_enrich(const char *input, size_t len, long long max_bytes,
-                        nf_enrich_counts_t *counts)
+/* Runs nf_enrich_stream over the stream `in` (closed here); returns the output (caller frees). */
+static char *run_enrich_stream(FILE *in, long long max_bytes, nf_enrich_counts_t *counts)
 {
     nf_config_t *cfg = nf_config_new();
     assert_non_null(cfg);
     cfg->max_message_bytes = max_bytes;
-    /* fmemopen refuses a zero-length buffer on some libcs: read from an empty file instead */
-    FILE *in = len ? fmemopen((void *)input, len, "r") : fopen("/dev/null", "r");
-    assert_non_null(in);
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
@@ -28,6 +24,16 @@ static char *run_enrich(const char *input, size_t len, long long max_bytes,
     fclose(out);
     nf_config_destroy(cfg);
     return text;
+}
+
+/* Runs nf_enrich_stream over `len` bytes of memory (a stream without a descriptor). */
+static char *run_enrich(const char *input, size_t len, long long max_bytes,
+                        nf_enrich_counts_t *counts)
+{
+    /* fmemopen refuses a zero-length buffer on some libcs: read from an empty file instead */
+    FILE *in = len ? fmemopen((void *)input, len, "r") : fopen("/dev/null", "r");
+    assert_non_null(in);
+    return run_enrich_stream(in, max_bytes, counts);
 }
 
 /* Splits text into its lines (each must end with '\n') and parses each as JSON. */
@@ -245,19 +251,8 @@ static void test_lines_across_blocks(void **state)
     assert_int_equal(fwrite(in.data, 1, in.len, f), in.len);
     rewind(f);
     assert_true(fileno(f) >= 0);
-    nf_config_t *cfg = nf_config_new();
-    assert_non_null(cfg);
-    cfg->max_message_bytes = MAX;
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    assert_non_null(out);
-    char err[256] = "";
     nf_enrich_counts_t d;
-    assert_int_equal(nf_enrich_stream(cfg, f, out, &d, err, sizeof(err)), NF_OK);
-    fclose(out);
-    fclose(f);
-    nf_config_destroy(cfg);
+    char *text = run_enrich_stream(f, MAX, &d);
     assert_int_equal(d.lines, 5);
     assert_int_equal(d.accepted, 4);
     assert_string_equal(text, from_memory);
