@@ -182,12 +182,13 @@ static uint8_t letter_bmp[0x10000 / 8];
 static uint8_t digit_bmp[0x10000 / 8];
 static pthread_once_t bmp_once = PTHREAD_ONCE_INIT;
 
+/* ASCII is answered before either bitmap is read (is_letter, is_digit). */
 static void bmp_build(void)
 {
-    for (UChar32 c = 0; c < 0x10000; c++) {
-        if (c >= 128 && is_letter_icu(c))
+    for (UChar32 c = 128; c < 0x10000; c++) {
+        if (is_letter_icu(c))
             letter_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
-        if (c < 128 ? c >= '0' && c <= '9' : is_digit_icu(c))
+        if (is_digit_icu(c))
             digit_bmp[c >> 3] |= (uint8_t)(1u << (c & 7));
     }
 }
