@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -565,7 +566,8 @@ typedef struct agg_slot {
 
 static _Thread_local struct {
     agg_slot_t slots[AGG_SLOTS];
-    uint16_t used[AGG_FLUSH]; /* the slots filled in this generation */
+    uint16_t used[AGG_FLUSH];                       /* the slots filled in this generation */
+    uint32_t entries[AGG_FLUSH], counts[AGG_FLUSH]; /* agg_flush: the features the model knows */
     uint32_t generation;
 } agg;
 
@@ -594,28 +596,41 @@ add_dense_row(int32_t *restrict sum, const uint8_t *restrict row, unsigned n, in
     }
 }
 
-static void score_key(scores_t *sc, uint32_t key, uint32_t count)
+#define NO_ENTRY UINT32_MAX /* a row or posting number far beyond any model's */
+
+/* The table entry of a feature key (first posting << 8 | count, or dense row << 8), or
+ * NO_ENTRY when the model does not know the key. */
+static uint32_t model_entry(const nf_lid_model_t *m, uint32_t mask, uint32_t key)
 {
-    const nf_lid_model_t *m = &nf_lid_model;
-    uint32_t mask = (1u << m->table_bits) - 1;
     for (uint32_t slot = key & mask;; slot = (slot + 1) & mask) {
         uint32_t k = m->table[2 * slot];
-        if (k == key) {
-            uint32_t post = m->table[2 * slot + 1];
-            if (!(post & 0xff)) {
-                add_dense_row(sc->sum, m->dense + (size_t)(post >> 8) * m->n_langs, m->n_langs,
-                              (int32_t)count);
-                return;
-            }
-            const uint16_t *p = m->postings + (post >> 8), *end = p + (post & 0xff);
-            for (; p < end; p++)
-                sc->sum[*p >> NF_LID_WEIGHT_BITS] +=
-                    (int32_t)(*p & NF_LID_WEIGHT_MAX) * (int32_t)count;
-            return;
-        }
+        if (k == key)
+            return m->table[2 * slot + 1];
         if (!k)
-            return;
+            return NO_ENTRY;
     }
+}
+
+/* Adds one feature's weights (its table entry `post`), seen `count` times. */
+static void score_entry(scores_t *sc, const nf_lid_model_t *m, uint32_t post, uint32_t count)
+{
+    if (!(post & 0xff)) {
+        add_dense_row(sc->sum, m->dense + (size_t)(post >> 8) * m->n_langs, m->n_langs,
+                      (int32_t)count);
+        return;
+    }
+    const uint16_t *p = m->postings + (post >> 8), *end = p + (post & 0xff);
+    for (; p < end; p++)
+        sc->sum[*p >> NF_LID_WEIGHT_BITS] += (int32_t)(*p & NF_LID_WEIGHT_MAX) * (int32_t)count;
+}
+
+/* The start of a feature's weights, for a prefetch: a posting list (usually under one cache
+ * line) or a dense row (n_langs bytes, two lines). */
+static const void *entry_weights(const nf_lid_model_t *m, uint32_t post)
+{
+    if (!(post & 0xff))
+        return m->dense + (size_t)(post >> 8) * m->n_langs;
+    return m->postings + (post >> 8);
 }
 
 static void agg_begin(void)
@@ -630,11 +645,29 @@ static void agg_flush(scores_t *sc)
 {
     const nf_lid_model_t *m = &nf_lid_model;
     uint32_t mask = (1u << m->table_bits) - 1;
+    /* The model is bigger than the caches, and a feature costs two misses: its table slot,
+     * then its weights. In two passes, each of them is asked for PREFETCH_AHEAD features ahead:
+     * first the slots (the entries found go to agg.entries), then the weights. With the weights
+     * read in the same pass as the slots, the load of the postings took ~40% of agg_flush's samples
+     * (perf, `enrich` of 20,000 bench articles). */
+    uint32_t n = 0;
     for (uint32_t i = 0; i < sc->distinct; i++) {
-        /* the model table is bigger than the caches: ask for a later key's slot now */
         if (i + PREFETCH_AHEAD < sc->distinct)
             __builtin_prefetch(&m->table[2 * (agg.slots[agg.used[i + PREFETCH_AHEAD]].key & mask)]);
-        score_key(sc, agg.slots[agg.used[i]].key, agg.slots[agg.used[i]].count);
+        const agg_slot_t *a = &agg.slots[agg.used[i]];
+        uint32_t post = model_entry(m, mask, a->key);
+        if (post != NO_ENTRY) {
+            agg.entries[n] = post;
+            agg.counts[n++] = a->count;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + PREFETCH_AHEAD < n) {
+            uintptr_t w = (uintptr_t)entry_weights(m, agg.entries[i + PREFETCH_AHEAD]);
+            __builtin_prefetch((const void *)w);
+            __builtin_prefetch((const void *)(w + 64)); /* an address, never read */
+        }
+        score_entry(sc, m, agg.entries[i], agg.counts[i]);
     }
     sc->distinct = 0;
     agg_begin();
