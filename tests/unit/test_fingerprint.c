@@ -4,8 +4,11 @@
 #include "nf_test.h"
 
 #include <unicode/uchar.h>
+#include <unicode/unorm2.h>
 #include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
+#include "newsflow/dedup.h"
 #include "newsflow/fingerprint.h"
 
 #ifndef NF_PIN_PRINT
@@ -93,6 +96,121 @@ static void test_token_char_matches_icu(void **state)
     assert_false(nf_fingerprint_token_char('-'));
 }
 
+/* The exact key as the stage defined it before its folding went by pieces: sha256 of ICU's
+ * NFKC_Casefold of the whole text, as UTF-8, white space runs as one space, none at the ends. */
+static void exact_by_icu(const UChar *u16, int32_t n, uint8_t out[NF_SHA256_LEN])
+{
+    static UChar folded[4096];
+    static char u8[3 * 4096], spaced[3 * 4096];
+    UErrorCode st = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc_cf = unorm2_getNFKCCasefoldInstance(&st);
+    int32_t flen = unorm2_normalize(nfkc_cf, u16, n, folded, 4096, &st);
+    int32_t blen = 0;
+    u_strToUTF8(u8, (int32_t)sizeof(u8), &blen, folded, flen, &st);
+    assert_true(U_SUCCESS(st));
+    size_t o = 0;
+    int space = 1;
+    for (int32_t i = 0; i < blen;) {
+        UChar32 c;
+        int32_t at = i;
+        U8_NEXT(u8, i, blen, c);
+        if (c < 128 ? c == ' ' || (c >= 0x09 && c <= 0x0d) : u_isUWhiteSpace(c)) {
+            if (!space)
+                spaced[o++] = ' ';
+            space = 1;
+            continue;
+        }
+        space = 0;
+        while (at < i)
+            spaced[o++] = u8[at++];
+    }
+    if (o > 0 && spaced[o - 1] == ' ')
+        o--;
+    nf_content_sha256(spaced, o, out);
+}
+
+/* Units whose folding depends on their neighbours or is not one unit: combining marks after
+ * letters they compose with (e + U+0301, Cyrillic и + breve, Arabic harakat), Hangul jamo that
+ * compose into syllables, compatibility forms (ligatures, fullwidth, U+FDFA, which folds to 18
+ * units), default ignorables that fold to nothing (soft hyphen, ZWJ), final sigma, dotted I,
+ * supplementary letters (math bold), white space of several kinds, and plain letters. */
+static const UChar32 fold_pool[] = {
+    'a',     'E',     'e',    'i',    'I',    ' ',    ' ',    '\n',   '\t',   0x00A0, 0x2003,
+    0x3000,  0x0301,  0x0300, 0x0308, 0x0327, 0x0306, 0x0438, 0x0418, 0x0439, 0x0435, 0x0627,
+    0x064E,  0x0651,  0x0653, 0x0654, 0x06CC, 0x1100, 0x1161, 0x11A8, 0xAC00, 0xFB01, 0xFF21,
+    0xFF41,  0xFDFA,  0x00AD, 0x200D, 0x03A3, 0x03C2, 0x0130, 0x00DF, 0x1E9E, 0x00C5, 0x212B,
+    0x1D400, 0x1F600, 0x0F73, 0x0F71, 0x0F72, 0x3099, 0x304B, 0x2126, 0x00BD, 0x0345, 0x1FB3};
+
+/* Fingerprints u16 with f (a new fingerprinter when f is NULL) and checks its exact key. */
+static void check_exact_key(nf_fingerprinter_t *f, const UChar *u16, int32_t n)
+{
+    char err[128];
+    nf_fingerprinter_t *own = f ? NULL : nf_fingerprinter_new(err, sizeof(err));
+    if (!f) {
+        assert_non_null(own);
+        f = own;
+    }
+    const nf_lang_t lang = {"und", "Zyyy", 0.0};
+    const nf_entity_list_t none = {NULL, 0};
+    char u8[4096];
+    int32_t blen = 0;
+    UErrorCode st = U_ZERO_ERROR;
+    u_strToUTF8(u8, (int32_t)sizeof(u8), &blen, u16, n, &st);
+    assert_true(U_SUCCESS(st));
+    nf_fingerprint_t fp;
+    assert_int_equal(
+        nf_fingerprint_compute(f, u8, (size_t)blen, "2024-05-04T10:00:00Z", &lang, &none, &fp),
+        NF_OK);
+    uint8_t want[NF_SHA256_LEN];
+    exact_by_icu(u16, n, want);
+    if (memcmp(fp.exact, want, NF_SHA256_LEN) != 0) {
+        char hex[5 * 1024 + 1];
+        for (int32_t k = 0; k < n; k++)
+            snprintf(hex + 5 * k, 6, "%04X ", (unsigned)u16[k]);
+        fail_msg("exact key differs from ICU's folding for units %s", hex);
+    }
+    nf_fingerprinter_destroy(own);
+}
+
+static void test_exact_key_folds_like_icu(void **state)
+{
+    (void)state;
+    char err[128];
+    nf_fingerprinter_t *f = nf_fingerprinter_new(err, sizeof(err));
+    assert_non_null(f);
+    const size_t pool = sizeof(fold_pool) / sizeof(fold_pool[0]);
+    uint64_t seed = 2024;
+    UChar u16[1024];
+    for (int round = 0; round < 20000; round++) {
+        int32_t n = 0;
+        for (int32_t k = 0; k < round % 97; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            U16_APPEND_UNSAFE(u16, n, fold_pool[(seed >> 33) % pool]);
+        }
+        check_exact_key(f, u16, n);
+    }
+    nf_fingerprinter_destroy(f);
+
+    /* Text that folds to more than the buffer a new fingerprinter starts with (1,024 units):
+     * 60 x U+FDFA, each a piece of 18 units (the 57th finds no room), the same after a letter
+     * and with marks; 62 x U+FDFA before 938 letters that fold a unit to a unit (the buffer of
+     * 2,048 units holds the pieces, not the letters after them: room is made after the last
+     * piece); one piece of a letter and 600 marks of two units each (U+0F73). */
+    for (int text = 0; text < 5; text++) {
+        int32_t n = 0;
+        if (text == 1 || text == 3)
+            U16_APPEND_UNSAFE(u16, n, (UChar32)'a');
+        for (int32_t k = 0; k < (text == 3 ? 600 : text == 4 ? 62 : 60); k++) {
+            UChar32 c = text == 3 ? 0x0F73 : 0xFDFA;
+            U16_APPEND_UNSAFE(u16, n, c);
+            if (text == 2)
+                U16_APPEND_UNSAFE(u16, n, (UChar32)0x0301);
+        }
+        for (int32_t k = 0; text == 4 && k < 938; k++)
+            U16_APPEND_UNSAFE(u16, n, (UChar32)'x');
+        check_exact_key(NULL, u16, n);
+    }
+}
 #endif
 
 typedef struct pinned {
@@ -226,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_token_char_matches_icu),
         cmocka_unit_test(test_minhash_mins_matches_scalar),
         cmocka_unit_test(test_pinned_fingerprints),
+        cmocka_unit_test(test_exact_key_folds_like_icu),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
