@@ -401,11 +401,83 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
  * (white space, markup, addresses, character references) and the same letters counted, without
  * the n-gram state, and a run of plain ASCII bytes is counted in a tight loop. This pass reads
  * the whole text (the scoring pass stops early), so it was half of the stage's instructions. */
+/* The script of one non-ASCII code point at s[*i] (advancing *i), for the letter counts:
+ * USCRIPT_COMMON for anything that counts for none (not a letter, ill-formed, or a letter of the
+ * common or inherited script). */
+static inline UScriptCode letter_script(const uint8_t *s, int32_t *i, int32_t n)
+{
+    UChar32 c;
+    U8_NEXT(s, *i, n, c);
+    if (c < 0)
+        return USCRIPT_COMMON;
+    UScriptCode sc;
+    if (c < TABLE_CP) {
+        if (cp_table[c].kind != CP_LETTER)
+            return USCRIPT_COMMON;
+        sc = (UScriptCode)cp_table[c].script;
+    } else {
+        if (kind_of(c) != CP_LETTER)
+            return USCRIPT_COMMON;
+        sc = icu_script(c);
+    }
+    return sc == USCRIPT_INHERITED ? USCRIPT_COMMON : sc;
+}
+
+/* Whether count_span may skip something in s[0..n): markup, a character reference, an address
+ * (span_may_have_address) or a "www." token (any "www.", in any case, says yes). */
+static int span_may_skip(const uint8_t *s, int32_t n, int may_address)
+{
+    if (n <= 0)
+        return 0;
+    if (may_address || memchr(s, '<', (size_t)n) || memchr(s, '&', (size_t)n))
+        return 1;
+    const uint8_t *end = s + n;
+    for (const uint8_t *p = s; (p = memchr(p, '.', (size_t)(end - p))) != NULL; p++)
+        if (p - s >= 3 && (p[-1] | 0x20) == 'w' && (p[-2] | 0x20) == 'w' && (p[-3] | 0x20) == 'w')
+            return 1;
+    return 0;
+}
+
+/* count_span for a span it skips nothing of (span_may_skip): every ASCII letter counts for
+ * Latin, eight bytes at a time while they are ASCII (a byte b is a letter when b | 0x20 is in
+ * 'a'..'z'; the additions set bit 7 of a byte from 'a' and from '{' on, and never carry into
+ * the next byte, whose bit 7 is clear), and every other code point as in count_span. The
+ * walk's per-token tests (white space, token starts, '<', '&') were most of this pass. */
+static void count_span_plain(uint32_t *script_letters, const uint8_t *s, int32_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    int32_t i = 0;
+    uint32_t latin = 0;
+    while (i < n) {
+        uint64_t w;
+        if (i + 8 <= n && (memcpy(&w, s + i, 8), !(w & high))) {
+            uint64_t x = w | 0x20 * ones;
+            uint64_t letters = (x + 0x1f * ones) & ~(x + 0x05 * ones) & high;
+            latin += (uint32_t)(((letters >> 7) * ones) >> 56);
+            i += 8;
+            continue;
+        }
+        if (s[i] < 0x80) {
+            latin += byte_class[s[i]] == BYTE_LATIN_LETTER;
+            i++;
+            continue;
+        }
+        UScriptCode sc = letter_script(s, &i, n);
+        if (sc != USCRIPT_COMMON)
+            script_letters[sc]++;
+    }
+    script_letters[USCRIPT_LATIN] += latin;
+}
+
 static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
 {
+    int may_address = span_may_have_address(s, n);
+    if (!span_may_skip(s, n, may_address)) {
+        count_span_plain(script_letters, s, n);
+        return;
+    }
     int32_t i = 0;
     int token_start = 1;
-    int may_address = span_may_have_address(s, n);
     uint32_t latin = 0;
     while (i < n) {
         uint8_t b = s[i];
@@ -446,21 +518,8 @@ static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
          * is 0 here) a byte from 0x80 up takes this path whatever it is, so going round the
          * outer loop's tests for each letter of a Cyrillic or Arabic word changed nothing. */
         do {
-            UChar32 c;
-            U8_NEXT(s, i, n, c);
-            if (c < 0)
-                continue;
-            UScriptCode sc;
-            if (c < TABLE_CP) {
-                if (cp_table[c].kind != CP_LETTER)
-                    continue;
-                sc = (UScriptCode)cp_table[c].script;
-            } else {
-                if (kind_of(c) != CP_LETTER)
-                    continue;
-                sc = icu_script(c);
-            }
-            if (sc != USCRIPT_COMMON && sc != USCRIPT_INHERITED)
+            UScriptCode sc = letter_script(s, &i, n);
+            if (sc != USCRIPT_COMMON)
                 script_letters[sc]++;
         } while (i < n && s[i] >= 0x80);
     }

@@ -493,6 +493,47 @@ static void test_script_pass_pinned(void **state)
     free(big);
 }
 
+/* The script pass counts the letters of text with nothing to skip eight bytes at a time: every
+ * ASCII letter, and none of the bytes next to them ('@' '[' '`' '{' and the like), at every
+ * offset and length, with two-byte letters (é) and Cyrillic ones among them. */
+static void test_latin_letters_counted(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "z",    "A",  "Z",        "m",       "Q", " ",
+                                         "[", "`",    "{",  "^",        "9",       "0", ",",
+                                         ".", "\x7f", "\t", "\xc3\xa9", "\xd0\xb6"};
+    const size_t n_pieces = sizeof(pieces) / sizeof(pieces[0]);
+    uint64_t seed = 99;
+    char text[512];
+    for (int round = 0; round < 5000; round++) {
+        size_t len = 0, want = 0, cyrillic = 0;
+        size_t target = (size_t)(round % 300);
+        while (len < target) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *p = pieces[(seed >> 33) % n_pieces];
+            /* Cyrillic stays a minority, so that Latin is the script whose letters come back */
+            if (p[0] == '\xd0' && 4 * (cyrillic + 1) > want)
+                continue;
+            size_t pl = strlen(p);
+            memcpy(text + len, p, pl);
+            len += pl;
+            if (p[0] == '\xd0')
+                cyrillic++;
+            else if (((unsigned char)p[0] | 0x20) >= 'a' && ((unsigned char)p[0] | 0x20) <= 'z')
+                want++;
+            else if (p[0] == '\xc3')
+                want++;
+        }
+        text[len] = '\0';
+        char script[8];
+        size_t letters = nf_langid_features(text, len, NULL, NULL, script);
+        if (letters != want)
+            fail_msg("%zu Latin letters counted, %zu in \"%s\"", letters, want, text);
+        if (want)
+            assert_string_equal(script, "Latn");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_threads_share_a_detector),
         cmocka_unit_test(test_options_and_languages),
         cmocka_unit_test(test_script_pass_pinned),
+        cmocka_unit_test(test_latin_letters_counted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
