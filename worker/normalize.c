@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -187,7 +190,7 @@ typedef struct key {
     UChar *text;
     int32_t len;
     int words;
-} key_t;
+} junk_key_t;
 
 struct nf_normalizer {
     const UNormalizer2 *nfc;
@@ -203,8 +206,8 @@ struct nf_normalizer {
     int32_t outu_cap;
     int32_t outu_len; /* of the last successful call's output; 0 after a failed one */
     nf_buf_t u8;      /* the output as UTF-8, before it is copied to the caller's buffer */
-    key_t phrases[N_JUNK];
-    key_t words[N_JUNK_WORDS];
+    junk_key_t phrases[N_JUNK];
+    junk_key_t words[N_JUNK_WORDS];
     /* phrases by the low bits of their first unit, in table order: a line is compared with
      * the few phrases that can match its first letter, not with all of them */
     uint8_t by_first[FIRST_BUCKETS][N_JUNK + 1]; /* indexes, 0xff-terminated */
@@ -377,7 +380,7 @@ static int32_t make_key(const UChar *text, int32_t len, UChar *key, int *words, 
     return kb.len;
 }
 
-static int prepare_keys(const char *const *src, size_t n, key_t *out)
+static int prepare_keys(const char *const *src, size_t n, junk_key_t *out)
 {
     for (size_t i = 0; i < n; i++) {
         UErrorCode st = U_ZERO_ERROR;
@@ -443,7 +446,7 @@ void nf_normalizer_destroy(nf_normalizer_t *n)
 }
 
 /* Whether the junk word w is the whole word of key that starts at `at`. */
-static int word_at(const UChar *key, int32_t klen, int32_t at, const key_t *w)
+static int word_at(const UChar *key, int32_t klen, int32_t at, const junk_key_t *w)
 {
     return at + w->len <= klen && key[at] == w->text[0] &&
            memcmp(key + at, w->text, (size_t)w->len * 2) == 0 &&
@@ -467,7 +470,7 @@ static int key_is_junk(const nf_normalizer_t *n, const UChar *key, int32_t klen,
     if (words > JUNK_CHECK_MAX_WORDS)
         return 0;
     for (const uint8_t *i = n->by_first[key[0] % FIRST_BUCKETS]; *i != 0xff; i++) {
-        const key_t *p = &n->phrases[*i];
+        const junk_key_t *p = &n->phrases[*i];
         if (klen < p->len || key[0] != p->text[0] || memcmp(key, p->text, (size_t)p->len * 2) != 0)
             continue;
         if (klen == p->len)
@@ -507,6 +510,56 @@ int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
         return 0;
     u_strFromUTF8(n->u16, n->u16_cap, &ulen, line, (int32_t)len, &st);
     return U_SUCCESS(st) && line_is_junk(n, n->u16, ulen);
+}
+
+/* Units a line and a junk key have room for beyond what they can hold (copy_alnum_run). */
+#define RUN_SLACK 8
+
+/* Copies the run of ASCII letters and digits at text[i] (one at least) to line[*llen..] and,
+ * with a key, case-folded to key[*klen..] (as ascii_key); returns the index after the run. With
+ * SSE2 (all of x86-64), eight units a step: all eight are stored (the buffers hold RUN_SLACK
+ * units more than the text) and the run's part of them kept, its length from a mask; no branch
+ * per unit, whose misprediction at each word's end was most of the stage's time (perf). */
+static inline int32_t copy_alnum_run(const UChar *text, int32_t i, int32_t n, UChar *line,
+                                     int32_t *llen, UChar *key, int32_t *klen)
+{
+    int32_t l = *llen, k = *klen;
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi16((short)0x8000); /* unsigned compares, signed */
+    while (i + 8 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
+        __m128i lower = _mm_or_si128(v, _mm_set1_epi16(0x20));
+        __m128i letter =
+            _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(lower, _mm_set1_epi16('a')), bias),
+                            _mm_set1_epi16((short)(0x8000 + 26)));
+        __m128i digit = _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(v, _mm_set1_epi16('0')), bias),
+                                        _mm_set1_epi16((short)(0x8000 + 10)));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit)); /* 2 bits/unit */
+        _mm_storeu_si128((__m128i *)(void *)(line + l), v);
+        if (key)
+            _mm_storeu_si128((__m128i *)(void *)(key + k),
+                             _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi16(0x20))));
+        int32_t run = __builtin_ctz(~mask) / 2; /* ~mask has bit 16 set: run <= 8 */
+        l += run;
+        k += key ? run : 0;
+        i += run;
+        if (run < 8) {
+            *llen = l;
+            *klen = k;
+            return i;
+        }
+    }
+#endif
+    UChar u;
+    while (i < n && (u = text[i]) < 0x80 && ascii_key[u]) {
+        line[l++] = u;
+        if (key)
+            key[k++] = ascii_key[u];
+        i++;
+    }
+    *llen = l;
+    *klen = k;
+    return i;
 }
 
 /* UTF-8 to UTF-16 (out holds n units), eight ASCII bytes at a time, and whether the text is in
@@ -588,8 +641,9 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
         text = n->nfc_text;
     }
 
-    if (grow(&n->line, &n->line_cap, nlen + 1) || grow(&n->outu, &n->outu_cap, nlen + 1) ||
-        (drop_junk && grow(&n->keybuf, &n->key_cap, 2 * nlen + 2)))
+    if (grow(&n->line, &n->line_cap, nlen + 1 + RUN_SLACK) ||
+        grow(&n->outu, &n->outu_cap, nlen + 1) ||
+        (drop_junk && grow(&n->keybuf, &n->key_cap, 2 * nlen + 2 + RUN_SLACK)))
         return NF_ERR_NOMEM;
     int32_t olen = 0;
     int32_t i = 0;
@@ -614,16 +668,8 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                         key_feed(&kb, ' ');
                 }
                 pending_space = 0;
-                if (drop_junk && kb.words <= kb.max_words && key_letter(&kb)) {
-                    do {
-                        n->line[llen++] = u;
-                        kb.key[kb.len++] = ascii_key[u];
-                    } while (++i < nlen && (u = text[i]) < 0x80 && ascii_key[u]);
-                } else {
-                    do
-                        n->line[llen++] = u;
-                    while (++i < nlen && (u = text[i]) < 0x80 && ascii_key[u]);
-                }
+                int keyed = drop_junk && kb.words <= kb.max_words && key_letter(&kb);
+                i = copy_alnum_run(text, i, nlen, n->line, &llen, keyed ? kb.key : NULL, &kb.len);
                 continue;
             }
             uint8_t kind = line_unit[u];
