@@ -7,15 +7,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
 
+#include "ascii_run.h"
 #include "newsflow/alloc.h"
 #include "newsflow/buf.h"
 
@@ -516,30 +514,21 @@ int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
 #define RUN_SLACK 8
 
 /* Copies the run of ASCII letters and digits at text[i] (one at least) to line[*llen..] and,
- * with a key, case-folded to key[*klen..] (as ascii_key); returns the index after the run. With
- * SSE2 (all of x86-64), eight units a step: all eight are stored (the buffers hold RUN_SLACK
- * units more than the text) and the run's part of them kept, its length from a mask; no branch
- * per unit, whose misprediction at each word's end was most of the stage's time (perf). */
+ * with a key, case-folded to key[*klen..] (as ascii_key); returns the index after the run.
+ * With SSE2, eight units a step (ascii_run.h): all eight are stored (the buffers hold RUN_SLACK
+ * units more than the text) and the run's part of them kept. */
 static inline int32_t copy_alnum_run(const UChar *text, int32_t i, int32_t n, UChar *line,
                                      int32_t *llen, UChar *key, int32_t *klen)
 {
     int32_t l = *llen, k = *klen;
-#if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi16((short)0x8000); /* unsigned compares, signed */
+#ifdef NF_HAVE_ALNUM8
     while (i + 8 <= n) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + i));
-        __m128i lower = _mm_or_si128(v, _mm_set1_epi16(0x20));
-        __m128i letter =
-            _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(lower, _mm_set1_epi16('a')), bias),
-                            _mm_set1_epi16((short)(0x8000 + 26)));
-        __m128i digit = _mm_cmplt_epi16(_mm_xor_si128(_mm_sub_epi16(v, _mm_set1_epi16('0')), bias),
-                                        _mm_set1_epi16((short)(0x8000 + 10)));
-        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(letter, digit)); /* 2 bits/unit */
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(text + i)), letter;
+        int32_t run = nf_lanes_run8(nf_alnum8(v, &letter));
         _mm_storeu_si128((__m128i *)(void *)(line + l), v);
         if (key)
             _mm_storeu_si128((__m128i *)(void *)(key + k),
                              _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi16(0x20))));
-        int32_t run = __builtin_ctz(~mask) / 2; /* ~mask has bit 16 set: run <= 8 */
         l += run;
         k += key ? run : 0;
         i += run;
