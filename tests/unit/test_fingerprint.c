@@ -183,9 +183,12 @@ static void test_exact_key_folds_like_icu(void **state)
     UChar u16[1024];
     for (int round = 0; round < 20000; round++) {
         int32_t n = 0;
+        /* every other text of ASCII letters and white space alone (fold_pool's first nine),
+         * whose words and single spaces go to the key eight units at a time */
+        size_t from = round % 2 ? 9 : pool;
         for (int32_t k = 0; k < round % 97; k++) {
             seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            U16_APPEND_UNSAFE(u16, n, fold_pool[(seed >> 33) % pool]);
+            U16_APPEND_UNSAFE(u16, n, fold_pool[(seed >> 33) % from]);
         }
         check_exact_key(f, u16, n);
     }
