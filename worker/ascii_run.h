@@ -1,7 +1,8 @@
 /* ASCII letters and digits among eight UTF-16 units at once (SSE2: all of x86-64), for the
  * scans that go a word at a time: a run's length comes from a compare mask, not from a branch
  * per unit, whose misprediction at each word's end was most of those loops' time. Internal to
- * the worker (normalize.c, fingerprint.c). */
+ * the worker: normalize.c's runs; fingerprint.c and the like take its SSE2 include and guard
+ * (NF_HAVE_ALNUM8) for their own eight-unit steps. */
 #ifndef NEWSFLOW_ASCII_RUN_H
 #define NEWSFLOW_ASCII_RUN_H
 

@@ -640,9 +640,10 @@ static size_t spaced_utf16_to_utf8(const UChar *u16, int32_t n, char *out)
         if (i + 8 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u16 + i));
             __m128i sp = _mm_cmpeq_epi16(v, _mm_set1_epi16(' '));
-            __m128i bad =
-                _mm_or_si128(_mm_cmpgt_epi16(v, _mm_set1_epi16(0x7f)),  /* and >= 0x8000: signed */
-                             _mm_cmplt_epi16(v, _mm_set1_epi16(0x0e))); /* tab..CR, and controls */
+            /* not ASCII: 0x80..0x7fff compare greater, units from 0x8000 (negative as signed
+             * 16-bit lanes) less; less also takes tab..CR and the other controls below them */
+            __m128i bad = _mm_or_si128(_mm_cmpgt_epi16(v, _mm_set1_epi16(0x7f)),
+                                       _mm_cmplt_epi16(v, _mm_set1_epi16(0x0e)));
             bad = _mm_or_si128(bad, _mm_and_si128(sp, _mm_slli_si128(sp, 2)));
             if (!_mm_movemask_epi8(bad) && !(space && u16[i] == ' ')) {
                 _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));

@@ -397,10 +397,6 @@ static void walk_span(walk_t *w, const uint8_t *s, int32_t n)
     walk_span_inline(w, s, n);
 }
 
-/* walk_span with fn == NULL (letters per script only), specialised: the same bytes are skipped
- * (white space, markup, addresses, character references) and the same letters counted, without
- * the n-gram state, and a run of plain ASCII bytes is counted in a tight loop. This pass reads
- * the whole text (the scoring pass stops early), so it was half of the stage's instructions. */
 /* The script of one non-ASCII code point at s[*i] (advancing *i), for the letter counts:
  * USCRIPT_COMMON for anything that counts for none (not a letter, ill-formed, or a letter of the
  * common or inherited script). */
@@ -469,6 +465,10 @@ static void count_span_plain(uint32_t *script_letters, const uint8_t *s, int32_t
     script_letters[USCRIPT_LATIN] += latin;
 }
 
+/* walk_span with fn == NULL (letters per script only), specialised: the same bytes are skipped
+ * (white space, markup, addresses, character references) and the same letters counted, without
+ * the n-gram state, and a run of plain ASCII bytes is counted in a tight loop. This pass reads
+ * the whole text (the scoring pass stops early), so it was half of the stage's instructions. */
 static void count_span(uint32_t *script_letters, const uint8_t *s, int32_t n)
 {
     int may_address = span_may_have_address(s, n);
