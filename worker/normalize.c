@@ -323,9 +323,6 @@ static inline void key_begin(key_builder_t *kb, UChar *key, int max_words)
     kb->pending_space = 0;
 }
 
-/* Called for every code point of a body up to each line's JUNK_CHECK_MAX_WORDS words (most of
- * a news body): GCC, left to itself, made it a call (callgrind, `enrich` of 2,000 bench
- * articles: 131 million instructions in it; inlined, 1.9% fewer for the whole run). */
 /* What a letter or digit does before it is appended: it may start a word (and go past the
  * words the key keeps: then 0, nothing is appended) and first put the space before it. */
 static inline __attribute__((always_inline)) int key_letter(key_builder_t *kb)
@@ -338,6 +335,9 @@ static inline __attribute__((always_inline)) int key_letter(key_builder_t *kb)
     return 1;
 }
 
+/* Called for every code point of a body up to each line's JUNK_CHECK_MAX_WORDS words (most of
+ * a news body): GCC, left to itself, made it a call (callgrind, `enrich` of 2,000 bench
+ * articles: 131 million instructions in it; inlined, 1.9% fewer for the whole run). */
 static inline __attribute__((always_inline)) void key_feed(key_builder_t *kb, UChar32 c)
 {
     if (kb->words > kb->max_words)
@@ -510,6 +510,19 @@ int nf_normalize_is_junk(nf_normalizer_t *n, const char *line, size_t len)
     return U_SUCCESS(st) && line_is_junk(n, n->u16, ulen);
 }
 
+/* The space a line owes before its next code point (a run of white space after text), into
+ * the line and the key. */
+static inline __attribute__((always_inline)) void
+put_pending_space(UChar *line, int32_t *llen, key_builder_t *kb, int drop_junk, int *pending)
+{
+    if (*pending) {
+        line[(*llen)++] = ' ';
+        if (drop_junk)
+            key_feed(kb, ' ');
+    }
+    *pending = 0;
+}
+
 /* Units a line and a junk key have room for beyond what they can hold (copy_alnum_run). */
 #define RUN_SLACK 8
 
@@ -582,10 +595,10 @@ static int32_t utf8_to_utf16(const uint8_t *s, int32_t n, UChar *out, int *nfc)
             yes = 0;
         } else {
             out[o++] = (UChar)c;
-            yes &= bmp_nfc_yes[c >> 3] >> (c & 7);
+            yes &= bmp_nfc_yes[c >> 3] >> (c & 7) & 1;
         }
     }
-    *nfc = yes & 1;
+    *nfc = yes;
     return o;
 }
 
@@ -651,24 +664,14 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                  * is and, in the key, one word or the middle of one, case-folded: what the unit
                  * at a time path below does, with the tests of each unit's kind and of the
                  * key's state made once a run. */
-                if (pending_space) {
-                    n->line[llen++] = ' ';
-                    if (drop_junk)
-                        key_feed(&kb, ' ');
-                }
-                pending_space = 0;
+                put_pending_space(n->line, &llen, &kb, drop_junk, &pending_space);
                 int keyed = drop_junk && kb.words <= kb.max_words && key_letter(&kb);
                 i = copy_alnum_run(text, i, nlen, n->line, &llen, keyed ? kb.key : NULL, &kb.len);
                 continue;
             }
             uint8_t kind = line_unit[u];
             if (kind == UNIT_PLAIN) { /* no break, no space, one unit, one code point */
-                if (pending_space) {
-                    n->line[llen++] = ' ';
-                    if (drop_junk)
-                        key_feed(&kb, ' ');
-                }
-                pending_space = 0;
+                put_pending_space(n->line, &llen, &kb, drop_junk, &pending_space);
                 n->line[llen++] = u;
                 if (drop_junk)
                     key_feed(&kb, u);
@@ -693,12 +696,7 @@ nf_err_t nf_normalize(nf_normalizer_t *n, const char *in, size_t len, int drop_j
                 pending_space = llen > 0;
                 continue;
             }
-            if (pending_space) {
-                n->line[llen++] = ' ';
-                if (drop_junk)
-                    key_feed(&kb, ' ');
-            }
-            pending_space = 0;
+            put_pending_space(n->line, &llen, &kb, drop_junk, &pending_space);
             if (drop_junk)
                 key_feed(&kb, c);
             while (start < i)
