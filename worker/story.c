@@ -4,13 +4,18 @@
  * child story points at it).
  *
  * Memory per article is what bounds the window (README "Dedup and stories"): a ring entry keeps
- * only what the link predicates read, packed (64 bits of the exact key, the MinHash, the bands,
- * published_at, the language key, a 32-bit hash of the id in what was padding) plus one
- * allocation holding the name keys, fact keys and id;
- * a posting in the key table is 32 bits: the ring slot in the low bits and the posting's
- * distance from its key's home slot above (linear probing, backward-shift deletion). The key
- * itself is not stored: a posting at the distance of the key's home is confirmed against its
- * article's keys (about one extra article read per lookup at the table's load). With 10^6
+ * only what the link predicates read, packed (the MinHash, the bands, the language key, the
+ * story) plus one allocation holding the name keys, fact keys and id; what a lookup reads of
+ * every article a key names is apart, in a dense array (hot_t: 64 bits of the exact key,
+ * published_at, a 32-bit hash of the id, the lookup's mark).
+ * A posting in the key table is 32 bits: the ring slot in the low bits and the posting's
+ * distance from its key's home slot above (linear probing, backward-shift deletion). Beside each
+ * slot, 16 bits of the key: the home is the top bits of key * 0x9E3779B1 (odd, so a bijection of
+ * 32-bit keys), the tag the low 16 bits of that product, and a table of at least 2^16 slots has
+ * at least 16 home bits, so home and tag together name exactly one key. A lookup thus takes a
+ * key's postings from the table alone; it used to confirm each posting at the right distance
+ * against its article's keys, which on the 100,000-article benchmark read two or three lines of
+ * an entry, and often its names, for each of a few hundred postings per article. With 10^6
  * articles the distance has 12 bits (at most 4,095 slots from home: further postings are not
  * made, as when a key is full); at the largest capacities fewer. */
 #include "newsflow/story.h"
@@ -32,19 +37,27 @@
 #define PENDING_MAX 512
 
 typedef struct entry {
-    uint64_t exact; /* the first 64 bits of the exact key (sha256) */
-    int64_t t;
     uint32_t lang_key;
     uint32_t story;
     uint32_t gen;
-    uint32_t mark;
+    uint8_t n_names, n_facts;
     uint32_t bands[NF_NEAR_BANDS];
     uint8_t minhash[NF_MINHASH_K];
     uint8_t *var; /* owned: n_names name keys, n_facts fact keys (uint32), the id + NUL;
                    * NULL = free slot */
-    uint8_t n_names, n_facts;
-    uint32_t id_hash; /* of the id: most candidates are told from the article without its id */
 } entry_t;
+
+/* What a lookup reads of each article its keys name, beside the entry (same ring index): whether
+ * this lookup took it already, then (for the candidates) the window test that rules most of them
+ * out and the id's hash. 24 bytes, a line for two or three articles. */
+typedef struct hot {
+    uint64_t exact; /* the first 64 bits of the exact key (sha256) */
+    int64_t t;
+    uint32_t mark;
+    uint32_t id_hash; /* of the id: most candidates are told from the article without its id */
+} hot_t;
+_Static_assert(sizeof(void *) != 8 || sizeof(entry_t) + sizeof(hot_t) == 112,
+               "an article's entry and hot_t: 112 bytes, as the README counts");
 
 /* What a lookup learns of a key's run for post_known: the run from home to its first empty slot
  * (end), the article's postings in it (up to MAX_PER_KEY, as post counts them) and the slot of
@@ -68,10 +81,12 @@ struct nf_story_index {
     nf_match_params_t p;
     size_t capacity, count, next;
     entry_t *ring;
+    hot_t *hot;
     uint32_t *table; /* EMPTY, or distance from home << slot_bits | (ring index + 1); calloc'ed
                       * = empty without being touched (no RSS until used) */
+    uint16_t *tags;  /* beside each posting: the low 16 bits of its key * 0x9E3779B1 */
     size_t mask, n_postings, max_fill, max_dist;
-    unsigned slot_bits;
+    unsigned slot_bits, home_shift;
     uint32_t slot_mask;
     story_t *stories;
     uint32_t n_stories, cap_stories, free_story;
@@ -125,9 +140,12 @@ nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *p
         nf_free(x);
         return NULL;
     }
-    size_t slots = 16;
-    while (slots < capacity * KEYS_PER_ENTRY)
+    size_t slots = (size_t)1 << 16; /* at least 16 home bits: see the top of the file */
+    x->home_shift = 16;
+    while (slots < capacity * KEYS_PER_ENTRY) {
         slots *= 2;
+        x->home_shift--;
+    }
     x->mask = slots - 1;
     x->max_fill = slots / 10 * 9;
     while (x->slot_bits < 31 && ((size_t)1 << x->slot_bits) <= capacity)
@@ -135,11 +153,13 @@ nf_story_index_t *nf_story_index_new(size_t capacity, const nf_match_params_t *p
     x->slot_mask = (uint32_t)(((uint64_t)1 << x->slot_bits) - 1);
     x->max_dist = x->slot_bits >= 32 ? 0 : (((size_t)1 << (32 - x->slot_bits)) - 1);
     x->ring = nf_calloc(capacity, sizeof(entry_t));
+    x->hot = nf_calloc(capacity, sizeof(hot_t));
     x->table = nf_calloc(slots, sizeof(uint32_t));
+    x->tags = nf_calloc(slots, sizeof(uint16_t));
     x->cand = nf_malloc(capacity * sizeof(uint32_t) < 4096 * sizeof(uint32_t)
                             ? capacity * sizeof(uint32_t)
                             : 4096 * sizeof(uint32_t));
-    if (!x->ring || !x->table || !x->cand)
+    if (!x->ring || !x->hot || !x->table || !x->tags || !x->cand)
         goto fail;
     return x;
 fail:
@@ -160,7 +180,9 @@ void nf_story_index_destroy(nf_story_index_t *x)
             nf_free(x->stories[i].first_id);
     nf_free(x->stories);
     nf_free(x->ring);
+    nf_free(x->hot);
     nf_free(x->table);
+    nf_free(x->tags);
     nf_free(x->cand);
     nf_free(x);
 }
@@ -211,9 +233,13 @@ static uint32_t id_hash_of(const char *id)
     return (uint32_t)nf_fnv1a(NF_FNV1A_BASIS, id, strlen(id));
 }
 
-/* Fills an entry from a fingerprint (its var part allocated here). Returns 0 when out of memory. */
-static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id, uint32_t id_hash)
+/* Fills ring slot i from a fingerprint (its var part allocated here). Returns 0 when out of
+ * memory. */
+static int entry_set(nf_story_index_t *x, size_t i, const nf_fingerprint_t *fp, const char *id,
+                     uint32_t id_hash)
 {
+    entry_t *e = &x->ring[i];
+    hot_t *h = &x->hot[i];
     size_t nw = (size_t)fp->n_names + fp->n_facts, idl = strlen(id);
     uint8_t *var = nf_malloc(4 * nw + idl + 1);
     if (!var)
@@ -222,30 +248,31 @@ static int entry_set(entry_t *e, const nf_fingerprint_t *fp, const char *id, uin
     memcpy(var + 4 * (size_t)fp->n_names, fp->facts, 4 * (size_t)fp->n_facts);
     memcpy(var + 4 * nw, id, idl + 1);
     e->var = var;
-    e->exact = exact64(fp->exact);
-    e->t = fp->t;
+    h->exact = exact64(fp->exact);
+    h->t = fp->t;
+    h->id_hash = id_hash;
     e->lang_key = fp->lang_key;
     memcpy(e->bands, fp->bands, sizeof(e->bands));
     memcpy(e->minhash, fp->minhash, sizeof(e->minhash));
     e->n_names = fp->n_names;
     e->n_facts = fp->n_facts;
-    e->id_hash = id_hash;
     return 1;
 }
 
 /* The fingerprint of an entry, as the predicates read it. Only 64 bits of its exact key are
  * kept: it gets the query's full key when those agree (a false exact match needs a 64-bit
  * collision of sha256), else its own 64 bits and zeros. */
-static void entry_fp(const entry_t *e, const nf_fingerprint_t *query, nf_fingerprint_t *out)
+static void entry_fp(const entry_t *e, const hot_t *h, const nf_fingerprint_t *query,
+                     nf_fingerprint_t *out)
 {
-    if (e->exact == exact64(query->exact)) {
+    if (h->exact == exact64(query->exact)) {
         memcpy(out->exact, query->exact, sizeof(out->exact));
     } else {
         memset(out->exact, 0, sizeof(out->exact));
         for (int i = 0; i < 8; i++)
-            out->exact[i] = (uint8_t)(e->exact >> (56 - 8 * i));
+            out->exact[i] = (uint8_t)(h->exact >> (56 - 8 * i));
     }
-    out->t = e->t;
+    out->t = h->t;
     out->lang_key = e->lang_key;
     memcpy(out->minhash, e->minhash, sizeof(out->minhash));
     memcpy(out->bands, e->bands, sizeof(out->bands));
@@ -259,12 +286,17 @@ static void entry_fp(const entry_t *e, const nf_fingerprint_t *query, nf_fingerp
 
 static size_t home(const nf_story_index_t *x, uint32_t key)
 {
-    return (size_t)((key * 0x9E3779B1u) ^ (key >> 16)) & x->mask;
+    return (size_t)((key * 0x9E3779B1u) >> x->home_shift);
+}
+
+static uint16_t key_tag(uint32_t key)
+{
+    return (uint16_t)(key * 0x9E3779B1u);
 }
 
 /* A posting: the ring index + 1 in the low slot_bits, its distance from its key's home above.
- * With the distance, a deletion can shift the postings after it back (no tombstones) without
- * knowing their keys; a lookup confirms a posting at the right distance against its article. */
+ * With the distance, a deletion can shift the postings after it back (no tombstones); with the
+ * tag beside it, the posting names its key. */
 static uint32_t posting(const nf_story_index_t *x, size_t dist, uint32_t idx)
 {
     return (uint32_t)dist << x->slot_bits | (idx + 1);
@@ -273,6 +305,23 @@ static uint32_t posting(const nf_story_index_t *x, size_t dist, uint32_t idx)
 static size_t posting_dist(const nf_story_index_t *x, uint32_t p)
 {
     return x->slot_bits >= 32 ? 0 : p >> x->slot_bits;
+}
+
+static uint32_t posting_idx(const nf_story_index_t *x, uint32_t p)
+{
+    return (p & x->slot_mask) - 1;
+}
+
+/* Whether slot i, `dist` slots after the home of the key whose tag is `tag`, is that key's. */
+static int key_at(const nf_story_index_t *x, size_t i, size_t dist, uint16_t tag)
+{
+    return posting_dist(x, x->table[i]) == dist && x->tags[i] == tag;
+}
+
+static void put_posting(nf_story_index_t *x, size_t i, size_t dist, uint16_t tag, uint32_t idx)
+{
+    x->table[i] = posting(x, dist, idx);
+    x->tags[i] = tag;
 }
 
 /* Keys of an article: its bands and its filed names (a name key is salted so that it cannot
@@ -288,20 +337,8 @@ static size_t keys_of(const uint32_t *bands, const uint32_t *names, size_t n_nam
     return n;
 }
 
-static int entry_has_key(const entry_t *e, uint32_t key)
-{
-    for (int b = 0; b < NF_NEAR_BANDS; b++)
-        if (e->bands[b] == key)
-            return 1;
-    const uint32_t *names = entry_names(e);
-    for (size_t i = 0; i < e->n_names; i++)
-        if ((names[i] & NF_NAME_POSTED) && (NF_NAME_ID(names[i]) ^ 0x5bd1e995u) == key)
-            return 1;
-    return 0;
-}
-
-/* An entry spans two or three cache lines, and a lookup reads all of them (the exact key and
- * t, the bands, the var pointer, the counts and id_hash at its end). */
+/* An entry spans two or three cache lines, and a candidate that passes the window test reads
+ * all of them (the counts, the bands, the MinHash, the var pointer at its end). */
 static inline void prefetch_entry(const entry_t *e)
 {
     /* bytes 0, 64 and the last: one in each line the entry touches */
@@ -311,19 +348,9 @@ static inline void prefetch_entry(const entry_t *e)
     __builtin_prefetch(b + sizeof(*e) - 1);
 }
 
-/* The ring index of the article that posting p, found `dist` slots after the home of `key`,
- * names if that article is filed under key; else NONE. */
-static uint32_t posting_article(const nf_story_index_t *x, uint32_t p, size_t dist, uint32_t key)
-{
-    if (posting_dist(x, p) != dist)
-        return NONE; /* another home */
-    uint32_t idx = (p & x->slot_mask) - 1;
-    return entry_has_key(&x->ring[idx], key) ? idx : NONE;
-}
-
 /* Files idx under key, unless MAX_PER_KEY articles already are (a key in every story of the
  * day tells nothing and would make every probe through its run long), the table is full, or
- * the free slot is further from home than a posting can say. When the key is full, the posting
+ * the free slot is further than max_dist from home. When the key is full, the posting
  * of its oldest article outside idx's window is given to idx instead: otherwise a name that
  * recurs for weeks (a town, a minister) stays filed under its first 64 articles until capacity
  * evicts them, and no later article is found through it. The article that loses the posting
@@ -334,12 +361,12 @@ static size_t post(nf_story_index_t *x, uint32_t key, uint32_t idx)
     if (x->n_postings >= x->max_fill)
         return SIZE_MAX;
     size_t i = home(x, key), dist = 0, same = 0, stale = SIZE_MAX, stale_dist = 0;
-    int64_t t = x->ring[idx].t, stale_t = 0;
+    uint16_t tag = key_tag(key);
+    int64_t t = x->hot[idx].t, stale_t = 0;
     for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
-        uint32_t a = posting_article(x, x->table[i], dist, key);
-        if (a == NONE)
-            continue;
-        int64_t at = x->ring[a].t;
+        if (!key_at(x, i, dist, tag))
+            continue; /* another key's */
+        int64_t at = x->hot[posting_idx(x, x->table[i])].t;
         if ((at < t - x->p.window_s || at > t + x->p.window_s) &&
             (stale == SIZE_MAX || at < stale_t)) {
             stale = i;
@@ -354,7 +381,7 @@ static size_t post(nf_story_index_t *x, uint32_t key, uint32_t idx)
     }
     if (dist > x->max_dist)
         return SIZE_MAX;
-    x->table[i] = posting(x, dist, idx);
+    put_posting(x, i, dist, tag, idx);
     x->n_postings++;
     return i;
 }
@@ -378,7 +405,7 @@ static size_t post_known(nf_story_index_t *x, const key_run_t *r, uint32_t idx,
     }
     if (len > x->max_dist)
         return SIZE_MAX;
-    x->table[r->end] = posting(x, len, idx);
+    put_posting(x, r->end, len, key_tag(r->key), idx);
     x->n_postings++;
     return r->end;
 }
@@ -386,7 +413,8 @@ static size_t post_known(nf_story_index_t *x, const key_run_t *r, uint32_t idx,
 static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
 {
     size_t i = home(x, key), dist = 0;
-    while (x->table[i] != EMPTY && x->table[i] != posting(x, dist, idx)) {
+    uint16_t tag = key_tag(key);
+    while (x->table[i] != EMPTY && (x->table[i] != posting(x, dist, idx) || x->tags[i] != tag)) {
         i = (i + 1) & x->mask;
         dist++;
     }
@@ -402,7 +430,7 @@ static void unpost(nf_story_index_t *x, uint32_t key, uint32_t idx)
         size_t d = posting_dist(x, p), h = (i - d) & x->mask;
         int in_range = hole <= i ? (h > hole && h <= i) : (h > hole || h <= i);
         if (!in_range) {
-            x->table[hole] = posting(x, (hole - h) & x->mask, (p & x->slot_mask) - 1);
+            put_posting(x, hole, (hole - h) & x->mask, x->tags[i], posting_idx(x, p));
             hole = i;
         }
     }
@@ -510,8 +538,8 @@ static void evict_old(nf_story_index_t *x)
         evict(x, x->next);
 }
 
-/* An entry's var part: its names (read to confirm a name key's posting) and its id (read by the
- * decision), which is on the next cache line when there are many keys. */
+/* An entry's var part: its names and facts (read by the link predicates) and its id, which is
+ * on the next cache line when there are many keys. */
 static inline void prefetch_var(const entry_t *e)
 {
     if (e->var) { /* NULL: a free slot */
@@ -520,29 +548,17 @@ static inline void prefetch_var(const entry_t *e)
     }
 }
 
-/* The second pass of a lookup: the pending postings (ring index and key, in table order) that
- * are filed under their key become candidates, each article once, at most cand_cap. */
-static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap,
-                            int64_t t)
+/* The second pass of a lookup: the pending postings (ring index and key, in table order; their
+ * hot_t prefetched by the table walk) become candidates, each article once, at most cand_cap. */
+static void take_pending(nf_story_index_t *x, size_t n_pending, size_t *n_cand, size_t cand_cap,
+                         int64_t t)
 {
-    /* all the var parts asked for at once: their pointers are in entries that arrive together
-     * (prefetched by the table walk), and a few postings ahead hid only part of a miss */
-    for (size_t j = 0; j < n_pending; j++)
-        prefetch_var(&x->ring[x->pending[j]]);
     for (size_t j = 0; j < n_pending; j++) {
         uint32_t idx = x->pending[j];
-        entry_t *e = &x->ring[idx];
+        hot_t *h = &x->hot[idx];
         key_run_t *r = &x->runs[x->pending_k[j]];
-        int counting = r->same < MAX_PER_KEY; /* post_known needs the key's first postings */
-        /* an article already taken (it shares several keys) is not confirmed again, unless the
-         * run's count needs it: a name key would read its var part */
-        int taken = e->mark == x->mark || *n_cand == cand_cap;
-        if (taken && !counting)
-            continue;
-        if (!entry_has_key(e, r->key))
-            continue;
-        if (counting) { /* as post() judges the postings it walks */
-            int64_t at = e->t;
+        if (r->same < MAX_PER_KEY) { /* post_known needs the key's first postings, */
+            int64_t at = h->t;       /* judged as post() judges the postings it walks */
             if ((at < t - x->p.window_s || at > t + x->p.window_s) &&
                 (r->stale == SIZE_MAX || at < r->stale_t)) {
                 r->stale = x->pending_slot[j];
@@ -550,9 +566,9 @@ static void confirm_pending(nf_story_index_t *x, size_t n_pending, size_t *n_can
             }
             r->same++;
         }
-        if (taken)
-            continue;
-        e->mark = x->mark;
+        if (h->mark == x->mark || *n_cand == cand_cap)
+            continue; /* taken already: it shares several keys */
+        h->mark = x->mark;
         x->cand[(*n_cand)++] = idx;
     }
 }
@@ -578,13 +594,12 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
     size_t n_cand = 0, cand_cap = x->capacity < 4096 ? x->capacity : 4096;
     x->mark++;
     /* Two passes over the postings, in their order: the table's runs first, keeping the
-     * postings at their key's distance and prefetching their entries; then each is confirmed
-     * against its article (a name key is in the article's var part, another miss, prefetched
-     * for all the postings before the first is confirmed). */
+     * postings of the key and prefetching their hot_t; then each is taken. */
     size_t n_pending = 0, homes[KEYS_PER_ENTRY];
     for (size_t k = 0; k < nk; k++) { /* the keys' runs are far apart: fetch all at once */
         homes[k] = home(x, keys[k]);
         __builtin_prefetch(&x->table[homes[k]]);
+        __builtin_prefetch(&x->tags[homes[k]]);
     }
     for (size_t k = 0; k < nk; k++) {
         x->lookups++;
@@ -594,74 +609,89 @@ nf_err_t nf_story_index_add(nf_story_index_t *x, const char *id, const nf_finger
         r->home = homes[k];
         r->stale = SIZE_MAX;
         r->stale_t = 0;
-        size_t dist = 0, i = homes[k];
+        size_t i = homes[k], dist = 0;
+        uint16_t tag = key_tag(keys[k]);
         for (; x->table[i] != EMPTY; i = (i + 1) & x->mask, dist++) {
-            uint32_t p = x->table[i];
-            if (posting_dist(x, p) != dist)
-                continue; /* another home */
-            uint32_t idx = (p & x->slot_mask) - 1;
-            prefetch_entry(&x->ring[idx]);
+            if (!key_at(x, i, dist, tag))
+                continue; /* another key's */
+            uint32_t idx = posting_idx(x, x->table[i]);
+            __builtin_prefetch(&x->hot[idx]);
             x->pending[n_pending] = idx;
             x->pending_slot[n_pending] = (uint32_t)i;
             x->pending_k[n_pending++] = (uint8_t)k;
             if (n_pending == PENDING_MAX) {
-                confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
+                take_pending(x, n_pending, &n_cand, cand_cap, fp->t);
                 n_pending = 0;
             }
         }
         r->end = i;
     }
-    confirm_pending(x, n_pending, &n_cand, cand_cap, fp->t);
+    take_pending(x, n_pending, &n_cand, cand_cap, fp->t);
 
-    const entry_t *orig = NULL, *same = NULL;
+    /* Every link but an exact one needs the two inside the window: most candidates are told
+     * apart here, from hot_t alone. The others stay in x->cand, in order, their entries and var
+     * parts asked for before the first is read. */
+    uint32_t same = NONE, qid_hash = id_hash_of(id);
+    uint64_t qexact = exact64(fp->exact);
+    size_t n_near = 0;
+    for (size_t c = 0; c < n_cand; c++) {
+        uint32_t idx = x->cand[c];
+        const hot_t *h = &x->hot[idx];
+        if (h->id_hash == qid_hash && strcmp(entry_id(&x->ring[idx]), id) == 0) {
+            same = idx;
+            continue;
+        }
+        int64_t dt = h->t - fp->t;
+        if (h->exact != qexact && (dt < 0 ? -dt : dt) > x->p.window_s)
+            continue;
+        prefetch_entry(&x->ring[idx]);
+        x->cand[n_near++] = idx;
+    }
+    for (size_t c = 0; c < n_near; c++)
+        prefetch_var(&x->ring[x->cand[c]]);
+
+    uint32_t orig = NONE;
     double orig_sim = 0;
     int orig_exact = 0;
     uint32_t matched[64];
     size_t n_matched = 0;
     nf_fingerprint_t efp;
     memset(&efp, 0, sizeof(efp));
-    uint32_t qid_hash = id_hash_of(id);
-    uint64_t qexact = exact64(fp->exact);
-    for (size_t c = 0; c < n_cand; c++) {
-        const entry_t *e = &x->ring[x->cand[c]];
+    for (size_t c = 0; c < n_near; c++) {
+        uint32_t idx = x->cand[c];
+        const entry_t *e = &x->ring[idx];
+        const hot_t *h = &x->hot[idx];
         const char *eid = entry_id(e);
-        if (e->id_hash == qid_hash && strcmp(eid, id) == 0) {
-            same = e;
-            continue;
-        }
-        /* Every link but an exact one needs the two inside the window: most candidates are
-         * told apart here, from the entry alone, without copying the entry or reading its names */
-        int64_t dt = e->t - fp->t;
-        if (e->exact != qexact && (dt < 0 ? -dt : dt) > x->p.window_s)
-            continue;
         double sim = 0;
-        entry_fp(e, fp, &efp);
+        entry_fp(e, h, fp, &efp);
         nf_link_t link = nf_fingerprint_link(fp, &efp, &x->p, &sim);
         int exact = link == NF_LINK_EXACT, near = link == NF_LINK_NEAR;
         int linked = link != NF_LINK_NONE;
-        if ((exact || near) && nf_article_order(e->t, eid, fp->t, id) < 0 &&
-            (!orig || nf_article_order(e->t, eid, orig->t, entry_id(orig)) < 0)) {
-            orig = e;
+        if ((exact || near) && nf_article_order(h->t, eid, fp->t, id) < 0 &&
+            (orig == NONE ||
+             nf_article_order(h->t, eid, x->hot[orig].t, entry_id(&x->ring[orig])) < 0)) {
+            orig = idx;
             orig_sim = exact ? 1.0 : sim;
             orig_exact = exact;
         }
         if (linked && n_matched < sizeof(matched) / sizeof(matched[0]))
             matched[n_matched++] = e->story;
     }
-    if (orig) {
+    if (orig != NONE) {
         out->dedup.status = orig_exact ? NF_DEDUP_EXACT : NF_DEDUP_NEAR;
-        snprintf(out->dedup.duplicate_of, sizeof(out->dedup.duplicate_of), "%s", entry_id(orig));
+        snprintf(out->dedup.duplicate_of, sizeof(out->dedup.duplicate_of), "%s",
+                 entry_id(&x->ring[orig]));
         out->dedup.similarity = orig_sim;
     }
-    out->new_story = n_matched == 0 && !same;
+    out->new_story = n_matched == 0 && same == NONE;
 
     uint32_t s;
-    if (same) {
-        s = same->story;
-        out->handle = (uint64_t)(same - x->ring) | ((uint64_t)same->gen << 32);
+    if (same != NONE) {
+        s = x->ring[same].story;
+        out->handle = (uint64_t)same | ((uint64_t)x->ring[same].gen << 32);
     } else {
         entry_t *e = &x->ring[x->next];
-        if (!entry_set(e, fp, id, qid_hash))
+        if (!entry_set(x, x->next, fp, id, qid_hash))
             return NF_ERR_NOMEM;
         /* An article that joins a story points at it: a story of its own per article would cost
          * a story (and a copy of the id) per article held. It names the story when it is the
