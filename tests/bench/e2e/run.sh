@@ -67,7 +67,8 @@ PARTS=$((BYTES / 3145728 + 4))
 # --- broker and PostgreSQL
 "$BIN/nf-broker" --bootstrap-file "$W/bootstrap" --topic "bench.raw:$PARTS" --topic bench.paced:16 --topic bench.paced.out:16 \
     --topic articles.enriched:32 --topic articles.dlq:4 >"$W/broker.log" 2>&1 &
-PIDS+=($!)
+BROKER_PID=$!
+PIDS+=("$BROKER_PID")
 for _ in $(seq 100); do [ -s "$W/bootstrap" ] && break; sleep 0.1; done
 BROKERS=$(cat "$W/bootstrap")
 PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$W/pg")
@@ -92,6 +93,38 @@ fi
 
 # rss_kb FILE: peak RSS from a /usr/bin/time -v report; cpu_s FILE: user + system seconds.
 rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+# CPU seconds used so far by the broker, and by the whole PostgreSQL server: the postmaster,
+# its live processes (checkpointer, walwriter, ...) and its children that have exited (the
+# worker's backends, once it disconnects, and autovacuum's; a child's time is added to its
+# parent's cutime/cstime when it is reaped). 0 when /proc cannot tell.
+TICKS=$(getconf CLK_TCK)
+proc_ticks() { # PID [with_children]: utime + stime (+ cutime + cstime)
+    awk -v c="${2:-0}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (c) t += $14 + $15; print t }' \
+        "/proc/$1/stat" 2>/dev/null || echo 0
+}
+broker_cpu() { # $! may be the subshell that runs nf-broker: its children count too
+    local t child
+    t=$(proc_ticks "$BROKER_PID")
+    for child in $(pgrep -P "$BROKER_PID"); do t=$((t + $(proc_ticks "$child"))); done
+    awk -v t="$t" -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }'
+}
+pg_cpu() {
+    local pm t child
+    pm=$(head -n 1 "$W/pg/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+    t=$(proc_ticks "$pm" 1)
+    for child in $(pgrep -P "$pm"); do t=$((t + $(proc_ticks "$child"))); done
+    awk -v t="$t" -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }'
+}
+# After the worker exits, its backends finish on their own: wait (at most 5 s) until none is left,
+# so that their CPU is in the postmaster's cutime.
+backends_gone() {
+    for _ in $(seq 50); do
+        [ "$(sql "select count(*) from pg_stat_activity where backend_type = 'client backend'
+                  and pid <> pg_backend_pid()")" -eq 0 ] && return
+        sleep 0.1
+    done
+}
+: >"$W/cpu_b.tsv" # run, PostgreSQL CPU s, broker CPU s of (b)
 cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 RES=$W/results.tsv # kind run seconds rss_kb cpu_s
 : >"$RES"
@@ -116,12 +149,17 @@ for run in $(seq "$RUNS"); do
     sql "ALTER SYSTEM SET log_parameter_max_length = 0"
     sql "ALTER SYSTEM SET log_min_duration_statement = 0" && sql "SELECT pg_reload_conf()" >/dev/null
     pg_log_from=$(stat -c %s "$W/pg/log")
+    pg0=$(pg_cpu)
+    br0=$(broker_cpu)
     t0=$(now_ns)
     NEWSFLOW_GROUP_ID=bench-$run NEWSFLOW_INPUT_TOPIC=bench.raw NEWSFLOW_LOG_LEVEL=info \
         /usr/bin/time -v -o "$W/time_b" "$NF" run --stop-at-end >"$W/worker_b.log" 2>&1
     grep '"pipeline thread time split' "$W/worker_b.log" | sed 's/^/    /' >&2 || true
     cat "$W/worker_b.log" >>"$W/worker.log"
     secs=$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    backends_gone
+    printf '%s\t%s\t%s\n' "$run" "$(awk -v a="$pg0" -v b="$(pg_cpu)" 'BEGIN { printf "%.3f", b - a }')" \
+        "$(awk -v a="$br0" -v b="$(broker_cpu)" 'BEGIN { printf "%.3f", b - a }')" >>"$W/cpu_b.tsv"
     printf 'b\t%s\t%s\t%s\t%s\n' "$run" "$secs" "$(rss_kb "$W/time_b")" "$(cpu_s "$W/time_b")" >>"$RES"
     # From the worker's log: the same run without its start-up and consumer-group join (the
     # ceiling has neither), i.e. from the first assignment to the exit; and the two chains of
@@ -257,10 +295,10 @@ LAT_RSS=$(rss_kb "$W/time_l")
 /usr/bin/python3 - "$RES" "$W/enrich.summary" "$W/latency.tsv" "$N" "$BYTES" "$PARTS" "$RATE" \
     "$LAT_RSS" "$(nproc)" "$W/pg_split.tsv" "$(cat "$W/pg_bytes")" "$VALID" "$W/chains.tsv" \
     "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-    "${NF_BENCH_LATENCY_RATE:-}" <<'EOF'
+    "${NF_BENCH_LATENCY_RATE:-}" "$W/cpu_b.tsv" <<'EOF'
 import json, statistics, sys
 res, summary, latency, n, nbytes, parts, rate, lat_rss, cores, pg_split, pg_bytes, valid, \
-    chains, cpu_model, fixed_rate = sys.argv[1:]
+    chains, cpu_model, fixed_rate, cpu_b = sys.argv[1:]
 n, nbytes = int(n), int(nbytes)
 rows = [l.rstrip("\n").split("\t") for l in open(res) if l.strip()]
 def med(kind, col):
@@ -312,6 +350,18 @@ if runs:
         print("chains of (b): the pipeline thread decided for %.2f s and waited %.2f s for the "
               "writer; the writer thread wrote for %.2f s (its lock waits included)" % (
                   deciding, waiting, writing))
+    # The CPU bound of (b): every process it keeps busy, per article, against the cores. With the
+    # cores never idle and no group join, (b) could not go faster than this.
+    cb = [l.split() for l in open(cpu_b) if l.strip()]
+    if cb and statistics.median(float(c[1]) for c in cb) > 0:
+        w_us = med("b", 4) / n * 1e6
+        pg_cpu_us = statistics.median(float(c[1]) for c in cb) / n * 1e6
+        br_us = statistics.median(float(c[2]) for c in cb) / n * 1e6
+        bound = int(cores) / ((w_us + pg_cpu_us + br_us) / 1e6)
+        print("CPU of (b) per article: worker %.0f us + PostgreSQL %.0f us (all its processes) + "
+              "broker %.0f us = %.0f us; on %s cores never idle that is at most %.0f articles/s "
+              "(b/a <= %.2f)" % (w_us, pg_cpu_us, br_us, w_us + pg_cpu_us + br_us, cores, bound,
+                                 bound / (n / med("a", 2))))
     print("PostgreSQL storage after (b): %.1f KB per stored article (articles, content_hashes, "
           "mentions, entities with indexes and TOAST)" % (int(pg_bytes) / int(valid) / 1024))
 st = json.loads(open(summary).read())["stage_seconds"]
