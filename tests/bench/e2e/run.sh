@@ -93,6 +93,7 @@ fi
 
 # rss_kb FILE: peak RSS from a /usr/bin/time -v report; cpu_s FILE: user + system seconds.
 rss_kb() { sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"; }
+cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 # CPU seconds used so far by the broker, and by the whole PostgreSQL server: the postmaster,
 # its live processes (checkpointer, walwriter, ...) and its children that have exited (the
 # worker's backends, once it disconnects, and autovacuum's; a child's time is added to its
@@ -125,7 +126,6 @@ backends_gone() {
     done
 }
 : >"$W/cpu_b.tsv" # run, PostgreSQL CPU s, broker CPU s of (b)
-cpu_s() { awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
 RES=$W/results.tsv # kind run seconds rss_kb cpu_s
 : >"$RES"
 : >"$W/chains.tsv"
