@@ -3,7 +3,8 @@
  *   nf-bench publish BROKERS TOPIC FILE [RATE]
  *       Produces every line of a JSONL file, keyed by the article id ("line-N" when a line has
  *       none), at most RATE messages/s when RATE > 0 (paced in 10 ms steps, so the Kafka
- *       timestamps of the latency run are spread evenly). Prints `published N messages in S s`.
+ *       timestamps of the latency run are spread evenly); without RATE, a bulk load in large
+ *       message sets (see publish()). Prints `published N messages in S s`.
  *
  *   nf-bench ceiling BROKERS TOPIC PG_URL
  *       The pipe's ceiling: reads every partition of TOPIC from its start to its end (no group,
@@ -64,7 +65,7 @@ fail:
  * The embedded broker (librdkafka's mock cluster) answers a fetch with one message set per
  * partition and finds it by walking the partition's sets from the first: with the 5 ms linger of
  * a paced run, the bench corpus arrived in sets of a few messages, and at N = 100,000 the broker
- * spent ~40 us of CPU per article in that walk during (b), on the cores (b) runs on (README
+ * spent ~50 us of CPU per article in that walk during (b), on the cores (b) runs on (README
  * "Performance", session 19). A Kafka broker finds a fetch offset through its index. A paced run
  * keeps the 5 ms linger: its Kafka timestamps are taken at produce time, so a longer linger would
  * add to the latency it measures. */
