@@ -103,18 +103,17 @@ proc_ticks() { # PID [with_children]: utime + stime (+ cutime + cstime)
     awk -v c="${2:-0}" '{ sub(/^.*\) /, ""); t = $12 + $13; if (c) t += $14 + $15; print t }' \
         "/proc/$1/stat" 2>/dev/null || echo 0
 }
-broker_cpu() { # $! may be the subshell that runs nf-broker: its children count too
+tree_cpu() { # PID [with_children]: seconds of PID (with its reaped children) and its live children
     local t child
-    t=$(proc_ticks "$BROKER_PID")
-    for child in $(pgrep -P "$BROKER_PID"); do t=$((t + $(proc_ticks "$child"))); done
+    t=$(proc_ticks "$1" "${2:-0}")
+    for child in $(pgrep -P "$1"); do t=$((t + $(proc_ticks "$child"))); done
     awk -v t="$t" -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }'
 }
+broker_cpu() { tree_cpu "$BROKER_PID"; } # $! may be the subshell that runs nf-broker
 pg_cpu() {
-    local pm t child
+    local pm
     pm=$(head -n 1 "$W/pg/data/postmaster.pid" 2>/dev/null) || { echo 0; return; }
-    t=$(proc_ticks "$pm" 1)
-    for child in $(pgrep -P "$pm"); do t=$((t + $(proc_ticks "$child"))); done
-    awk -v t="$t" -v hz="$TICKS" 'BEGIN { printf "%.3f", t / hz }'
+    tree_cpu "$pm" 1
 }
 # After the worker exits, its backends finish on their own: wait (at most 5 s) until none is left,
 # so that their CPU is in the postmaster's cutime.
@@ -353,9 +352,10 @@ if runs:
     # The CPU bound of (b): every process it keeps busy, per article, against the cores. With the
     # cores never idle and no group join, (b) could not go faster than this.
     cb = [l.split() for l in open(cpu_b) if l.strip()]
-    if cb and statistics.median(float(c[1]) for c in cb) > 0:
+    pg_cpu_s = statistics.median(float(c[1]) for c in cb) if cb else 0
+    if pg_cpu_s > 0:
         w_us = med("b", 4) / n * 1e6
-        pg_cpu_us = statistics.median(float(c[1]) for c in cb) / n * 1e6
+        pg_cpu_us = pg_cpu_s / n * 1e6
         br_us = statistics.median(float(c[2]) for c in cb) / n * 1e6
         bound = int(cores) / ((w_us + pg_cpu_us + br_us) / 1e6)
         print("CPU of (b) per article: worker %.0f us + PostgreSQL %.0f us (all its processes) + "
