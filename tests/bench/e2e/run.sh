@@ -86,10 +86,10 @@ sql "CREATE TABLE bench_ceiling (doc jsonb NOT NULL)"
 # A server fresh from initdb has no WAL segment files to recycle: its first runs create them,
 # sparse (wal_init_zero is off), and the backends' first writes into them cost the kernel block
 # allocation, which a server that has been running pays no more (it renames old segments for
-# reuse). That was 1.8-2.8 s more PostgreSQL system CPU in a first (b) at N = 100,000 than in a
-# later one (README "Performance", session 20). So about one run's WAL (12 KB per article, at
-# most 1 GB) is written once and dropped before anything is measured: every run of (a) and (b),
-# the first included, then writes into recycled segments.
+# reuse). Without this warm-up a new server's first (b) at N = 100,000 cost 1.8-2.8 s more
+# PostgreSQL system CPU than with it (README "Performance", session 20). So about one run's WAL
+# (12 KB per article, at most 1 GB) is written once and dropped before anything is measured:
+# every run of (a) and (b), the first included, then writes into recycled segments.
 WARM_ROWS=$((N * 6))
 [ "$WARM_ROWS" -lt 32768 ] && WARM_ROWS=32768
 [ "$WARM_ROWS" -gt 500000 ] && WARM_ROWS=500000
