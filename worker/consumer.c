@@ -4,16 +4,31 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/kafka.h"
 #include "newsflow/log.h"
 #include "newsflow/metrics.h"
 
+/* Messages taken from librdkafka and not handed over yet, oldest first (a ring). */
+typedef struct fifo {
+    rd_kafka_message_t **m;
+    size_t head, count, cap;
+} fifo_t;
+
 typedef struct assigned {
     int32_t partition;
-    int at_end;
+    int eof;          /* librdkafka reported the end since the last message taken */
     int64_t expected; /* next offset we expect to see, -1 when unknown */
+    /* The timestamp alignment (consumer_align_ms; see nf_consumer_poll) */
+    fifo_t held;
+    size_t held_bytes;
+    int64_t head_ts;   /* Kafka timestamp of held's oldest message (INT64_MIN: none given) */
+    int64_t last_ts;   /* ... of the newest message taken from librdkafka, -1: none yet */
+    int no_ts;         /* its messages carry no timestamp: never waited for */
+    int64_t active_ms; /* when it last gave a message, was assigned or resumed */
+    int paused;        /* paused by the alignment (not by nf_consumer_pause_all) */
 } assigned_t;
 
 struct nf_consumer {
@@ -25,6 +40,15 @@ struct nf_consumer {
     uint64_t rebalances;
     int closed;
     nf_metric_t *m_rebalances;
+    /* the timestamp alignment */
+    int64_t align_ms;   /* 0: hand messages over in fetch order */
+    size_t hold_max;    /* bytes held at most */
+    size_t held_bytes;  /* over all partitions */
+    int paused_all;     /* nf_consumer_pause_all(1) in force */
+    int64_t floor_ts;   /* lowest last_ts of a partition catching up with nothing held */
+    int32_t floor_part; /* that partition */
+    int64_t refreshed_ms;
+    nf_metric_t *m_align_pauses, *m_held_bytes;
     /* consumer lag per assigned partition, from librdkafka statistics; read by /metrics */
     pthread_mutex_t lag_lock;
     nf_partition_offset_t *lags; /* .offset holds the lag */
@@ -93,11 +117,75 @@ static assigned_t *find_part(const nf_consumer_t *c, int32_t partition)
     return NULL;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int fifo_push(fifo_t *f, rd_kafka_message_t *m)
+{
+    if (f->count == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        rd_kafka_message_t **a = nf_malloc(cap * sizeof(*a));
+        if (!a)
+            return -1;
+        for (size_t i = 0; i < f->count; i++)
+            a[i] = f->m[(f->head + i) % f->cap];
+        nf_free(f->m);
+        f->m = a;
+        f->cap = cap;
+        f->head = 0;
+    }
+    f->m[(f->head + f->count) % f->cap] = m;
+    f->count++;
+    return 0;
+}
+
+static rd_kafka_message_t *fifo_pop(fifo_t *f)
+{
+    rd_kafka_message_t *m = f->m[f->head];
+    f->head = (f->head + 1) % f->cap;
+    f->count--;
+    return m;
+}
+
+/* A held message's order key: its Kafka timestamp, or first of all when it has none. */
+static int64_t order_ts(const rd_kafka_message_t *m)
+{
+    rd_kafka_timestamp_type_t type;
+    int64_t ts = rd_kafka_message_timestamp(m, &type);
+    return type == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? INT64_MIN : ts;
+}
+
+static size_t msg_bytes(const rd_kafka_message_t *m)
+{
+    return m->len + m->key_len;
+}
+
+/* Destroys a partition's held messages (revoked: they are read again by whoever gets it). */
+static void drop_held(nf_consumer_t *c, assigned_t *a)
+{
+    while (a->held.count)
+        rd_kafka_message_destroy(fifo_pop(&a->held));
+    c->held_bytes -= a->held_bytes;
+    a->held_bytes = 0;
+    nf_free(a->held.m);
+    a->held = (fifo_t){0};
+}
+
 static void track_assign(nf_consumer_t *c, int32_t partition, int64_t start)
 {
     assigned_t *known = find_part(c, partition);
     if (known) {
+        drop_held(c, known);
         known->expected = start;
+        known->eof = 0;
+        known->last_ts = -1;
+        known->no_ts = 0;
+        known->active_ms = mono_ms();
+        c->refreshed_ms = 0;
         return;
     }
     if (c->n_parts == c->cap_parts) {
@@ -110,13 +198,23 @@ static void track_assign(nf_consumer_t *c, int32_t partition, int64_t start)
         c->parts = p;
         c->cap_parts = cap;
     }
-    c->parts[c->n_parts++] = (assigned_t){partition, 0, start};
+    c->refreshed_ms = 0; /* it may hold the oldest messages: a new floor */
+    c->parts[c->n_parts++] = (assigned_t){
+        .partition = partition, .expected = start, .last_ts = -1, .active_ms = mono_ms()};
 }
 
 static void track_revoke(nf_consumer_t *c, int32_t partition)
 {
     for (size_t i = 0; i < c->n_parts; i++)
         if (c->parts[i].partition == partition) {
+            assigned_t *a = &c->parts[i];
+            drop_held(c, a);
+            if (a->paused) { /* so that a later assignment of it is not left paused */
+                rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+                rd_kafka_topic_partition_list_add(l, c->topic, partition);
+                rd_kafka_resume_partitions(c->rk, l);
+                rd_kafka_topic_partition_list_destroy(l);
+            }
             c->parts[i] = c->parts[--c->n_parts];
             return;
         }
@@ -208,6 +306,20 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
     if (hooks)
         c->hooks = *hooks;
     pthread_mutex_init(&c->lag_lock, NULL);
+    c->align_ms = cfg->consumer_align_ms;
+    c->hold_max = (size_t)cfg->consumer_hold_bytes;
+    if (c->hold_max == 0)
+        c->align_ms = 0; /* nothing can be held */
+    c->floor_ts = INT64_MAX;
+    c->m_align_pauses = nf_counter(
+        "newsflow_consumer_align_pauses_total",
+        "Partitions paused because they ran more than 2 x consumer_align_ms of Kafka timestamp "
+        "ahead of the others (resumed once those caught up)",
+        NULL, NULL);
+    c->m_held_bytes = nf_gauge("newsflow_consumer_held_bytes",
+                               "Fetched message bytes held back to hand partitions over in "
+                               "Kafka timestamp order (consumer_align_ms)",
+                               NULL, NULL);
     c->m_rebalances =
         nf_counter("newsflow_rebalances_total",
                    "Partition assignments and revocations seen by this replica", NULL, NULL);
@@ -256,42 +368,30 @@ fail:
     return NULL;
 }
 
-nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
+/* Kafka hands a consumer each partition's messages in order, but not the partitions in step:
+ * reading a backlog, librdkafka fetches whole message sets from one broker's partitions while
+ * the others wait for room in its queue, and some partitions run weeks of news ahead of others
+ * (bench: a batch held partitions 30% and 100% through their backlog). A newer article decided
+ * before an older copy or an earlier article of its story is revised when that one comes; the
+ * decisions' candidate reads also span more time. So with consumer_align_ms > 0, what
+ * librdkafka fetched is taken into per-partition queues (up to consumer_hold_bytes) and handed
+ * over oldest Kafka timestamp first, as a stream processor merges its inputs by event time:
+ *   - a message waits while a partition that is catching up (messages on the broker past the
+ *     ones taken, a message given in the last ALIGN_STALL_MS) has nothing held and its last
+ *     timestamp is more than consumer_align_ms older: its next messages may be older still;
+ *   - a partition holding messages more than 2 x consumer_align_ms ahead of the oldest one is
+ *     paused, so that the fetches go to the partitions behind; it resumes once the merge is
+ *     within consumer_align_ms of its newest (librdkafka then fetches it from the message after
+ *     the last one taken: nothing held is fetched again, nothing is skipped);
+ *   - with the hold full, or nothing behind, the oldest held message goes at once.
+ * Each partition's order is kept, so offsets and exactly-once are untouched. A partition that
+ * is caught up (the live stream) never waits for anything. */
+#define ALIGN_STALL_MS 500
+#define ALIGN_FIRST_MS 2000 /* the same for a partition that gave nothing yet since assigned */
+#define ALIGN_REFRESH_MS 5
+
+static void fill_out(rd_kafka_message_t *m, nf_message_t *out)
 {
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
-    if (!m)
-        return NF_ERR_TIMEOUT;
-    if (m->err) {
-        nf_err_t ret = NF_ERR_KAFKA;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            assigned_t *a = find_part(c, m->partition);
-            if (a)
-                a->at_end = 1;
-            ret = NF_ERR_EOF;
-        } else {
-            char part[16];
-            snprintf(part, sizeof(part), "%d", m->partition);
-            nf_log(NF_LOG_WARN, "consumer error", "error", rd_kafka_message_errstr(m), "code",
-                   rd_kafka_err2name(m->err), "partition", part, NULL);
-        }
-        rd_kafka_message_destroy(m);
-        return ret;
-    }
-    assigned_t *a = find_part(c, m->partition);
-    if (a) {
-        a->at_end = 0;
-        /* A jump means messages were deleted before we read them (retention, compaction) or
-         * were transaction markers: nothing newsflow can recover, but operators must know. */
-        if (a->expected >= 0 && m->offset > a->expected) {
-            char part[16], from[32], to[32];
-            snprintf(part, sizeof(part), "%d", m->partition);
-            snprintf(from, sizeof(from), "%lld", (long long)a->expected);
-            snprintf(to, sizeof(to), "%lld", (long long)m->offset);
-            nf_log(NF_LOG_WARN, "offsets skipped: messages no longer on the broker (retention?)",
-                   "partition", part, "expected_offset", from, "offset", to, NULL);
-        }
-        a->expected = m->offset + 1;
-    }
     rd_kafka_timestamp_type_t tstype;
     int64_t ts = rd_kafka_message_timestamp(m, &tstype);
     out->topic = rd_kafka_topic_name(m->rkt);
@@ -303,7 +403,237 @@ nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
     out->payload = m->payload;
     out->len = m->len;
     out->handle = m;
-    return NF_OK;
+}
+
+/* An error or end-of-partition event from librdkafka: what to report (m destroyed). */
+static nf_err_t take_event(nf_consumer_t *c, rd_kafka_message_t *m)
+{
+    nf_err_t ret = NF_ERR_KAFKA;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        assigned_t *a = find_part(c, m->partition);
+        if (a)
+            a->eof = 1;
+        ret = NF_ERR_EOF;
+    } else {
+        char part[16];
+        snprintf(part, sizeof(part), "%d", m->partition);
+        nf_log(NF_LOG_WARN, "consumer error", "error", rd_kafka_message_errstr(m), "code",
+               rd_kafka_err2name(m->err), "partition", part, NULL);
+    }
+    rd_kafka_message_destroy(m);
+    return ret;
+}
+
+/* Book-keeping of a message taken from librdkafka (a partition's messages come in order). */
+static assigned_t *take_message(nf_consumer_t *c, const rd_kafka_message_t *m)
+{
+    assigned_t *a = find_part(c, m->partition);
+    if (!a)
+        return NULL;
+    a->eof = 0;
+    /* A jump means messages were deleted before we read them (retention, compaction) or
+     * were transaction markers: nothing newsflow can recover, but operators must know. */
+    if (a->expected >= 0 && m->offset > a->expected) {
+        char part[16], from[32], to[32];
+        snprintf(part, sizeof(part), "%d", m->partition);
+        snprintf(from, sizeof(from), "%lld", (long long)a->expected);
+        snprintf(to, sizeof(to), "%lld", (long long)m->offset);
+        nf_log(NF_LOG_WARN, "offsets skipped: messages no longer on the broker (retention?)",
+               "partition", part, "expected_offset", from, "offset", to, NULL);
+    }
+    a->expected = m->offset + 1;
+    return a;
+}
+
+/* Holds m in its partition's queue. Returns m when it is to be handed over at once instead (a
+ * partition not tracked, or nothing held of it and no memory to hold it), else NULL. */
+static rd_kafka_message_t *hold(nf_consumer_t *c, rd_kafka_message_t *m, int64_t now)
+{
+    assigned_t *a = take_message(c, m);
+    if (!a)
+        return m;
+    int64_t ts = order_ts(m);
+    a->no_ts = ts == INT64_MIN;
+    if (!a->no_ts)
+        a->last_ts = ts;
+    a->active_ms = now;
+    if (fifo_push(&a->held, m) != 0) {
+        if (a->held.count == 0)
+            return m; /* its order holds: nothing of it is waiting */
+        /* Fetch it again later: librdkafka drops what it queued of the partition and reads
+         * from this offset once the held ones are out. */
+        nf_log(NF_LOG_WARN, "out of memory holding a message: fetching it again", NULL);
+        rd_kafka_seek(m->rkt, m->partition, m->offset, 0);
+        a->expected = m->offset;
+        rd_kafka_message_destroy(m);
+        return NULL;
+    }
+    if (a->held.count == 1)
+        a->head_ts = ts;
+    a->held_bytes += msg_bytes(m);
+    c->held_bytes += msg_bytes(m);
+    return NULL;
+}
+
+static rd_kafka_message_t *unhold(nf_consumer_t *c, assigned_t *a)
+{
+    rd_kafka_message_t *m = fifo_pop(&a->held);
+    a->held_bytes -= msg_bytes(m);
+    c->held_bytes -= msg_bytes(m);
+    if (a->held.count)
+        a->head_ts = order_ts(a->held.m[a->held.head]);
+    else
+        c->refreshed_ms = 0; /* it may be behind now, with nothing held: a new floor */
+    return m;
+}
+
+/* Whether a has messages on the broker past the ones taken (librdkafka's cached high
+ * watermark) and gave one recently (or was assigned recently): it is catching up and its next
+ * messages are coming. A partition not fetched yet may have messages older than any. */
+static int catching_up(const nf_consumer_t *c, const assigned_t *a, int64_t now)
+{
+    if (a->eof || a->no_ts ||
+        now - a->active_ms > (a->last_ts < 0 ? ALIGN_FIRST_MS : ALIGN_STALL_MS))
+        return 0;
+    int64_t lo = -1, hi = -1;
+    if (rd_kafka_get_watermark_offsets(c->rk, c->topic, a->partition, &lo, &hi) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        hi < 0)
+        return a->last_ts < 0; /* not fetched yet */
+    return hi > (a->expected >= 0 ? a->expected : lo);
+}
+
+/* Every ALIGN_REFRESH_MS: the floor (the oldest last timestamp of a partition catching up with
+ * nothing held) and the pauses. */
+static void refresh(nf_consumer_t *c, int64_t now)
+{
+    c->refreshed_ms = now;
+    int64_t floor_ts = INT64_MAX, oldest = INT64_MAX;
+    for (size_t i = 0; i < c->n_parts; i++) {
+        assigned_t *a = &c->parts[i];
+        if (a->held.count) {
+            if (a->head_ts != INT64_MIN && a->head_ts < oldest) /* (no timestamp: no order) */
+                oldest = a->head_ts;
+            continue;
+        }
+        if (a->paused)
+            a->active_ms = now; /* nothing held: it is resumed below */
+        if (catching_up(c, a, now)) {
+            int64_t ts = a->last_ts >= 0 ? a->last_ts : INT64_MIN; /* none seen: any */
+            if (ts < floor_ts) {
+                floor_ts = ts;
+                c->floor_part = a->partition;
+            }
+        }
+    }
+    c->floor_ts = floor_ts;
+    nf_gauge_set(c->m_held_bytes, (double)c->held_bytes);
+    if (c->paused_all)
+        return;
+    if (floor_ts != INT64_MIN && floor_ts < oldest) /* (a partition not seen yet: no pause) */
+        oldest = floor_ts;
+    rd_kafka_topic_partition_list_t *pause = NULL, *resume = NULL;
+    for (size_t i = 0; i < c->n_parts; i++) {
+        assigned_t *a = &c->parts[i];
+        if (!a->paused && a->held.count && oldest != INT64_MAX &&
+            a->last_ts > oldest + 2 * c->align_ms) {
+            if (!pause)
+                pause = rd_kafka_topic_partition_list_new(8);
+            rd_kafka_topic_partition_list_add(pause, c->topic, a->partition);
+            a->paused = 1;
+        } else if (a->paused &&
+                   (!a->held.count || oldest == INT64_MAX || a->last_ts <= oldest + c->align_ms)) {
+            if (!resume)
+                resume = rd_kafka_topic_partition_list_new(8);
+            rd_kafka_topic_partition_list_add(resume, c->topic, a->partition);
+            a->paused = 0;
+            a->active_ms = now; /* its next fetch is coming: wait for it as for the others */
+        }
+    }
+    if (pause) {
+        rd_kafka_pause_partitions(c->rk, pause);
+        nf_counter_add(c->m_align_pauses, (uint64_t)pause->cnt);
+        rd_kafka_topic_partition_list_destroy(pause);
+    }
+    if (resume) {
+        rd_kafka_resume_partitions(c->rk, resume);
+        rd_kafka_topic_partition_list_destroy(resume);
+    }
+}
+
+/* The partition whose held message goes next, or NULL to wait for one behind. */
+static assigned_t *pick(nf_consumer_t *c)
+{
+    assigned_t *best = NULL;
+    for (size_t i = 0; i < c->n_parts; i++) {
+        assigned_t *a = &c->parts[i];
+        if (a->held.count && (!best || a->head_ts < best->head_ts))
+            best = a;
+    }
+    if (best && !c->paused_all && c->held_bytes < c->hold_max && best->head_ts != INT64_MIN &&
+        c->floor_ts != INT64_MAX && best->head_ts - c->align_ms > c->floor_ts)
+        return NULL;
+    return best;
+}
+
+/* Takes what librdkafka has ready into the holds, without waiting. Returns 1 with *ret set
+ * when something is to be reported at once (*out filled for NF_OK). */
+static int take_ready(nf_consumer_t *c, nf_message_t *out, nf_err_t *ret, int timeout_ms)
+{
+    for (;;) {
+        if (c->held_bytes >= c->hold_max)
+            return 0;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        if (!m)
+            return 0;
+        timeout_ms = 0;
+        if (m->err) {
+            *ret = take_event(c, m);
+            return 1;
+        }
+        int64_t now = mono_ms();
+        rd_kafka_message_t *now_m = hold(c, m, now);
+        if (now_m) {
+            fill_out(now_m, out);
+            *ret = NF_OK;
+            return 1;
+        }
+        if (c->floor_ts != INT64_MAX && m->partition == c->floor_part)
+            c->refreshed_ms = 0; /* the floor's partition gave a message: the floor moved */
+    }
+}
+
+nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
+{
+    if (c->align_ms <= 0 && c->held_bytes == 0) { /* fetch order */
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
+        if (!m)
+            return NF_ERR_TIMEOUT;
+        if (m->err)
+            return take_event(c, m);
+        take_message(c, m);
+        fill_out(m, out);
+        return NF_OK;
+    }
+    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int wait = 0;
+    for (;;) {
+        nf_err_t ret;
+        if (take_ready(c, out, &ret, wait))
+            return ret;
+        int64_t now = mono_ms();
+        if (now - c->refreshed_ms >= ALIGN_REFRESH_MS)
+            refresh(c, now);
+        assigned_t *a = pick(c);
+        if (a) {
+            fill_out(unhold(c, a), out);
+            return NF_OK;
+        }
+        int64_t left = deadline - now;
+        if (left <= 0)
+            return NF_ERR_TIMEOUT;
+        wait = (int)(left < ALIGN_REFRESH_MS ? left : ALIGN_REFRESH_MS);
+    }
 }
 
 void nf_message_release(nf_message_t *m)
@@ -333,6 +663,11 @@ nf_err_t nf_consumer_commit(nf_consumer_t *c, const nf_partition_offset_t *parts
 
 void nf_consumer_pause_all(nf_consumer_t *c, int pause)
 {
+    c->paused_all = pause;
+    for (size_t i = 0; i < c->n_parts; i++) { /* all of them resume with the others */
+        c->parts[i].paused = 0;
+        c->parts[i].active_ms = mono_ms();
+    }
     rd_kafka_topic_partition_list_t *list = NULL;
     if (rd_kafka_assignment(c->rk, &list) || !list)
         return;
@@ -355,7 +690,7 @@ int nf_consumer_all_at_end(const nf_consumer_t *c)
     if (c->n_parts == 0)
         return 0;
     for (size_t i = 0; i < c->n_parts; i++)
-        if (!c->parts[i].at_end)
+        if (!c->parts[i].eof || c->parts[i].held.count)
             return 0;
     return 1;
 }
@@ -380,6 +715,8 @@ void nf_consumer_destroy(nf_consumer_t *c)
     nf_metrics_remove_collector(lag_collector, c);
     if (c->rk) {
         nf_consumer_close(c);
+        for (size_t i = 0; i < c->n_parts; i++)
+            drop_held(c, &c->parts[i]);
         rd_kafka_destroy(c->rk);
     }
     pthread_mutex_destroy(&c->lag_lock);

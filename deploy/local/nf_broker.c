@@ -6,6 +6,7 @@
  * Fault injection (`--control FIFO`): write one command per line to the FIFO:
  *   down BROKER_ID | up BROKER_ID        take a broker off the network and back
  *   rtt BROKER_ID MS                     add round-trip delay to a broker
+ *   coordinator GROUP BROKER_ID          make that broker the coordinator of a group
  *   errors API_KEY COUNT ERROR_CODE      the next COUNT requests of that API fail with the
  *                                        error (e.g. `errors 0 5 7`: 5 Produce requests fail
  *                                        with REQUEST_TIMED_OUT; API keys: Produce 0, Fetch 1,
@@ -38,6 +39,7 @@ static void on_signal(int sig)
 static void control(rd_kafka_mock_cluster_t *mcluster, char *line)
 {
     int a = 0, b = 0, c = 0;
+    char group[256];
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (sscanf(line, "down %d", &a) == 1)
         err = rd_kafka_mock_broker_set_down(mcluster, a);
@@ -45,6 +47,8 @@ static void control(rd_kafka_mock_cluster_t *mcluster, char *line)
         err = rd_kafka_mock_broker_set_up(mcluster, a);
     else if (sscanf(line, "rtt %d %d", &a, &b) == 2)
         err = rd_kafka_mock_broker_set_rtt(mcluster, a, b);
+    else if (sscanf(line, "coordinator %255s %d", group, &a) == 2)
+        err = rd_kafka_mock_coordinator_set(mcluster, "group", group, a);
     else if (sscanf(line, "errors %d %d %d", &a, &b, &c) == 3 && b > 0 && b <= 1000) {
         rd_kafka_resp_err_t errs[1000];
         for (int i = 0; i < b; i++)

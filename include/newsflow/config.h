@@ -32,6 +32,8 @@ typedef struct nf_config {
     long long batch_max_bytes;
     long long batch_max_wait_ms;
     long long batch_linger_ms;
+    long long consumer_align_ms;
+    long long consumer_hold_bytes;
     long long write_chunk_bytes;
     long long enrich_threads;
     long long max_message_bytes;
