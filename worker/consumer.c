@@ -475,6 +475,8 @@ static rd_kafka_message_t *hold(nf_consumer_t *c, rd_kafka_message_t *m, int64_t
     return NULL;
 }
 
+static int catching_up(const nf_consumer_t *c, const assigned_t *a, int64_t now);
+
 static rd_kafka_message_t *unhold(nf_consumer_t *c, assigned_t *a)
 {
     rd_kafka_message_t *m = fifo_pop(&a->held);
@@ -482,8 +484,10 @@ static rd_kafka_message_t *unhold(nf_consumer_t *c, assigned_t *a)
     c->held_bytes -= msg_bytes(m);
     if (a->held.count)
         a->head_ts = order_ts(a->held.m[a->held.head]);
-    else
-        c->refreshed_ms = 0; /* it may be behind now, with nothing held: a new floor */
+    else if (a->paused || catching_up(c, a, mono_ms()))
+        c->refreshed_ms = 0; /* nothing held of it and more to come: a new floor (a live
+                              * stream's partitions, drained at every message, are not
+                              * catching up: one look-up each, not a refresh) */
     return m;
 }
 
