@@ -4,9 +4,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/http.h" /* nf_monotonic_ms */
 #include "newsflow/kafka.h"
 #include "newsflow/log.h"
 #include "newsflow/metrics.h"
@@ -117,13 +117,6 @@ static assigned_t *find_part(const nf_consumer_t *c, int32_t partition)
     return NULL;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int fifo_push(fifo_t *f, rd_kafka_message_t *m)
 {
     if (f->count == f->cap) {
@@ -184,7 +177,7 @@ static void track_assign(nf_consumer_t *c, int32_t partition, int64_t start)
         known->eof = 0;
         known->last_ts = -1;
         known->no_ts = 0;
-        known->active_ms = mono_ms();
+        known->active_ms = nf_monotonic_ms();
         c->refreshed_ms = 0;
         return;
     }
@@ -200,7 +193,7 @@ static void track_assign(nf_consumer_t *c, int32_t partition, int64_t start)
     }
     c->refreshed_ms = 0; /* it may hold the oldest messages: a new floor */
     c->parts[c->n_parts++] = (assigned_t){
-        .partition = partition, .expected = start, .last_ts = -1, .active_ms = mono_ms()};
+        .partition = partition, .expected = start, .last_ts = -1, .active_ms = nf_monotonic_ms()};
 }
 
 static void track_revoke(nf_consumer_t *c, int32_t partition)
@@ -484,7 +477,7 @@ static rd_kafka_message_t *unhold(nf_consumer_t *c, assigned_t *a)
     c->held_bytes -= msg_bytes(m);
     if (a->held.count)
         a->head_ts = order_ts(a->held.m[a->held.head]);
-    else if (a->paused || catching_up(c, a, mono_ms()))
+    else if (a->paused || catching_up(c, a, nf_monotonic_ms()))
         c->refreshed_ms = 0; /* nothing held of it and more to come: a new floor (a live
                               * stream's partitions, drained at every message, are not
                               * catching up: one look-up each, not a refresh) */
@@ -595,7 +588,7 @@ static int take_ready(nf_consumer_t *c, nf_message_t *out, nf_err_t *ret, int ti
             *ret = take_event(c, m);
             return 1;
         }
-        int64_t now = mono_ms();
+        int64_t now = nf_monotonic_ms();
         rd_kafka_message_t *now_m = hold(c, m, now);
         if (now_m) {
             fill_out(now_m, out);
@@ -609,7 +602,7 @@ static int take_ready(nf_consumer_t *c, nf_message_t *out, nf_err_t *ret, int ti
 
 nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
 {
-    if (c->align_ms <= 0 && c->held_bytes == 0) { /* fetch order */
+    if (c->align_ms <= 0) { /* fetch order: nothing is ever held */
         rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
         if (!m)
             return NF_ERR_TIMEOUT;
@@ -619,13 +612,13 @@ nf_err_t nf_consumer_poll(nf_consumer_t *c, int timeout_ms, nf_message_t *out)
         fill_out(m, out);
         return NF_OK;
     }
-    int64_t deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    int64_t deadline = nf_monotonic_ms() + (timeout_ms > 0 ? timeout_ms : 0);
     int wait = 0;
     for (;;) {
         nf_err_t ret;
         if (take_ready(c, out, &ret, wait))
             return ret;
-        int64_t now = mono_ms();
+        int64_t now = nf_monotonic_ms();
         if (now - c->refreshed_ms >= ALIGN_REFRESH_MS)
             refresh(c, now);
         assigned_t *a = pick(c);
@@ -670,7 +663,7 @@ void nf_consumer_pause_all(nf_consumer_t *c, int pause)
     c->paused_all = pause;
     for (size_t i = 0; i < c->n_parts; i++) { /* all of them resume with the others */
         c->parts[i].paused = 0;
-        c->parts[i].active_ms = mono_ms();
+        c->parts[i].active_ms = nf_monotonic_ms();
     }
     rd_kafka_topic_partition_list_t *list = NULL;
     if (rd_kafka_assignment(c->rk, &list) || !list)
