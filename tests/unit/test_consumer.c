@@ -6,8 +6,7 @@
  * librdkafka queues them partition after partition, so in fetch order a partition's last
  * message comes before another's first: 3 s of timestamp out of order. Aligned, no message
  * may come more than consumer_align_ms after a newer one; nothing is lost, doubled or
- * reordered within its partition either way. (A partition that cannot be fetched holds the
- * others back for 500 ms at most: tests/integration/test_align_broker_down.sh.) */
+ * reordered within its partition either way. */
 #include "nf_test.h"
 
 #include <librdkafka/rdkafka.h>
