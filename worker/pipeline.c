@@ -110,7 +110,8 @@ struct nf_pipeline {
     nf_store_t *wstore; /* writes (the writer, or the pipeline thread while it is idle) */
     nf_config_t wcfg;   /* cfg without a fingerprint cache: the writer decides nothing */
     writer_t w;
-    int64_t wstarted_ms; /* when the writer's batch started its decision */
+    int64_t wstarted_ms;           /* when the writer's batch started its decision */
+    int64_t decide_ms, wdecide_ms; /* the last decision's time; the writer's batch's */
     nf_consumer_t *consumer;
     nf_producer_t *producer;
 
@@ -940,6 +941,7 @@ static nf_err_t decide_once(nf_pipeline_t *p, slot_t *slots, size_t n)
     int64_t took = nf_monotonic_ms() - t0;
     nf_histogram_observe(p->m.stage_dedup, (double)took / 1000.0);
     p->ms.dedup += took;
+    p->decide_ms = took;
     return NF_OK;
 }
 
@@ -1376,8 +1378,17 @@ static void finish_write(nf_pipeline_t *p, int block)
     id_list_move(&p->acked, &p->wacked);
     if (err == NF_OK && p->n_wslots > 0) {
         after_write(p, p->wslots, p->n_wslots);
-        nf_histogram_observe(p->m.batch_duration,
-                             (double)(nf_monotonic_ms() - p->wstarted_ms) / 1000.0);
+        int64_t now = nf_monotonic_ms();
+        nf_histogram_observe(p->m.batch_duration, (double)(now - p->wstarted_ms) / 1000.0);
+        if (nf_log_enabled(NF_LOG_DEBUG)) {
+            char v[4][24];
+            fmt_u64(v[0], sizeof(v[0]), p->n_wslots);
+            fmt_u64(v[1], sizeof(v[1]), (uint64_t)p->wdecide_ms);
+            fmt_u64(v[2], sizeof(v[2]), (uint64_t)p->w.took_ms);
+            fmt_u64(v[3], sizeof(v[3]), (uint64_t)(now - p->wstarted_ms));
+            nf_log(NF_LOG_DEBUG, "batch written", "messages", v[0], "decide_ms", v[1], "write_ms",
+                   v[2], "since_decide_ms", v[3], NULL);
+        }
     }
     release_slots(p->wslots, p->n_wslots);
     p->n_wslots = 0;
@@ -1428,6 +1439,7 @@ static void process_batch(nf_pipeline_t *p)
     after_decide(p);
     if (p->n_slots > 0) { /* a revoke during finish_write's retries may have taken them */
         p->wstarted_ms = started;
+        p->wdecide_ms = p->decide_ms;
         writer_start(p);
     }
 }

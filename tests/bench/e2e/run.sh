@@ -9,7 +9,9 @@
 # rate: runs of two builds compare at one rate), NF_BIN_DIR (default build),
 # NF_BENCH_WORKER_ENV (extra NEWSFLOW_*=value settings for the worker, space separated),
 # NF_BENCH_LAT_DUMP (a file: id and Kafka timestamp of every article of the latency run, its
-# output records in FILE.out, the worker log in FILE.worker.log), NF_BENCH_CORPUS (gen_bench_corpus.py --kind: `stories`, the default, a news stream of
+# output records in FILE.out, the worker log in FILE.worker.log, PostgreSQL's in FILE.pg.log),
+# NF_BENCH_PG_LOG_MS (PostgreSQL logs statements slower than this many ms, checkpoints and
+# autovacuum runs, with millisecond timestamps), NF_BENCH_CORPUS (gen_bench_corpus.py --kind: `stories`, the default, a news stream of
 # distinct events in published_at order; `templates`, the worst case of every article about the
 # same two events at random dates).
 #
@@ -76,6 +78,12 @@ PG_URL=$(bash "$ROOT/deploy/local/pg.sh" start "$W/pg")
 sql() { psql "$PG_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # Commit timestamps of rows, for the latency run (needs a restart).
 sql "ALTER SYSTEM SET track_commit_timestamp = on"
+if [ -n "${NF_BENCH_PG_LOG_MS:-}" ]; then # slow statements, checkpoints, autovacuum: for the dump
+    sql "ALTER SYSTEM SET log_min_duration_statement = ${NF_BENCH_PG_LOG_MS}"
+    sql "ALTER SYSTEM SET log_autovacuum_min_duration = 0"
+    sql "ALTER SYSTEM SET log_checkpoints = on"
+    sql "ALTER SYSTEM SET log_line_prefix = '%m [%p] '"
+fi
 bash "$ROOT/deploy/local/pg.sh" pause "$W/pg"
 bash "$ROOT/deploy/local/pg.sh" resume "$W/pg"
 export NEWSFLOW_BROKERS=$BROKERS NEWSFLOW_PG_URL=$PG_URL NEWSFLOW_HTTP_PORT=0 NEWSFLOW_LOG_LEVEL=warn
@@ -96,6 +104,13 @@ WARM_ROWS=$((N * 6))
 sql "CREATE TABLE bench_wal_warmup AS SELECT repeat('x', 2000) AS v FROM generate_series(1, $WARM_ROWS)"
 sql "DROP TABLE bench_wal_warmup"
 sql "CHECKPOINT" && sql "CHECKPOINT"
+# Before each measured phase: write back what earlier phases left dirty in the page cache. The
+# server runs with fsync off, so its WAL and table writes (GBs per run of (b), 1 GB of WAL
+# warm-up) stay dirty until the kernel's flusher takes them 30 s later (vm.dirty_expire_centisecs),
+# in whatever phase runs then: measured in session 22, 1.6 GB written back in 0.7 s in the middle
+# of the latency run, PostgreSQL's writes blocked on it (I/O pressure "full"), COMMITs of 70-130 ms
+# and a 600 ms stall that alone set the p99. A phase is measured against its own writes only.
+settle() { sync; }
 reset_tables() {
     sql "TRUNCATE articles, mentions, entities, content_hashes, outbox, ingest_rejects, consumer_offsets, bench_ceiling, fingerprints, fingerprint_keys, stories"
 }
@@ -147,6 +162,7 @@ echo 0 >"$W/pg_bytes"
 
 for run in $(seq "$RUNS"); do
     reset_tables
+    settle
     say "run $run/$RUNS: (a) ceiling"
     /usr/bin/time -v -o "$W/time_a" "$BIN/tests/nf-bench" ceiling "$BROKERS" bench.raw "$PG_URL" \
         >"$W/ceiling.out" 2>"$W/ceiling.log"
@@ -155,6 +171,7 @@ for run in $(seq "$RUNS"); do
     sed 's/^/    /' "$W/ceiling.out" >&2
 
     reset_tables
+    settle
     say "run $run/$RUNS: (b) newsflow run --stop-at-end"
     # PostgreSQL logs the duration of every statement of (b) (a few per batch): its write cost.
     # Without their parameters: printing the batch's binary arrays as text was ~5% of the
@@ -260,6 +277,7 @@ head -n 50 "$W/corpus.jsonl" >"$W/warmup.jsonl"
 sed -n "51,$((50 + LAT_N))p" "$W/corpus.jsonl" >"$W/paced.jsonl"
 LAT_N=$(wc -l <"$W/paced.jsonl")
 reset_tables
+settle
 say "latency: $LAT_N articles at $RATE/s into a running worker"
 NEWSFLOW_GROUP_ID=bench-latency NEWSFLOW_INPUT_TOPIC=bench.paced NEWSFLOW_OUTPUT_TOPIC=bench.paced.out \
     /usr/bin/time -v -o "$W/time_l" \
@@ -301,6 +319,7 @@ if [ -n "${NF_BENCH_LAT_DUMP:-}" ]; then # every row: id, Kafka timestamp; outpu
          where kafka_topic = 'bench.paced' order by 2" | tr '|' '\t' >"$NF_BENCH_LAT_DUMP"
     cp "$W/paced_out.tsv" "$NF_BENCH_LAT_DUMP.out"
     cp "$W/worker.log" "$NF_BENCH_LAT_DUMP.worker.log"
+    cp "$W/pg/log" "$NF_BENCH_LAT_DUMP.pg.log"
 fi
 LAT_RSS=$(rss_kb "$W/time_l")
 
