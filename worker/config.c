@@ -51,11 +51,11 @@ static const setting_t settings[] = {
      NF_CMD_RUN,
      "... or once no message came for this long (0: wait for batch_max_wait_ms); while a batch "
      "is being written the next one takes only messages already fetched"},
-    {"consumer_align_ms", "NEWSFLOW_CONSUMER_ALIGN_MS", T_INT, S(consumer_align_ms), "0", 0,
+    {"consumer_align_ms", "NEWSFLOW_CONSUMER_ALIGN_MS", T_INT, S(consumer_align_ms), "250", 0,
      3600000, 0, NF_CMD_RUN,
      "while partitions have a backlog, hand them over in Kafka timestamp order, no message more "
      "than this many ms of timestamp ahead of a partition still catching up (fewer revisions "
-     "when a backlog is read; 0, the default: in fetch order; see README, known issue)"},
+     "when a backlog is read; 0: in fetch order)"},
     {"consumer_hold_bytes", "NEWSFLOW_CONSUMER_HOLD_BYTES", T_INT, S(consumer_hold_bytes),
      "8388608", 0, 1024 * MB, 0, NF_CMD_RUN,
      "fetched messages held for that order, at most (beyond: handed over in fetch order; on "

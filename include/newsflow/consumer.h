@@ -71,6 +71,10 @@ int nf_consumer_all_at_end(const nf_consumer_t *c);
 /** @brief Number of rebalances (assign + revoke callbacks) so far. */
 uint64_t nf_consumer_rebalances(const nf_consumer_t *c);
 
+/** @brief The librdkafka handle (rd_kafka_t *), for tests that inject faults into it; never
+ *  consume from it. */
+void *nf_consumer_handle(nf_consumer_t *c);
+
 /** @brief Leave the group cleanly (revokes are delivered through the hooks). */
 void nf_consumer_close(nf_consumer_t *c);
 
