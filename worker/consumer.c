@@ -50,6 +50,7 @@ struct nf_consumer {
     int32_t floor_part; /* that partition */
     int64_t refreshed_ms;
     int64_t wait_logged_ms;
+    int64_t last_msg_ms; /* when librdkafka last gave a message (the refetch rule) */
     nf_metric_t *m_align_pauses, *m_held_bytes, *m_refetches;
     /* consumer lag per assigned partition, from librdkafka statistics; read by /metrics */
     pthread_mutex_t lag_lock;
@@ -313,9 +314,9 @@ nf_consumer_t *nf_consumer_new(const nf_config_t *cfg, const nf_consumer_hooks_t
         NULL, NULL);
     c->m_refetches = nf_counter(
         "newsflow_consumer_refetches_total",
-        "Partitions whose fetch the alignment restarted at the next offset: messages on the "
-        "broker past the ones taken, none received for 2 s (librdkafka not fetching it after a "
-        "pause and resume, or its broker unreachable)",
+        "Partitions whose fetch the alignment restarted at the next offset: librdkafka gave no "
+        "message at all for 2 s while they had messages on the broker past the ones taken "
+        "(not fetched after a pause and resume, or their broker unreachable)",
         NULL, NULL);
     c->m_held_bytes = nf_gauge("newsflow_consumer_held_bytes",
                                "Fetched message bytes held back to hand partitions over in "
@@ -387,12 +388,12 @@ fail:
  *   - with the hold full, or nothing behind, the oldest held message goes at once.
  * Each partition's order is kept, so offsets and exactly-once are untouched. A partition that
  * is caught up (the live stream) never waits for anything.
- *   - a partition with messages on the broker past the ones taken, nothing held and none
- *     received for ALIGN_REFETCH_MS is resumed and its fetch restarted at the next offset (a
- *     seek). Seen once in ~20 runs of test_align_broker_down: after the pauses and resumes of
- *     the first batch, librdkafka (2.0.2) fetched none of the resumed partitions again, and with
- *     nothing held nothing was handed over; its issue tracker has reports of the same kind
- *     (a resumed partition not fetched). Without pauses (fetch order) this never applies. */
+ *   - while librdkafka gave no message at all for ALIGN_REFETCH_MS, a partition with messages
+ *     on the broker past the ones taken and nothing held is resumed and its fetch restarted at
+ *     the next offset (a seek). Seen once in ~20 runs of test_align_broker_down: after the pauses
+ * and resumes of the first batch, librdkafka (2.0.2) fetched none of the resumed partitions again,
+ * and with nothing held nothing was handed over; its issue tracker has reports of the same kind (a
+ * resumed partition not fetched). Without pauses (fetch order) this never applies. */
 #define ALIGN_STALL_MS 500
 #define ALIGN_FIRST_MS 2000 /* the same for a partition that gave nothing yet since assigned */
 #define ALIGN_REFRESH_MS 5
@@ -515,13 +516,19 @@ static int catching_up(const nf_consumer_t *c, const assigned_t *a, int64_t now)
     return hi > (a->expected >= 0 ? a->expected : lo);
 }
 
-/* The refetch rule (see nf_consumer_poll's comment): a partition not paused by us, nothing held
- * of it, messages on the broker past the ones taken (librdkafka's cached high watermark) and
- * none received for ALIGN_REFETCH_MS gets a resume and a seek to its next offset, at most once
- * per ALIGN_REFETCH_MS. Both are asynchronous and harmless when it was being fetched after all
+/* The refetch rule (see nf_consumer_poll's comment): while librdkafka gave no message at all
+ * for ALIGN_REFETCH_MS, a partition not paused by us, nothing held of it, messages on the broker
+ * past the ones taken (librdkafka's cached high watermark) and none received for
+ * ALIGN_REFETCH_MS gets a resume and a seek to its next offset, at most once per
+ * ALIGN_REFETCH_MS. Both are asynchronous and harmless when it was being fetched after all
  * (the seek restarts the fetch at the offset it was at) or its broker is down. */
 static void refetch_stalled(nf_consumer_t *c, int64_t now)
 {
+    /* Only while librdkafka gives nothing at all: a partition can be silent for seconds while
+     * the shared queue brings others' messages (a backlog), or while the hold is full and
+     * nothing is taken from librdkafka. */
+    if (now - c->last_msg_ms < ALIGN_REFETCH_MS || c->held_bytes >= c->hold_max)
+        return;
     rd_kafka_topic_partition_list_t *list = NULL;
     for (size_t i = 0; i < c->n_parts; i++) {
         assigned_t *a = &c->parts[i];
@@ -671,6 +678,7 @@ static int take_ready(nf_consumer_t *c, nf_message_t *out, nf_err_t *ret, int ti
             return 1;
         }
         int64_t now = nf_monotonic_ms();
+        c->last_msg_ms = now;
         rd_kafka_message_t *now_m = hold(c, m, now);
         if (now_m) {
             fill_out(now_m, out);
