@@ -386,14 +386,14 @@ fail:
  *     within consumer_align_ms of its newest (librdkafka then fetches it from the message after
  *     the last one taken: nothing held is fetched again, nothing is skipped);
  *   - with the hold full, or nothing behind, the oldest held message goes at once.
- * Each partition's order is kept, so offsets and exactly-once are untouched. A partition that
- * is caught up (the live stream) never waits for anything.
  *   - while librdkafka gave no message at all for ALIGN_REFETCH_MS, a partition with messages
  *     on the broker past the ones taken and nothing held is resumed and its fetch restarted at
- *     the next offset (a seek). Seen once in ~20 runs of test_align_broker_down: after the pauses
- * and resumes of the first batch, librdkafka (2.0.2) fetched none of the resumed partitions again,
- * and with nothing held nothing was handed over; its issue tracker has reports of the same kind (a
- * resumed partition not fetched). Without pauses (fetch order) this never applies. */
+ *     the next offset (a seek): in ~1 of 20 runs of test_align_broker_down, after the pauses
+ *     and resumes of the first batch, librdkafka (2.0.2) gave nothing more, and with nothing
+ *     held nothing was handed over; its tracker has reports of the kind (a resumed partition
+ *     not fetched). Fetch order pauses nothing and never needs this.
+ * Each partition's order is kept, so offsets and exactly-once are untouched. A partition that
+ * is caught up (the live stream) never waits for anything. */
 #define ALIGN_STALL_MS 500
 #define ALIGN_FIRST_MS 2000 /* the same for a partition that gave nothing yet since assigned */
 #define ALIGN_REFRESH_MS 5
