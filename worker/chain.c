@@ -2,9 +2,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/clock.h"
 #include "newsflow/story.h"
 
 struct nf_chain {
@@ -19,17 +19,10 @@ struct nf_chain {
     nf_buf_t lang_text; /* title + body for langid (the chain's, not the article's) */
 };
 
-static uint64_t clock_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Charges the time since the previous mark to `stage`. */
 static void lap(nf_chain_t *c, nf_chain_stage_t stage)
 {
-    uint64_t now = clock_ns();
+    uint64_t now = nf_monotonic_ns();
     c->stage_ns[stage] += now - c->mark_ns;
     c->mark_ns = now;
 }
@@ -113,7 +106,7 @@ nf_err_t nf_chain_process(nf_chain_t *c, const void *data, size_t len, nf_enrich
                           nf_reject_t *rej)
 {
     nf_enriched_clear(out);
-    c->mark_ns = clock_ns();
+    c->mark_ns = nf_monotonic_ns();
     nf_err_t err = nf_article_decode(c->validator, data, len, &out->article, rej);
     lap(c, NF_STAGE_DECODE);
     if (err == NF_ERR_REJECTED) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "newsflow/alloc.h"
-#include "newsflow/http.h" /* nf_monotonic_ms */
+#include "newsflow/clock.h"
 #include "newsflow/kafka.h"
 #include "newsflow/log.h"
 #include "newsflow/metrics.h"

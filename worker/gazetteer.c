@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
@@ -19,6 +18,7 @@
 #include <unicode/utf8.h>
 
 #include "newsflow/alloc.h"
+#include "newsflow/clock.h"
 
 /* ---- folding table ------------------------------------------------------------------- */
 
@@ -784,24 +784,17 @@ extern const char nf_gazetteer_data_end[];
 static nf_gazetteer_t *builtin; /* guarded by init_lock until set, then immutable */
 static uint64_t builtin_ns;
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 const nf_gazetteer_t *nf_gazetteer_builtin(uint64_t *load_ns, char *errstr, size_t errstr_size)
 {
     get_fold_table();
     pthread_mutex_lock(&init_lock);
     if (!builtin) {
         /* Built once; a failure (out of memory) is retried by the next caller. */
-        uint64_t t0 = now_ns();
+        uint64_t t0 = nf_monotonic_ns();
         builtin = nf_gazetteer_parse(nf_gazetteer_data,
                                      (size_t)(nf_gazetteer_data_end - nf_gazetteer_data),
                                      "built-in gazetteer", errstr, errstr_size);
-        builtin_ns = now_ns() - t0;
+        builtin_ns = nf_monotonic_ns() - t0;
     }
     const nf_gazetteer_t *g = builtin;
     if (load_ns)

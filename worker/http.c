@@ -5,23 +5,16 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "newsflow/alloc.h"
 #include "newsflow/buf.h"
+#include "newsflow/clock.h"
 #include "newsflow/metrics.h"
 
 struct nf_http {
     struct MHD_Daemon *daemon;
     nf_health_t *health;
 };
-
-int64_t nf_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
                              const char *body, size_t len)

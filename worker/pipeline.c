@@ -31,6 +31,7 @@
 
 #include "newsflow/alloc.h"
 #include "newsflow/chain.h"
+#include "newsflow/clock.h"
 #include "newsflow/consumer.h"
 #include "newsflow/gazetteer.h"
 #include "newsflow/http.h"

@@ -30,9 +30,6 @@ typedef struct nf_http nf_http_t;
 nf_http_t *nf_http_start(const char *bind_address, int port, nf_health_t *health, char *errstr,
                          size_t errstr_size);
 
-/** @brief CLOCK_MONOTONIC in milliseconds. */
-int64_t nf_monotonic_ms(void);
-
 /** @brief Stop the server (waits for its thread). NULL is fine. */
 void nf_http_stop(nf_http_t *h);
 
