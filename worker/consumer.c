@@ -500,6 +500,15 @@ static rd_kafka_message_t *unhold(nf_consumer_t *c, assigned_t *a)
     return m;
 }
 
+/* librdkafka's cached low and high watermarks of a (no request to the broker): 1 when known. */
+static int watermarks(const nf_consumer_t *c, const assigned_t *a, int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = -1;
+    return rd_kafka_get_watermark_offsets(c->rk, c->topic, a->partition, lo, hi) ==
+               RD_KAFKA_RESP_ERR_NO_ERROR &&
+           *hi >= 0;
+}
+
 /* Whether a has messages on the broker past the ones taken (librdkafka's cached high
  * watermark) and gave one recently (or was assigned recently): it is catching up and its next
  * messages are coming. A partition not fetched yet may have messages older than any. */
@@ -508,10 +517,8 @@ static int catching_up(const nf_consumer_t *c, const assigned_t *a, int64_t now)
     if (a->eof || a->no_ts ||
         now - a->active_ms > (a->last_ts < 0 ? ALIGN_FIRST_MS : ALIGN_STALL_MS))
         return 0;
-    int64_t lo = -1, hi = -1;
-    if (rd_kafka_get_watermark_offsets(c->rk, c->topic, a->partition, &lo, &hi) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        hi < 0)
+    int64_t lo, hi;
+    if (!watermarks(c, a, &lo, &hi))
         return a->last_ts < 0; /* not fetched yet */
     return hi > (a->expected >= 0 ? a->expected : lo);
 }
@@ -535,10 +542,8 @@ static void refetch_stalled(nf_consumer_t *c, int64_t now)
         if (a->paused || a->held.count || a->eof || a->expected < 0 ||
             now - a->active_ms < ALIGN_REFETCH_MS || now - a->refetch_ms < ALIGN_REFETCH_MS)
             continue;
-        int64_t lo = -1, hi = -1;
-        if (rd_kafka_get_watermark_offsets(c->rk, c->topic, a->partition, &lo, &hi) !=
-                RD_KAFKA_RESP_ERR_NO_ERROR ||
-            hi <= a->expected)
+        int64_t lo, hi;
+        if (!watermarks(c, a, &lo, &hi) || hi <= a->expected)
             continue;
         if (!list)
             list = rd_kafka_topic_partition_list_new(8);
@@ -647,8 +652,8 @@ static void log_wait(nf_consumer_t *c, int64_t now)
     assigned_t *f = find_part(c, c->floor_part);
     if (!f)
         return;
-    int64_t lo = -1, hi = -1;
-    rd_kafka_get_watermark_offsets(c->rk, c->topic, f->partition, &lo, &hi);
+    int64_t lo, hi;
+    watermarks(c, f, &lo, &hi);
     char v[7][24];
     snprintf(v[0], sizeof(v[0]), "%d", f->partition);
     snprintf(v[1], sizeof(v[1]), "%lld", (long long)f->last_ts);
